@@ -1,0 +1,235 @@
+"""Public convolution functions: validate, normalise, dispatch to a method.
+
+Every public function checks all its arguments before any work, brings 1-D
+and unbatched inputs to the batched 2-D case, runs the chosen formulation and
+returns arrays in the caller's layout and dtype.
+"""
+
+import importlib
+from collections import namedtuple
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._checks import as_array, check_bias, check_choice, check_int, check_ndim, compute_dtype
+from ..shapes import conv_geometry
+
+FORWARD_METHODS = ("loops", "shift", "im2row", "matrix", "fast")
+BACKWARD_METHODS = ("loops", "shift", "flip", "im2row", "fast")
+
+_MODULE_OF = {"fast": ".fast"}  # everything else lives in .forward / .backward
+
+Grads = namedtuple("Grads", "dx dw db")
+Grads.__doc__ = "Gradients of a convolution: input ``dx``, weight ``dw``, bias ``db``."
+
+
+def forward_method(name):
+    """The forward formulation called ``name`` (see ``FORWARD_METHODS``)."""
+    module = importlib.import_module(_MODULE_OF.get(name, ".forward"), __package__)
+    return getattr(module, f"forward_{name}")
+
+
+def backward_method(name):
+    """The backward formulation called ``name`` (see ``BACKWARD_METHODS``)."""
+    module = importlib.import_module(_MODULE_OF.get(name, ".backward"), __package__)
+    return getattr(module, f"backward_{name}")
+
+
+@dataclass(frozen=True)
+class ConvCall:
+    """A validated convolution call, brought to the batched 2-D case."""
+
+    x: np.ndarray  # (N, C_in, H, W), compute dtype
+    weight: np.ndarray  # (C_out, C_in // groups, kH, kW), compute dtype
+    bias: object  # (C_out,) array or None
+    stride: tuple
+    padding: tuple  # ((top, bottom), (left, right))
+    dilation: tuple
+    groups: int
+    out_shape: tuple  # the output shape the caller sees
+    batched: bool
+    spatial: int  # 1 or 2
+
+    def to_caller(self, array):
+        """Drop the axes added for unbatched or 1-D input."""
+        if self.spatial == 1:
+            array = array[:, :, 0]
+        return array if self.batched else array[0]
+
+    def args(self):
+        return self.stride, self.padding, self.dilation, self.groups
+
+
+_AXES = {1: ("L",), 2: ("H", "W")}
+
+
+def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=("x", "weight")):
+    """Validate a convolution's arguments and normalise them (see `ConvCall`)."""
+    x_name, w_name = names
+    x, weight = as_array(x, x_name), as_array(weight, w_name)
+    dims = ", ".join(_AXES[spatial])
+    check_ndim(x, x_name, (spatial + 1, spatial + 2),
+               f"a {spatial + 1}-D (C_in, {dims}) or {spatial + 2}-D (N, C_in, {dims}) array")
+    kdims = ", ".join("k" + a for a in _AXES[spatial])
+    check_ndim(weight, w_name, (spatial + 2,), f"a {spatial + 2}-D (C_out, C_in // groups, {kdims}) array")
+    groups = check_int(groups, "groups", 1)
+    c_in, (c_out, c_group) = x.shape[-spatial - 1], weight.shape[:2]
+    shapes = f"({x_name}.shape={x.shape}, {w_name}.shape={weight.shape})"
+    if c_in % groups or c_out % groups:
+        raise ValueError(
+            f"groups={groups} must divide both the input channels ({c_in}) and the output "
+            f"channels ({c_out}) {shapes}")
+    if c_group * groups != c_in:
+        per_group = "" if groups == 1 else f" per group (x groups={groups} = {c_group * groups})"
+        raise ValueError(f"{w_name} has {c_group} input channels{per_group} but {x_name} has {c_in} {shapes}")
+    bias = check_bias(bias, c_out)
+    stride, pads, dilation, out_size = conv_geometry(
+        x.shape[-spatial:], weight.shape[-spatial:], stride, padding, dilation, _AXES[spatial])
+    dtype = compute_dtype(x, weight)
+    batched = x.ndim == spatial + 2
+    x4 = x.astype(dtype, copy=False).reshape((-1,) + x.shape[-spatial - 1:])
+    w4 = weight.astype(dtype, copy=False)
+    if spatial == 1:
+        x4, w4 = x4[:, :, None, :], w4[:, :, None, :]
+        stride, pads, dilation = (1,) + stride, ((0, 0),) + pads, (1,) + dilation
+    out_shape = (x.shape[:1] if batched else ()) + (c_out,) + out_size
+    bias = None if bias is None else bias.astype(dtype, copy=False)
+    return ConvCall(x4, w4, bias, stride, pads, dilation, groups, out_shape, batched, spatial)
+
+
+def _forward(x, weight, bias, stride, padding, dilation, groups, method, spatial):
+    check_choice(method, "method", FORWARD_METHODS)
+    call = prepare(x, weight, bias, stride, padding, dilation, groups, spatial)
+    y = forward_method(method)(call.x, call.weight, call.bias, *call.args())
+    return call.to_caller(y)
+
+
+def _backward(grad_out, x, weight, stride, padding, dilation, groups, method, spatial):
+    check_choice(method, "method", BACKWARD_METHODS)
+    call = prepare(x, weight, None, stride, padding, dilation, groups, spatial)
+    grad_out = as_array(grad_out, "grad_out")
+    if grad_out.shape != call.out_shape:
+        raise ValueError(
+            f"grad_out must have the output's shape {call.out_shape} for x.shape="
+            f"{np.shape(x)} and weight.shape={np.shape(weight)}; got {grad_out.shape}")
+    dtype = compute_dtype(grad_out, call.x)
+    g4 = grad_out.astype(dtype, copy=False).reshape((-1,) + call.out_shape[-spatial - 1:])
+    if spatial == 1:
+        g4 = g4[:, :, None, :]
+    dx, dw, db = backward_method(method)(
+        g4, call.x.astype(dtype, copy=False), call.weight.astype(dtype, copy=False), *call.args())
+    dw = dw[:, :, 0] if spatial == 1 else dw
+    return Grads(call.to_caller(dx), dw, db)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="fast"):
+    """2-D convolution (cross-correlation, as in deep learning), equal to PyTorch's.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+    weight : array_like, shape (C_out, C_in // groups, kH, kW)
+    bias : array_like, shape (C_out,), optional
+    stride : int or (int, int), default 1
+    padding : int, (pH, pW), ((top, bottom), (left, right)), or {"valid", "same", "full"}
+        Zero padding. ``"same"`` gives ``ceil(n / stride)`` outputs with the
+        odd pad cell at the bottom/right (TensorFlow's rule).
+    dilation : int or (int, int), default 1
+        Spacing between kernel taps; 1 is a dense kernel.
+    groups : int, default 1
+        Split channels into independent groups (``groups == C_in`` is depthwise).
+    method : {"loops", "shift", "im2row", "matrix", "fast"}
+        The formulation to run; all give the same numbers.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out) (unbatched in, unbatched out)
+        Floating inputs keep their dtype; integer inputs compute in float64.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Before any work, naming the offending argument.
+
+    See Also
+    --------
+    conv2d_backward, conv_transpose2d, correlate2d
+
+    Notes
+    -----
+    ``y[b, o, i, j] = bias[o] + sum_{c, m, n} xp[b, c, i*sH + m*dH, j*sW + n*dW] w[o, c, m, n]``,
+    ``H_out = floor((H + top + bottom - dH (kH - 1) - 1) / sH) + 1``.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 4, 4)
+    >>> conv2d(x, np.ones((1, 1, 2, 2)), stride=2)
+    array([[[10., 18.],
+            [42., 50.]]])
+    """
+    return _forward(x, weight, bias, stride, padding, dilation, groups, method, 2)
+
+
+def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups=1, method="fast"):
+    """Gradients of `conv2d` with respect to input, weight and bias.
+
+    Parameters
+    ----------
+    grad_out : array_like, shape of ``conv2d(x, weight, ...)``
+        The gradient of the loss with respect to the output.
+    x, weight, stride, padding, dilation, groups
+        As passed to `conv2d`.
+    method : {"loops", "shift", "flip", "im2row", "fast"}
+
+    Returns
+    -------
+    Grads
+        Named tuple ``(dx, dw, db)`` with the shapes of ``x``, ``weight`` and ``(C_out,)``.
+
+    See Also
+    --------
+    conv2d, conv_transpose2d
+
+    Notes
+    -----
+    ``db[o] = sum grad_out[:, o]``; ``dw[o, c, m, n] = sum_{b,i,j} xp[b, c, i*sH + m*dH, j*sW + n*dW] g[b, o, i, j]``;
+    ``dx`` is the transposed convolution of ``grad_out`` with ``weight``.
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 3, 3)
+    >>> dx, dw, db = conv2d_backward(np.ones((1, 2, 2)), x, np.ones((1, 1, 2, 2)))
+    >>> dx
+    array([[[1., 2., 1.],
+            [2., 4., 2.],
+            [1., 2., 1.]]])
+    >>> dw[0, 0], db
+    (array([[ 8., 12.],
+           [20., 24.]]), array([4.]))
+    """
+    return _backward(grad_out, x, weight, stride, padding, dilation, groups, method, 2)
+
+
+def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="fast"):
+    """1-D convolution, equal to ``torch.nn.functional.conv1d``.
+
+    ``x`` is (N, C_in, L) or (C_in, L), ``weight`` (C_out, C_in // groups, k);
+    ``padding`` is an int, ``(before, after)`` or a mode. Otherwise as `conv2d`.
+
+    Examples
+    --------
+    >>> conv1d(np.array([[1.0, 2.0, 3.0, 4.0]]), np.array([[[1.0, -1.0]]]))
+    array([[-1., -1., -1.]])
+    """
+    return _forward(x, weight, bias, stride, padding, dilation, groups, method, 1)
+
+
+def conv1d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups=1, method="fast"):
+    """Gradients of `conv1d`; returns ``Grads(dx, dw, db)``.
+
+    Examples
+    --------
+    >>> conv1d_backward(np.ones((1, 3)), np.array([[1.0, 2.0, 3.0, 4.0]]), np.ones((1, 1, 2))).dx
+    array([[1., 2., 2., 1.]])
+    """
+    return _backward(grad_out, x, weight, stride, padding, dilation, groups, method, 1)

@@ -1,0 +1,185 @@
+"""The "fast" backward pass, and the depthwise path of both passes.
+
+The backward pass walks the same cache-sized blocks as `forward_fast`:
+
+* ``dw += grad_block @ patches.T`` (the patches are rebuilt, not stored);
+* ``dpatches = weight.T @ grad_block``, then each kernel tap ``(m, n)`` adds
+  its slice of ``dpatches`` into the padded input gradient with one strided
+  slice-add: ``kH*kW`` vectorised adds per block, no index arrays;
+* ``db`` sums the output gradient.
+
+Depthwise layers (``C_in // groups == 1``, stride 1) skip GEMMs, whose inner
+dimension would be 1: each tap is one multiply-add over a whole image.
+"""
+
+import numpy as np
+
+from .fast_forward import Plan, fill_patches, map_images, padded_images, windows
+
+
+def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
+    """Gradients of the convolution by cache-sized patch blocks.
+
+    Parameters
+    ----------
+    grad_out : ndarray, shape (N, C_out, H_out, W_out)
+    x : ndarray, shape (N, C_in, H, W)
+    weight : ndarray, shape (C_out, C_in // groups, kH, kW)
+    stride, dilation : pairs of ints
+    padding : ``((top, bottom), (left, right))``
+    groups : int
+
+    Returns
+    -------
+    dx, dw, db : ndarrays of the shapes of ``x``, ``weight`` and (C_out,)
+
+    Notes
+    -----
+    With the patch columns ``P`` of a block and its output gradient ``G``
+    (shape (C_out, r*W_out)): ``dw += G @ P.T``, ``dP = W.T @ G`` and
+    ``dxp[c, i*sH + m*dH, j*sW + n*dW] += dP[(c, m, n), (i, j)]``, done as one
+    strided slice-add per tap ``(m, n)``; ``db = sum of G``.
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> g = np.ones((1, 1, 2, 2))
+    >>> dx, dw, db = backward_fast(g, x, w, (1, 1), ((0, 0), (0, 0)), (1, 1), 1)
+    >>> dx[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> dw[0, 0], db
+    (array([[ 8., 12.],
+           [20., 24.]]), array([4.]))
+    """
+    plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
+    grad_out = np.ascontiguousarray(grad_out)
+    if is_depthwise(plan):
+        return backward_depthwise(grad_out, x, weight, plan)
+    c_group_out = plan.c_out // groups
+    # g_groups.shape = (N, G, C_out/G, H_out*W_out)
+    g_groups = grad_out.reshape(plan.n_images, groups, c_group_out, -1)
+    w_groups = weight.reshape(groups, c_group_out, plan.patch_len)  # (G, C_out/G, C_g*kH*kW)
+    w_groups_t = w_groups.transpose(0, 2, 1)  # (G, C_g*kH*kW, C_out/G)
+    dx = np.zeros_like(x)
+
+    def work(start, stop):
+        dw = np.zeros_like(w_groups)
+        scratch = np.zeros((plan.images, plan.c_in) + plan.padded_hw, x.dtype) if plan.is_padded else None
+        dscratch = scratch.copy() if plan.is_padded else None
+        buffer, dbuffer = plan.buffer(x.dtype), plan.buffer(x.dtype)
+        for i0, i1, r0, r1 in plan.blocks(start, stop):
+            n = i1 - i0
+            if r0 == 0:
+                view = windows(padded_images(x, i0, i1, plan, scratch), plan)
+                dpadded = dscratch[:n] if plan.is_padded else dx[i0:i1]  # (n, C_in, Hp, Wp)
+            patches = fill_patches(buffer, view, r0, r1)  # (n, C_in, kH, kW, r, W_out)
+            columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*W_out)
+            g_block = g_groups[i0:i1, :, :, r0 * plan.out_w:r1 * plan.out_w]  # (n, G, C_out/G, r*W_out)
+            dw += np.matmul(g_block, columns.transpose(0, 1, 3, 2)).sum(axis=0)
+            dpatches = dbuffer[:patches.size].reshape(columns.shape)
+            np.matmul(w_groups_t, g_block, out=dpatches)
+            dpatches = dpatches.reshape(patches.shape)  # (n, C_in, kH, kW, r, W_out)
+            for m in range(plan.kh):
+                for k in range(plan.kw):
+                    dpadded[plan.tap(m, k, r0, r1)] += dpatches[:, :, m, k]
+            if plan.is_padded and r1 == plan.out_h:
+                dx[i0:i1] = plan.interior(dpadded)
+                dpadded[...] = 0
+        return dw
+
+    dw = sum(map_images(work, plan.n_images, 3 * plan.macs))
+    db = grad_out.sum(axis=(0, 2, 3))
+    return dx, dw.reshape(weight.shape), db
+
+
+# ---------------------------------------------------------------- depthwise
+#
+# With stride 1, output row i of channel c reads rows i + m*dH of the padded
+# input. Flatten each padded channel: output (i, j) then reads flat index
+# (i*Wp + j) + (m*dH*Wp + n*dW), so tap (m, n) is ONE contiguous slice of
+# the flat channel. Computing outputs on the "wide" grid of width Wp (the
+# extra Wp - W_out columns of each row are thrown away) turns every tap
+# into one long, fast multiply-add.
+
+
+def is_depthwise(plan):
+    """Stride-1 layers with one input channel per group take the depthwise path."""
+    return plan.groups > 1 and plan.patch_len == plan.kh * plan.kw and plan.stride == (1, 1)
+
+
+def _wide_offsets(plan):
+    """Flat offset of each tap (m, n) and the wide output length."""
+    wp = plan.padded_hw[1]
+    length = (plan.out_h - 1) * wp + plan.out_w  # the last wide row stops at W_out
+    offsets = [(m, k, m * plan.dilation[0] * wp + k * plan.dilation[1])
+               for m in range(plan.kh) for k in range(plan.kw)]
+    return offsets, length
+
+
+def _flat_inputs(x, i, plan, scratch):
+    """Image ``i`` zero-padded, one flat row per *output* channel: (C_out, Hp*Wp)."""
+    plan.interior(scratch)[0] = x[i]
+    flat = scratch[0].reshape(plan.c_in, -1)
+    return np.repeat(flat, plan.c_out // plan.c_in, axis=0) if plan.c_out > plan.c_in else flat
+
+
+def forward_depthwise(x, weight, bias, plan):
+    """Depthwise forward: ``y_wide += weight[:, 0, m, n] * xp_flat[:, offset(m, n) + p]`` for every tap."""
+    y = np.empty((plan.n_images, plan.c_out, plan.out_h, plan.out_w), dtype=x.dtype)
+    offsets, length = _wide_offsets(plan)
+    scale = weight.reshape(plan.c_out, plan.kh, plan.kw, 1)  # one scale per channel and tap
+
+    def work(start, stop):
+        scratch = np.zeros((1, plan.c_in) + plan.padded_hw, x.dtype)
+        wide = np.empty((plan.c_out, plan.out_h * plan.padded_hw[1]), x.dtype)  # rows of width Wp
+        tmp = np.empty((plan.c_out, length), x.dtype)
+        for i in range(start, stop):
+            flat = _flat_inputs(x, i, plan, scratch)  # (C_out, Hp*Wp)
+            out = wide[:, :length]
+            for t, (m, k, offset) in enumerate(offsets):
+                tap = flat[:, offset:offset + length]
+                if t == 0:
+                    np.multiply(tap, scale[:, m, k], out=out)
+                else:
+                    np.multiply(tap, scale[:, m, k], out=tmp)
+                    out += tmp
+            y[i] = wide.reshape(plan.c_out, plan.out_h, -1)[:, :, :plan.out_w]
+            if bias is not None:
+                y[i] += bias.reshape(-1, 1, 1)
+
+    map_images(work, plan.n_images, plan.macs)
+    return y
+
+
+def backward_depthwise(grad_out, x, weight, plan):
+    """Depthwise backward on the wide grid: per tap, ``dw`` is a dot product per channel and ``dx`` a slice-add."""
+    offsets, length = _wide_offsets(plan)
+    scale = weight.reshape(plan.c_out, plan.kh, plan.kw, 1)
+    dx = np.empty_like(x)
+
+    def work(start, stop):
+        dw = np.zeros((plan.c_out, plan.kh, plan.kw), x.dtype)
+        scratch = np.zeros((1, plan.c_in) + plan.padded_hw, x.dtype)
+        wide_grad = np.zeros((plan.c_out, plan.out_h, plan.padded_hw[1]), x.dtype)  # junk columns stay 0
+        dflat = np.zeros((plan.c_out, plan.padded_hw[0] * plan.padded_hw[1]), x.dtype)
+        tmp = np.empty((plan.c_out, length), x.dtype)
+        for i in range(start, stop):
+            flat = _flat_inputs(x, i, plan, scratch)  # (C_out, Hp*Wp)
+            wide_grad[:, :, :plan.out_w] = grad_out[i]
+            g = wide_grad.reshape(plan.c_out, -1)[:, :length]  # (C_out, L)
+            for m, k, offset in offsets:
+                tap = flat[:, offset:offset + length]
+                # dw[c, m, k] += g[c] . tap[c]: one dot product per channel
+                dw[:, m, k] += np.matmul(g[:, None, :], tap[:, :, None])[:, 0, 0]
+                np.multiply(g, scale[:, m, k], out=tmp)
+                dflat[:, offset:offset + length] += tmp
+            dpadded = dflat.reshape(plan.c_in, -1, *plan.padded_hw).sum(axis=1)  # sum over the multiplier
+            dx[i] = plan.interior(dpadded[None])[0]
+            dflat[...] = 0
+        return dw
+
+    dw = sum(map_images(work, plan.n_images, 3 * plan.macs))
+    return dx, dw.reshape(plan.c_out, 1, plan.kh, plan.kw), grad_out.sum(axis=(0, 2, 3))

@@ -1,0 +1,121 @@
+"""Transposed convolution: the adjoint of a convolution, used to upsample.
+
+``conv_transpose2d(y, w)`` multiplies by ``conv_matrix(w).T``; it is exactly the
+input gradient of ``conv2d(., w)`` with ``y`` as the output gradient, so it is
+computed by the same full correlation with the rotated kernel.
+"""
+
+import numpy as np
+
+from .._checks import as_array, check_bias, check_int, check_ndim, compute_dtype, int_tuple
+from ..shapes import effective_kernel_size, resolve_padding
+from .backward import input_grad_flip
+
+_AXES = {1: ("L",), 2: ("H", "W")}
+
+
+def transposed_output_size(n, kernel_size, stride, padding, dilation, output_padding):
+    """``(n - 1) * stride - before - after + dilation * (k - 1) + output_padding + 1``.
+
+    Examples
+    --------
+    >>> transposed_output_size(3, 3, 2, (1, 1), 1, 1)
+    6
+    """
+    return (n - 1) * stride - sum(padding) + effective_kernel_size(kernel_size, dilation) + output_padding
+
+
+def _transpose(x, weight, bias, stride, padding, output_padding, dilation, groups, spatial):
+    x, weight = as_array(x, "x"), as_array(weight, "weight")
+    dims, kdims = ", ".join(_AXES[spatial]), ", ".join("k" + a for a in _AXES[spatial])
+    check_ndim(x, "x", (spatial + 1, spatial + 2),
+               f"a {spatial + 1}-D (C_in, {dims}) or {spatial + 2}-D (N, C_in, {dims}) array")
+    check_ndim(weight, "weight", (spatial + 2,), f"a {spatial + 2}-D (C_in, C_out // groups, {kdims}) array")
+    groups = check_int(groups, "groups", 1)
+    c_in = x.shape[-spatial - 1]
+    if weight.shape[0] != c_in:
+        raise ValueError(
+            f"weight has {weight.shape[0]} input channels (its first axis) but x has {c_in} "
+            f"(x.shape={x.shape}, weight.shape={weight.shape})")
+    if c_in % groups:
+        raise ValueError(f"groups={groups} must divide the input channels ({c_in}) (x.shape={x.shape})")
+    c_out = weight.shape[1] * groups
+    bias = check_bias(bias, c_out)
+    stride = int_tuple(stride, "stride", spatial)
+    dilation = int_tuple(dilation, "dilation", spatial)
+    output_padding = int_tuple(output_padding, "output_padding", spatial, minimum=0)
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be an int or a sequence of ints for a transposed convolution; got {padding!r}")
+    kernel_size = weight.shape[-spatial:]
+    pads = resolve_padding(padding, kernel_size, stride, dilation, x.shape[-spatial:])
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op >= max(s, d):
+            raise ValueError(
+                f"output_padding must be smaller than stride or dilation; got output_padding="
+                f"{output_padding}, stride={stride}, dilation={dilation}")
+    out_size = tuple(transposed_output_size(*args) for args in zip(
+        x.shape[-spatial:], kernel_size, stride, pads, dilation, output_padding))
+    if min(out_size) < 1:
+        raise ValueError(f"padding={padding!r} leaves no output: the output size would be {out_size}")
+
+    dtype = compute_dtype(x, weight)
+    x4 = x.astype(dtype, copy=False).reshape((-1,) + x.shape[-spatial - 1:])
+    w4 = weight.astype(dtype, copy=False)
+    if spatial == 1:
+        x4, w4, out_size = x4[:, :, None], w4[:, :, None], (1,) + out_size
+        stride, pads, dilation = (1,) + stride, ((0, 0),) + pads, (1,) + dilation
+    parts = zip(np.split(x4, groups, axis=1), np.split(w4, groups, axis=0))
+    y = np.concatenate([input_grad_flip(xg, wg, out_size, stride, pads, dilation) for xg, wg in parts], axis=1)
+    if bias is not None:
+        y = y + bias.astype(dtype, copy=False).reshape(1, -1, 1, 1)
+    y = y[:, :, 0] if spatial == 1 else y
+    return y if x.ndim == spatial + 2 else y[0]
+
+
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed 2-D convolution, equal to ``torch.nn.functional.conv_transpose2d``.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C_in, H, W) or (C_in, H, W)
+    weight : array_like, shape (C_in, C_out // groups, kH, kW)
+        PyTorch's layout for transposed convolution (input channels first).
+    bias : array_like, shape (C_out,), optional
+    stride, dilation : int or (int, int)
+    padding : int, (pH, pW) or ((top, bottom), (left, right))
+        The padding of the convolution this one transposes; it trims the output.
+    output_padding : int or (int, int), default 0
+        Extra rows/columns at the bottom/right, choosing among the input sizes a
+        strided convolution maps to the same output size; must be smaller than
+        the stride or the dilation.
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out)
+        ``H_out = (H - 1) sH - top - bottom + dH (kH - 1) + output_padding + 1``.
+
+    See Also
+    --------
+    conv2d_backward : its ``dx`` is this operation applied to ``grad_out``.
+    conv_matrix : ``conv_transpose2d(y, w).ravel() == conv_matrix(w, ...).T @ y.ravel()``.
+
+    Examples
+    --------
+    >>> conv_transpose2d(np.ones((1, 2, 2)), np.ones((1, 1, 2, 2)), stride=2)
+    array([[[1., 1., 1., 1.],
+            [1., 1., 1., 1.],
+            [1., 1., 1., 1.],
+            [1., 1., 1., 1.]]])
+    """
+    return _transpose(x, weight, bias, stride, padding, output_padding, dilation, groups, 2)
+
+
+def conv_transpose1d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed 1-D convolution, equal to ``torch.nn.functional.conv_transpose1d``.
+
+    Examples
+    --------
+    >>> conv_transpose1d(np.array([[1.0, 2.0]]), np.array([[[1.0, 1.0, 1.0]]]), stride=2)
+    array([[1., 1., 3., 2., 2.]])
+    """
+    return _transpose(x, weight, bias, stride, padding, output_padding, dilation, groups, 1)

@@ -1,0 +1,35 @@
+"""Exercise checkers: run a learner's function, explain the first failure.
+
+Each ``check_*`` function takes the function a learner wrote, runs it on
+small cases (edge cases first) against convlab or PyTorch, and shows a
+verdict: "passed N cases", "not implemented yet", or the failing case with
+expected and actual answers and, when a known mistake reproduces the
+learner's answer, its name ("your kernel is flipped", ...). It returns a
+:class:`CheckResult`, truthy on a pass, and never raises because of the
+learner's code. The exercises are catalogued in ``lessons/EXERCISES.md``;
+student copies of the lessons come from ``python -m convlab.exercises
+make-student lessons/ <out>``.
+
+>>> from convlab.exercises import check_output_size
+>>> r = check_output_size(lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) // s + 1)
+output_size: passed 8 cases.
+"""
+
+from .engine import DEFAULT_TIME_LIMIT, Case, case, run_check
+from .forward import (check_convolve2d, check_correlate1d, check_correlate2d,
+                      check_output_shape, check_output_size, check_same_padding)
+from .vectorised import (check_conv_forward_loops, check_conv_forward_shift, check_conv_matrix,
+                         check_conv_via_im2row, check_im2row)
+from .misconceptions import MESSAGES, misconception_table
+from .result import CheckResult
+
+CHECKERS = (
+    check_correlate1d, check_correlate2d, check_convolve2d,
+    check_output_size, check_same_padding, check_output_shape,
+    check_conv_forward_loops, check_conv_forward_shift,
+    check_im2row, check_conv_matrix, check_conv_via_im2row,
+)
+"""Every checker, in lesson order."""
+
+__all__ = ["CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "MESSAGES", "case",
+           "misconception_table", "run_check"] + [c.__name__ for c in CHECKERS]

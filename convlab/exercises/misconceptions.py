@@ -1,0 +1,143 @@
+"""The known mistakes the checkers can name, and the table of who names what.
+
+Each key below is a misconception; its message is what a learner reads.
+The wrong implementations themselves live next to the checker they belong
+to (``forward.py``, ``backward.py``, ...), as small functions listed in that
+checker's ``mistakes``. A checker names a misconception only when running
+that wrong implementation on the failing case reproduces the learner's
+answer exactly.
+"""
+
+MESSAGES = {
+    # cross-correlation and convolution
+    "kernel_flipped": "your kernel is flipped: you computed a true convolution, but deep "
+                      "learning's 'convolution' is a cross-correlation (slide the kernel as "
+                      "it is, no flip).",
+    "kernel_not_flipped": "your kernel is not flipped: a true convolution (and the input "
+                          "gradient) uses the kernel rotated by 180 degrees.",
+    "flipped_one_axis": "you flipped the kernel along one axis only: a 180-degree rotation "
+                        "flips both rows and columns.",
+    "last_position_missing": "off by one: your loop stops one position early; there are "
+                             "n - k + 1 positions, so use range(n - k + 1).",
+    "hw_swapped": "H and W swapped: the height (rows) comes first and the width (columns) "
+                  "second, for the input, the kernel and the output.",
+    # output size and padding
+    "floor_ceil": "floor/ceil mix-up in the output size: a window that does not fit is not "
+                  "computed, so the convolution rounds down; only TensorFlow's SAME output "
+                  "ceil(n / s) rounds up.",
+    "dilation_from_0": "dilation counted from 0: in PyTorch and convlab dilation=1 is a dense "
+                       "kernel, so a dilated kernel spans d*(k-1)+1 cells (some texts write "
+                       "d-1 for the same thing).",
+    "dilation_ignored": "dilation ignored: a kernel with dilation d spans d*(k-1)+1 cells, "
+                        "not k.",
+    "padding_one_side": "padding applied to one side only: padding p adds p cells before "
+                        "*and* p after, 2p in total.",
+    "plus_one_forgotten": "forgot the + 1: floor((n + 2p - d(k-1) - 1) / s) counts the "
+                          "steps; the first position comes on top of them.",
+    "same_pad_side": "the odd SAME padding cell is on the wrong side: it goes after "
+                     "(bottom/right), as in TensorFlow.",
+    "half_padding_same": "you used the stride-1 'half' padding (k-1)/2 on each side; SAME "
+                         "padding for stride s makes ceil(n / s) outputs, so the total "
+                         "depends on n and s.",
+    "wrong_channels": "wrong number of output channels: they come from the weight's first "
+                      "axis, C_out, not from the input.",
+    # channels, bias, vectorising
+    "forgot_bias": "you forgot the bias: add b[o] to every position of output channel o.",
+    "bias_per_input_channel": "bias added once per input channel: add b[o] once per output "
+                              "value, outside the sum over input channels.",
+    "stride_ignored": "stride ignored: with stride s only every s-th window position is "
+                      "computed.",
+    "channels_last_order": "patch entries in channels-last order (m, n, c); convlab's "
+                           "columns run over (c, m, n), matching weight.reshape(C_out, -1).",
+    "matrix_transposed": "your matrix is transposed: it maps the flattened input (H*W entries) "
+                         "to the flattened output, so its shape is (H_out*W_out, H*W).",
+    "weight_flatten_order": "weight flattened in another order than the patch columns: "
+                            "weight.reshape(C_out, -1) follows im2row's (c, m, n) order.",
+    "reshape_without_transpose": "you reshaped (N, H_out*W_out, C_out) straight into "
+                                 "(N, C_out, H_out, W_out): move the channel axis first "
+                                 "(transpose), then reshape.",
+    # backward: bias and kernel
+    "bias_grad_not_summed_over_batch": "bias gradient not summed over the batch: every "
+                                       "example contributes, so sum over N (not only the "
+                                       "first example, not the mean).",
+    "bias_grad_not_summed_over_positions": "bias gradient not summed over positions: the "
+                                           "bias is used at every (i, j), so sum over H_out "
+                                           "and W_out too.",
+    "grad_flipped": "your kernel gradient is rotated by 180 degrees: dW[m, n] pairs "
+                    "grad_out[i, j] with x[i + m, j + n] (a correlation, no flip).",
+    "grad_channels_swapped": "channel axes swapped: dW has the weight's shape "
+                             "(C_out, C_in, kH, kW).",
+    # backward: input
+    "overwrite": "you overwrite overlapping windows (`=` where `+=` is needed): where "
+                 "windows overlap, their contributions must be added.",
+    "padding_half_not_full": "the gradient was padded by (k-1)//2 instead of k-1 on each "
+                             "side: the input gradient is a *full* correlation.",
+    "weight_channels_not_swapped": "weight's channel axes not swapped: the input gradient "
+                                   "sums over output channels, so use the weight as "
+                                   "(C_in, C_out, kH, kW).",
+    "stride_ignored_backward": "stride ignored in the backward pass (no zero insertion): "
+                               "insert stride-1 zeros between gradient entries first.",
+    "zero_insert_trailing": "zeros also inserted after the last entry: stride-1 zeros go "
+                            "*between* entries only, giving (n-1)*s + 1 entries.",
+    "zero_insert_count": "s zeros inserted instead of s-1: with stride s, consecutive "
+                         "entries end up s apart, so s-1 zeros go between them.",
+    "zero_insert_one_axis": "zeros inserted along one axis only: stride applies to rows and "
+                            "columns.",
+    "remainder_not_zero": "the uncovered remainder rows/columns should have gradient 0: "
+                          "they never entered the output.",
+    # autograd
+    "ignored_grad_output": "backward ignored grad_output: multiply by the incoming gradient "
+                           "instead of assuming it is all ones.",
+    # layers
+    "linear_weight_transposed": "transposed weight in the linear backward: with W of shape "
+                                "(out, in), dx = grad_out @ W, not grad_out @ W.T.",
+    "linear_dw_transposed": "dW transposed: dW = grad_out.T @ x has W's shape (out, in).",
+    "relu_grad_at_zero": "ReLU gradient at 0: the mask is x > 0 (strict), so an input of "
+                         "exactly 0 passes no gradient.",
+    "relu_uses_output": "you multiplied by the ReLU's output instead of its mask: the "
+                        "gradient is grad_out * (x > 0).",
+    "relu_mask_only": "you returned the mask alone: multiply it by grad_out.",
+    "maxpool_all_cells": "max-pool gradient sent to all cells of the window: only the "
+                         "maximum receives it.",
+    "maxpool_all_ties": "gradient sent to every tied maximum: only the first maximum "
+                        "(row-major order, as in PyTorch) receives it.",
+    "maxpool_average": "that is the average-pool gradient: max pooling sends the whole "
+                       "gradient to the maximum.",
+    # filters and FFT
+    "no_sqrt": "forgot the square root: the magnitude is sqrt(gx**2 + gy**2).",
+    "abs_sum": "|gx| + |gy| is an approximation; the magnitude is sqrt(gx**2 + gy**2).",
+    "one_direction": "only one direction: the magnitude combines the x and the y Sobel "
+                     "responses.",
+    "valid_not_same": "valid instead of same padding: pad the image with zeros so that the "
+                      "output keeps the image's shape.",
+    "gaussian_not_normalised": "kernel not normalised: divide by its sum so that blurring "
+                               "keeps the mean brightness.",
+    "gaussian_off_centre": "kernel off centre: the centre of a size-k kernel is at "
+                           "(k - 1) / 2.",
+    "gaussian_sigma_not_squared": "exp(-r**2 / (2*sigma)): sigma must be squared, "
+                                  "exp(-r**2 / (2*sigma**2)).",
+    "one_pass_only": "only one 1-D pass: a separable blur filters the rows *and* the "
+                     "columns.",
+    "linear_not_circular": "zero padding instead of wrap-around: the DFT computes a "
+                           "circular correlation, the image wraps at its borders.",
+}
+
+
+def misconception_table(checkers):
+    """Rows ``(checker name, [misconception keys])`` for ``checkers``.
+
+    Examples
+    --------
+    >>> def check_f(fn): pass
+    >>> check_f.mistakes = [("kernel_flipped", abs)]
+    >>> misconception_table([check_f])
+    [('check_f', ['kernel_flipped'])]
+    """
+    rows = []
+    for checker in checkers:
+        keys = []
+        for key, _ in getattr(checker, "mistakes", ()):
+            if key not in keys:
+                keys.append(key)
+        rows.append((checker.__name__, keys))
+    return rows

@@ -1,0 +1,39 @@
+"""Figures that draw what the library computes.
+
+Every function takes ``ax=None`` (or ``fig=None`` for several panels) and
+returns what it drew into.  Cells are styled by kind (padding, kernel
+window, never-covered input, inserted zero, ...) with the colour-blind-safe
+Okabe-Ito palette plus hatching, and :func:`drawn_cells` reports what was drawn.
+"""
+from convlab.viz.backward import (
+    BACKWARD_VIEWS,
+    show_backward,
+    show_kernel_flip,
+    show_transposed_conv,
+    show_zero_insertion,
+)
+from convlab.viz.filtering import plot_history, show_filters
+from convlab.viz.grid import KINDS, OKABE_ITO, drawn_cells, drawn_numbers, legend_labels, show_grid
+from convlab.viz.matrices import show_conv_matrix, show_im2row
+from convlab.viz.sliding import animate_conv, show_receptive_field, show_sliding_window
+
+__all__ = [
+    "BACKWARD_VIEWS",
+    "KINDS",
+    "OKABE_ITO",
+    "animate_conv",
+    "drawn_cells",
+    "drawn_numbers",
+    "legend_labels",
+    "plot_history",
+    "show_backward",
+    "show_conv_matrix",
+    "show_filters",
+    "show_grid",
+    "show_im2row",
+    "show_kernel_flip",
+    "show_receptive_field",
+    "show_sliding_window",
+    "show_transposed_conv",
+    "show_zero_insertion",
+]

@@ -1,0 +1,58 @@
+"""How long a slider change takes to redraw: ``python -m convlab.widgets.latency``.
+
+A benchmark, not a test: it sets a control ~20 times and reports the median
+round trip (the value assignment, the redraw and the PNG encoding).
+"""
+import statistics
+import time
+
+__all__ = ["measure_latency"]
+
+
+def measure_latency(explorer, control, values, repeats=20):
+    """Median and maximum milliseconds per change of ``explorer.controls[control]``.
+
+    ``values`` are cycled through ``repeats`` times (a value equal to the
+    current one is skipped, since it would not trigger a redraw).
+
+    Examples
+    --------
+    >>> from convlab.widgets import conv_explorer
+    >>> stats = measure_latency(conv_explorer(), "stride", [1, 2], repeats=2)
+    >>> sorted(stats)
+    ['max_ms', 'median_ms', 'n']
+    """
+    widget = explorer.controls[control]
+    times = []
+    k = 0
+    while len(times) < repeats:
+        value = values[k % len(values)]
+        k += 1
+        if value == widget.value:
+            continue
+        start = time.perf_counter()
+        widget.value = value
+        times.append(1000 * (time.perf_counter() - start))
+    return {"median_ms": statistics.median(times), "max_ms": max(times), "n": len(times)}
+
+
+def main():
+    """Print the median redraw time of every explorer."""
+    import numpy as np
+
+    from convlab.widgets import backward_explorer, conv_explorer, filter_explorer
+
+    cases = [
+        ("conv_explorer", conv_explorer, "stride", [1, 2, 3]),
+        ("backward_explorer", backward_explorer, "stride", [1, 2]),
+        ("backward_explorer (gather)", lambda: backward_explorer(view="gather"), "row", [0, 1, 2, 3]),
+        ("filter_explorer", lambda: filter_explorer(), "sigma", list(np.arange(0.5, 3.01, 0.25))),
+    ]
+    for name, make, control, values in cases:
+        stats = measure_latency(make(), control, values)
+        print(f"{name:28s} {control:6s} median {stats['median_ms']:6.1f} ms   "
+              f"max {stats['max_ms']:6.1f} ms   ({stats['n']} changes)")
+
+
+if __name__ == "__main__":
+    main()
