@@ -19,8 +19,8 @@ from .shapes import conv_output_size, receptive_field
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("autograd", "bench", "data", "exercises", "filters", "gradcheck", "nn", "training",
-               "viz", "widgets")
+_SUBMODULES = ("autograd", "bench", "coverage", "data", "exercises", "filters", "gradcheck", "learn_kernel", "nn",
+               "spectral", "training", "viz", "widgets")
 
 __all__ = [
     "BACKWARD_METHODS", "FORWARD_METHODS", "Grads", "conv1d", "conv1d_backward", "conv2d",

@@ -43,6 +43,18 @@ class Conv2dFunction(torch.autograd.Function):
     ``grad_out = ∂L/∂y`` and returns ``(∂L/∂x, ∂L/∂weight, ∂L/∂bias)`` from
     ``convlab.conv2d_backward`` (plus ``None`` for the non-tensor arguments).
     The backward is not itself differentiable (no double backward).
+
+    See Also
+    --------
+    conv2d : the checked functional form; Conv2d : the module.
+
+    Examples
+    --------
+    >>> x = torch.randn(1, 2, 5, 5, dtype=torch.float64, requires_grad=True)
+    >>> w = torch.randn(3, 2, 3, 3, dtype=torch.float64, requires_grad=True)
+    >>> y = Conv2dFunction.apply(x, w, None, 2, 1, 1, 1, "loops")  # stride 2, padding 1
+    >>> y.shape, torch.allclose(y, torch.nn.functional.conv2d(x, w, stride=2, padding=1))
+    (torch.Size([1, 3, 3, 3]), True)
     """
 
     @staticmethod

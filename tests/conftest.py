@@ -14,3 +14,6 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("max error against torch (relative to scale)")
     for (kind, method), error in sorted(MAX_ERRORS.items()):
         terminalreporter.write_line(f"{kind:<18} {method:<8} {error:.2e}")
+
+# Notebooks under tests/ are fixtures that tests execute themselves, not lessons for nbval.
+collect_ignore_glob = ["*.ipynb", "*/*.ipynb"]

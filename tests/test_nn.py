@@ -40,7 +40,18 @@ CONV_CASES = [
     dict(in_channels=3, out_channels=2, kernel_size=3, padding="same", dilation=2),
     dict(in_channels=4, out_channels=6, kernel_size=3, stride=(2, 1), padding=(1, 2), groups=2),
     dict(in_channels=2, out_channels=2, kernel_size=2, padding="same", bias=False),
+    dict(in_channels=1, out_channels=2, kernel_size=3, padding=((2, 0), (0, 1))),
 ]
+
+
+def torch_conv(x, w, b, case):
+    """torch's conv2d; asymmetric padding ((top, bottom), (left, right)) via F.pad."""
+    padding = case.get("padding", 0)
+    if isinstance(padding, tuple) and isinstance(padding[0], tuple):
+        (top, bottom), (left, right) = padding
+        x, padding = F.pad(x, (left, right, top, bottom)), 0
+    return F.conv2d(x, w, b, stride=case.get("stride", 1), padding=padding,
+                    dilation=case.get("dilation", 1), groups=case.get("groups", 1))
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
@@ -56,8 +67,7 @@ def test_conv2d_matches_torch(case, method):
 
     xt, wt = t(x), t(layer.params["weight"])
     bt = t(layer.params["bias"]) if "bias" in layer.params else None
-    yt = F.conv2d(xt, wt, bt, stride=case.get("stride", 1), padding=case.get("padding", 0),
-                  dilation=case.get("dilation", 1), groups=case.get("groups", 1))
+    yt = torch_conv(xt, wt, bt, case)
     yt.backward(torch.tensor(g))
     np.testing.assert_allclose(y, yt.detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-12)
@@ -220,10 +230,16 @@ def test_global_maxpool_matches_torch_including_ties():
 
 # ------------------------------------------------------------ flatten, loss
 def test_flatten_matches_torch():
-    x = np.random.default_rng(8).standard_normal((2, 3, 4, 5))
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 3, 4, 5))
+    g = rng.standard_normal((2, 60))
     layer = nn.Flatten()
     y = layer.forward(x)
-    np.testing.assert_array_equal(y, torch.flatten(t(x, False), 1).numpy())
+    xt = t(x)
+    yt = torch.flatten(xt, 1)
+    yt.backward(torch.tensor(g))
+    np.testing.assert_array_equal(y, yt.detach().numpy())
+    np.testing.assert_array_equal(layer.backward(g), xt.grad.numpy())
     assert layer_check(layer, x)
 
 
@@ -286,6 +302,20 @@ def test_sequential_backprop_matches_torch():
     for (p, g), tp in zip(mine, tparams):
         np.testing.assert_allclose(p, tp.detach().numpy(), atol=0)
         np.testing.assert_allclose(g, tp.grad.numpy(), atol=1e-12)
+
+
+def test_sequential_gradcheck():
+    rng = np.random.default_rng(12)
+    net = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1, method="im2row", rng=rng), nn.LeakyReLU(0.1),
+                        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(12, 2, rng=rng))
+    x = rng.standard_normal((2, 2, 4, 4))
+
+    def analytic(g, x):
+        net.forward(x)
+        return [net.backward(g)]
+
+    result = check_gradients(net.forward, [x], analytic, names=["x"])
+    assert result, result
 
 
 def test_sgd_with_momentum_matches_torch():

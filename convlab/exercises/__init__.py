@@ -20,6 +20,13 @@ from .forward import (check_convolve2d, check_correlate1d, check_correlate2d,
                       check_output_shape, check_output_size, check_same_padding)
 from .vectorised import (check_conv_forward_loops, check_conv_forward_shift, check_conv_matrix,
                          check_conv_via_im2row, check_im2row)
+from .backward import (check_bias_grad, check_input_grad, check_kernel_grad,
+                       check_kernel_grad_1d, check_row2im, check_scatter_input_grad)
+from .strided import check_strided_input_grad, check_strided_kernel_grad, check_zero_insert
+from .torch_checks import check_conv2d_function, check_unfold_conv2d
+from .layers import check_linear_backward, check_maxpool_backward, check_relu_backward
+from .filtering import (check_circulant_matrix, check_circular_correlate_fft,
+                        check_gaussian_kernel, check_separable_blur, check_sobel_magnitude)
 from .misconceptions import MESSAGES, misconception_table
 from .result import CheckResult
 
@@ -28,6 +35,13 @@ CHECKERS = (
     check_output_size, check_same_padding, check_output_shape,
     check_conv_forward_loops, check_conv_forward_shift,
     check_im2row, check_conv_matrix, check_conv_via_im2row,
+    check_kernel_grad_1d, check_bias_grad, check_kernel_grad,
+    check_input_grad, check_scatter_input_grad, check_row2im,
+    check_zero_insert, check_strided_input_grad, check_strided_kernel_grad,
+    check_conv2d_function, check_unfold_conv2d,
+    check_relu_backward, check_maxpool_backward, check_linear_backward,
+    check_sobel_magnitude, check_gaussian_kernel, check_separable_blur,
+    check_circular_correlate_fft, check_circulant_matrix,
 )
 """Every checker, in lesson order."""
 

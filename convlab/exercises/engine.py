@@ -84,7 +84,8 @@ def _call_with_alarm(fn, args, seconds):
     armed = [True]
 
     def on_alarm(signum, frame):
-        if armed[0]:
+        if armed[0]:  # fires at most once, and only while the learner's code runs
+            armed[0] = False
             raise _TimeUp()
 
     previous_handler = signal.signal(signal.SIGALRM, on_alarm)
@@ -93,17 +94,19 @@ def _call_with_alarm(fn, args, seconds):
     try:
         try:
             return "ok", fn(*args)
-        finally:
+        except (Exception, SystemExit) as exc:  # the learner's code failed
+            return "raised", exc
+    except _TimeUp:
+        return "slow", None
+    finally:
+        try:
             armed[0] = False
+        finally:  # restore whatever timer was running (e.g. pytest-timeout's)
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous_handler)
             if previous_delay:
                 left = previous_delay - (time.monotonic() - start)
                 signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), previous_interval)
-    except _TimeUp:
-        return "slow", None
-    except (Exception, SystemExit) as exc:  # the learner's code failed
-        return "raised", exc
 
 
 def _call_in_thread(fn, args, seconds):
@@ -151,6 +154,18 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
     Returns
     -------
     CheckResult
+        Also shown: a box in a notebook, printed text elsewhere.
+
+    Examples
+    --------
+    >>> cases = [case("zero", x=0.0), case("three", x=3.0)]
+    >>> r = run_check(lambda x: x + x, name="square", cases=cases, reference=lambda x: x * x)
+    square: failed on case 2 of 2 (wrong values).
+        case: three
+        call: square(x=3.0)
+        expected: 9.0
+        got: 6.0
+        hint: no known mistake gives this answer; compare expected and got on this small case by hand.
     """
     if not callable(learner_fn):
         raise TypeError(f"{argument} must be the function you wrote (a callable), "
@@ -187,7 +202,7 @@ def _run_case(learner_fn, this, first, reference, mistakes, time_limit, output_n
         if isinstance(got, NotImplementedError) and first:
             return NOT_IMPLEMENTED, "raised NotImplementedError", [], ()
         return FAILED, "raised", [("raised", _describe_exception(got))], ()
-    changed = [arg for (arg, before), after in zip(this.args, given) if not _same(before, after)]
+    changed = [arg for (arg, before), after in zip(this.args, given) if not _unchanged(before, after)]
     if changed:
         return FAILED, "mutated input", [(
             "", f"your function modified its input `{changed[0]}`; work on a copy "
@@ -231,6 +246,17 @@ def _describe_exception(exc):
             where += f": `{last.line.strip()}`"
         text += f" ({where})"
     return text
+
+
+def _unchanged(before, after):
+    """Exactly equal, element by element (a mutation by 1e-12 is still a mutation)."""
+    if isinstance(before, (tuple, list)):
+        return (isinstance(after, (tuple, list)) and len(before) == len(after)
+                and all(_unchanged(a, b) for a, b in zip(before, after)))
+    if isinstance(before, np.ndarray):
+        return (isinstance(after, np.ndarray) and before.shape == after.shape
+                and bool(np.array_equal(before, after, equal_nan=True)))
+    return type(before) is type(after) and before == after
 
 
 def _same(a, b):
@@ -292,6 +318,8 @@ def _is_int(value):
 
 
 def _compare_arrays(expected, got, label):
+    if type(got).__module__.startswith("torch") and hasattr(got, "detach"):
+        got = got.detach().cpu().numpy()  # a tensor is fine where an array is asked
     try:
         array = np.asarray(got)
     except Exception:

@@ -28,6 +28,8 @@ def format_value(value):
         return repr(tuple(value)) if isinstance(value, tuple) else repr(list(value))
     if _is_tensor(value):
         value = value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biufc":
+        value = value.item()
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biufc":
             return f"array of dtype {value.dtype}"
@@ -38,7 +40,7 @@ def format_value(value):
             text = np.array2string(value)
         return text
     if isinstance(value, (float, np.floating)):
-        return f"{float(value):g}"
+        return repr(round(float(value), 6))
     if isinstance(value, (np.integer, np.bool_)):
         return repr(value.item())
     if callable(value):

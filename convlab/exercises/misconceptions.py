@@ -63,6 +63,11 @@ MESSAGES = {
     "bias_grad_not_summed_over_positions": "bias gradient not summed over positions: the "
                                            "bias is used at every (i, j), so sum over H_out "
                                            "and W_out too.",
+    "grad_not_summed_over_batch": "kernel gradient not summed over the batch: the kernel "
+                                  "is shared by every example, so add up their "
+                                  "contributions (not only the first, not the mean).",
+    "scatter_flipped": "you scattered the flipped kernel: each grad_out[i, j] adds "
+                       "grad_out[i, j] * weight, unflipped, into the window it came from.",
     "grad_flipped": "your kernel gradient is rotated by 180 degrees: dW[m, n] pairs "
                     "grad_out[i, j] with x[i + m, j + n] (a correlation, no flip).",
     "grad_channels_swapped": "channel axes swapped: dW has the weight's shape "
@@ -83,8 +88,6 @@ MESSAGES = {
                          "entries end up s apart, so s-1 zeros go between them.",
     "zero_insert_one_axis": "zeros inserted along one axis only: stride applies to rows and "
                             "columns.",
-    "remainder_not_zero": "the uncovered remainder rows/columns should have gradient 0: "
-                          "they never entered the output.",
     # autograd
     "ignored_grad_output": "backward ignored grad_output: multiply by the incoming gradient "
                            "instead of assuming it is all ones.",

@@ -90,7 +90,7 @@ def _contrib_mask(shape, cells):
 
 
 def show_backward(x, weight, grad_out=None, target="dx", cell=(0, 0), view="scatter",
-                  stride=1, padding=0, dilation=1, ax=None, annotate=None):
+                  stride=1, padding=0, dilation=1, ax=None, annotate=None, legend=True):
     """Mark every product that adds up to one entry of ``dx`` or ``dw``.
 
     ``dx[i, j] = sum G[o] * w[m, n]`` over the pairs of
@@ -116,6 +116,7 @@ def show_backward(x, weight, grad_out=None, target="dx", cell=(0, 0), view="scat
         As for :func:`convlab.conv2d`.
     ax : matplotlib Axes, optional
     annotate : bool, optional
+    legend : bool
 
     Returns
     -------
@@ -162,7 +163,7 @@ def show_backward(x, weight, grad_out=None, target="dx", cell=(0, 0), view="scat
     name = "dX" if target == "dx" else "dW"
     terms = "product" if len(pairs) == 1 else "products"
     title = f"{name}[{i}, {j}] = sum of {len(pairs)} {terms} ({view} view)"
-    return finish(ax, boxes, title=title)
+    return finish(ax, boxes, legend=legend, title=title)
 
 
 def _dx_grids(view, g, x, weight, grad_out, dx, cell, pairs):
@@ -186,7 +187,7 @@ def _dx_grids(view, g, x, weight, grad_out, dx, cell, pairs):
         flipped_taps = [(k[0] - 1 - m, k[1] - 1 - n) for m, n in taps]
         return [dict(values=spread, name="grad_out", title="G: zeros inserted, padded", kinds=kinds),
                 dict(values=flipped, name="weight", title="flipped w", kinds={"contrib": flipped_taps}),
-                result], ["$\\star$", "="]
+                result], ["\u2217", "="]
     index = np.arange(1, x.size + 1, dtype=float).reshape(x.shape)
     reads = cl.im2row(index[None], weight.shape, *_args(g))  # (H_out*W_out, kH*kW)
     hits = reads == cell[0] * x.shape[1] + cell[1] + 1
@@ -222,7 +223,7 @@ def _dw_grids(view, g, x, weight, grad_out, dw, cell, pairs):
                      kinds={"padding": pad_mask, "window": window, "contrib": inputs}),
                 dict(values=spread, name="grad_out", title="G, zeros inserted",
                      kinds={"inserted": inserted, "contrib": [(o[0] * g.stride[0], o[1] * g.stride[1]) for o in outs]}),
-                result], ["$\\star$", "="]
+                result], ["\u2217", "="]
     index = np.arange(1, x.size + 1, dtype=float).reshape(x.shape)
     reads = cl.im2row(index[None], weight.shape, *_args(g))
     rows = cl.im2row(x[None], weight.shape, *_args(g))  # X~: (H_out*W_out, kH*kW)
@@ -266,4 +267,4 @@ def show_transposed_conv(x, weight, stride=1, padding=0, output_padding=0, dilat
     if annotate is None:
         annotate = max(spread.shape) <= 16
     ax = new_axes(ax, row_figsize(grids))
-    return finish(ax, draw_row(ax, grids, ["\u2192", "$\\star$", "="], annotate=annotate))
+    return finish(ax, draw_row(ax, grids, ["\u2192", "\u2217", "="], annotate=annotate))

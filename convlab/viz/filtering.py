@@ -3,7 +3,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import convlab as cl
-from convlab.viz.grid import show_grid
+from convlab.viz.grid import clear_artists, show_grid
 
 __all__ = ["show_filters", "plot_history"]
 
@@ -57,28 +57,47 @@ def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
     names = list(kernels) + [name for name in results if name not in kernels]
     if fig is None:
         fig = plt.figure(figsize=(2.6 * (len(names) + 1), 5.0))
-    else:
-        fig.clear()
-    grid = fig.add_gridspec(2, len(names) + 1, height_ratios=[1, 2.2])
-    ax = fig.add_subplot(grid[:, 0])
+    layout = tuple(name in kernels for name in names)
+    axes = _filter_axes(fig, layout)
+    ax = axes[0]
     ax.imshow(image, cmap=cmap)
-    ax.set_title("image")
-    ax.set_axis_off()
+    ax.set_title("image", fontsize=10, y=1.0)  # a fixed y skips the slow automatic placement
     for col, name in enumerate(names, start=1):
+        k_ax, r_ax = axes[2 * col - 1], axes[2 * col]
         if name in kernels:
             kernel = np.asarray(kernels[name], dtype=float)
-            k_ax = fig.add_subplot(grid[0, col])
             show_grid(np.round(kernel, 3), ax=k_ax, legend=False)
-            k_ax.set_title(name, fontsize=10)
+            k_ax.set_title(name, fontsize=10, y=1.0)
         if name in results:
             out = np.asarray(results[name], dtype=float)
         else:
             out = cl.correlate2d(image, kernel, padding="same")
-        r_ax = fig.add_subplot(grid[1, col])
         r_ax.imshow(out, cmap=cmap)
-        r_ax.set_title(f"image \u22c6 {name}" if name in kernels else name, fontsize=10)
+        r_ax.set_title(f"image \u22c6 {name}" if name in kernels else name, fontsize=10, y=1.0)
         r_ax.set_axis_off()
     return fig
+
+
+def _filter_axes(fig, layout):
+    """Axes [image, kernel 1, result 1, kernel 2, ...] for ``layout`` (kernel shown per column).
+
+    A figure drawn with the same layout before keeps its Axes, emptied, so a
+    widget redraws fast; otherwise the figure is cleared and laid out anew.
+    Columns without a kernel get ``None`` in the kernel slot.
+    """
+    if getattr(fig, "_convlab_filter_layout", None) == layout and fig._convlab_filter_axes[0] in fig.axes:
+        return [ax if ax is None else clear_artists(ax) for ax in fig._convlab_filter_axes]
+    fig.clear()
+    grid = fig.add_gridspec(2, len(layout) + 1, height_ratios=[1, 2.2])
+    axes = [fig.add_subplot(grid[:, 0])]
+    for col, has_kernel in enumerate(layout, start=1):
+        axes.append(fig.add_subplot(grid[0, col]) if has_kernel else None)
+        axes.append(fig.add_subplot(grid[1, col]))
+    for ax in axes:
+        if ax is not None:
+            ax.set_axis_off()
+    fig._convlab_filter_layout, fig._convlab_filter_axes = layout, axes
+    return axes
 
 
 def plot_history(history, fig=None):

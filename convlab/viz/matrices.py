@@ -1,12 +1,11 @@
 """Convolution as a matrix product: the patch matrix (im2row) and the convolution matrix."""
 import numpy as np
-from matplotlib.collections import PolyCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 import convlab as cl
 from convlab import coverage
-from convlab.viz.grid import OKABE_ITO, _squares, draw_row, finish, new_axes, row_figsize
+from convlab.viz.grid import OKABE_ITO, cells_collection, draw_row, finish, new_axes, row_figsize
 
 __all__ = ["show_im2row", "show_conv_matrix", "ROW_COLORS"]
 
@@ -16,12 +15,10 @@ ROW_COLORS = [OKABE_ITO[k] for k in ("orange", "sky_blue", "bluish_green", "verm
 
 
 def _fill(ax, cells, color, origin, label, inset=0.0):
-    """One collection of (possibly inset) rectangles in a single colour."""
+    """One collection of (possibly inset) squares in a single colour."""
     rows, cols = zip(*cells)
-    coll = PolyCollection(_squares(rows, cols, *origin, inset), facecolor=color, edgecolor=color, alpha=0.45, linewidth=1.5,
-                           zorder=3, label=label)
-    ax.add_collection(coll, autolim=False)
-    return coll
+    return cells_collection(ax, rows, cols, origin, label, inset, facecolor=color,
+                            edgecolor=color, alpha=0.45, linewidth=1.5, zorder=3)
 
 
 def show_im2row(x, kernel_size=3, stride=1, padding=0, dilation=1, rows=None, ax=None,

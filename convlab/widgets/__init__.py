@@ -3,8 +3,8 @@
 ``conv_explorer()``, ``backward_explorer()`` and ``filter_explorer()`` each
 return an :class:`~convlab.widgets.base.Explorer`: a ``VBox`` with
 ``.controls`` (a dict of widgets), ``.summary`` (an HTML widget) and
-``.figure`` (the one figure it redraws).  :func:`measure_latency` times
-slider round trips.
+``.figure`` (the one figure it redraws).  ``python -m convlab.widgets.latency``
+times slider round trips.
 """
 from convlab.widgets.base import Explorer
 from convlab.widgets.explorers import (
@@ -13,7 +13,5 @@ from convlab.widgets.explorers import (
     conv_explorer,
     filter_explorer,
 )
-from convlab.widgets.latency import measure_latency
 
-__all__ = ["Explorer", "PADDING_CHOICES", "backward_explorer", "conv_explorer", "filter_explorer",
-           "measure_latency"]
+__all__ = ["Explorer", "PADDING_CHOICES", "backward_explorer", "conv_explorer", "filter_explorer"]

@@ -14,6 +14,8 @@ import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from convlab.viz.grid import drawn_cells, legend_html
+
 __all__ = ["Explorer"]
 
 
@@ -25,8 +27,8 @@ class Explorer(widgets.VBox):
     controls : dict of str to ipywidgets.ValueWidget
         Exposed as ``.controls``; every value change redraws.
     draw : callable
-        ``draw(figure, values) -> summary_html``: draws into the cleared
-        figure from ``values`` (a dict of control values) and returns the
+        ``draw(figure, values) -> summary_html``: draws into the figure
+        (reusing its Axes where it can) from ``values`` (a dict of control values) and returns the
         summary.  It may raise ``ValueError`` for an impossible setting; the
         message is shown instead of the figure.
     adjust : callable, optional
@@ -41,35 +43,66 @@ class Explorer(widgets.VBox):
     summary : ipywidgets.HTML
     figure : matplotlib.figure.Figure
     image : ipywidgets.Image
+    legend : ipywidgets.HTML
+        The legend of the kinds of cells drawn, as HTML swatches (the
+        browser draws it, which keeps redraws fast).
     last_render_ms : float
         Time of the last redraw (draw plus PNG encoding), in milliseconds.
     """
 
-    def __init__(self, controls, draw, adjust=None, figsize=(8, 3.6), dpi=72, title=""):
+    def __init__(self, controls, draw, adjust=None, figsize=(8, 3.6), dpi=80, title=""):
         self.controls = dict(controls)
         self._draw = draw
         self._adjust = adjust
         self._busy = False
-        self.summary = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
+        self.summary = widgets.HTML(layout=widgets.Layout(min_height="2.6em", margin="0 0 0 8px",
+                                                          max_width=f"{figsize[0] * dpi}px"))
         self.summary.add_class("convlab-summary")
+        self.legend = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
+        self.legend.add_class("convlab-legend")
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{figsize[0] * dpi}px"))
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
         self.last_render_ms = float("nan")
         self.error = None
+        for control in self.controls.values():
+            control.layout.width = "300px"
         panel = widgets.VBox(list(self.controls.values()),
-                             layout=widgets.Layout(min_width="270px", padding="0 12px 0 0"))
+                             layout=widgets.Layout(min_width="310px", padding="0 16px 0 0"))
         heading = widgets.HTML(f"<b>{html.escape(title)}</b>") if title else None
-        body = widgets.HBox([panel, widgets.VBox([self.summary, self.image])])
+        body = widgets.HBox([panel, widgets.VBox([self.summary, self.image, self.legend])])
         super().__init__([heading, body] if heading else [body])
         self.add_class("convlab-explorer")
-        for control in self.controls.values():
+        for name, control in self.controls.items():
+            control.add_class(f"convlab-control-{name}")
             control.observe(self._on_change, names="value")
         self.update()
 
     def values(self):
         """Current value of every control, by name."""
         return {name: control.value for name, control in self.controls.items()}
+
+    def set(self, **values):
+        """Set several controls at once, with a single redraw.
+
+        Examples
+        --------
+        >>> from convlab.widgets import conv_explorer
+        >>> ex = conv_explorer()
+        >>> ex.set(stride=2, padding=1)
+        >>> ex.values()["stride"], ex.values()["padding"]
+        (2, 1)
+        """
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown controls {sorted(unknown)}; the controls are {list(self.controls)}")
+        self._busy = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._busy = False
+        self.update()
 
     def _on_change(self, change):
         if not self._busy:
@@ -82,7 +115,6 @@ class Explorer(widgets.VBox):
             start = time.perf_counter()
             if self._adjust is not None:
                 self._adjust(self)
-            self.figure.clear()
             try:
                 summary = self._draw(self.figure, self.values())
                 self.error = None
@@ -95,6 +127,8 @@ class Explorer(widgets.VBox):
                                 pil_kwargs={"compress_level": 1})
             self.image.value = buffer.getvalue()
             self.summary.value = summary
+            self.legend.value = " ".join(legend_html(ax) for ax in self.figure.axes
+                                         if drawn_cells(ax) and ax.get_legend() is None)
             self.last_render_ms = 1000 * (time.perf_counter() - start)
         finally:
             self._busy = False

@@ -12,6 +12,7 @@ import numpy as np
 import convlab as cl
 from convlab import coverage
 from convlab.viz import BACKWARD_VIEWS, show_backward, show_filters, show_sliding_window
+from convlab.viz.grid import reuse_axes
 from convlab.viz.sliding import sample_input
 from convlab.widgets.base import Explorer
 
@@ -48,7 +49,7 @@ def _times(n):
 def _formula(n, k, s, pads, d, n_out):
     """The output-size formula with this axis' numbers written in (n_out from the library)."""
     return (f"\u230a({n} + {pads[0]} + {pads[1]} \u2212 {d}\u00b7({k} \u2212 1) \u2212 1) / {s}\u230b"
-            f" + 1 = <b>{n_out}</b>")
+            f" + 1 = {n_out}")
 
 
 def _geometry_or_none(values):
@@ -102,17 +103,17 @@ def conv_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1):
         g = coverage.geometry(v["size"], v["kernel_size"], v["stride"], v["padding"], v["dilation"])
         n, k, s, d, pads = v["size"], v["kernel_size"], v["stride"], v["dilation"], g.padding[0]
         n_out = cl.conv_output_size(n, k, s, pads, d)
-        ax = fig.add_axes((0.0, 0.1, 1.0, 0.86))
+        ax = reuse_axes(fig, (0.0, 0.1, 1.0, 0.86))
         show_sliding_window(sample_input((n, n)), k, v["i"], v["j"], s, g.padding, d, ax=ax,
-                            annotate=g.padded_shape[0] <= 12)
+                            annotate=g.padded_shape[0] <= 12, legend=False)
         rows, _ = coverage.uncovered(n, k, s, g.padding, d)
         left_out = ", ".join(map(str, rows)) if len(rows) else "none"
         return (f"input {n}\u00d7{n}, kernel {k}\u00d7{k}, stride {s}, padding {pads}, "
-                f"dilation {d} \u2192 n_out = {_formula(n, k, s, pads, d, n_out)}, "
-                f'<span class="convlab-output">output {n_out}\u00d7{n_out}</span>; '
-                f"never-read input rows/cols: {left_out}")
+                f"dilation {d} \u2192 "
+                f'<b class="convlab-output">output {n_out}\u00d7{n_out}</b>: '
+                f"n_out = {_formula(n, k, s, pads, d, n_out)}; never-read input rows/cols: {left_out}")
 
-    return Explorer(controls, draw, adjust, figsize=(8.4, 3.9), title="Convolution explorer")
+    return Explorer(controls, draw, adjust, figsize=(8.4, 4.0), title="Convolution explorer")
 
 
 # ------------------------------------------------------------------ backward
@@ -159,11 +160,12 @@ def backward_explorer(size=5, kernel_size=3, stride=1, padding=0, dilation=1,
         n, k, s, d = v["size"], v["kernel_size"], v["stride"], v["dilation"]
         g = coverage.geometry(n, k, s, v["padding"], d)
         x = sample_input((n, n))
-        w = sample_input((k, k), seed=2) - 4
+        w = np.random.default_rng(2).choice([-2.0, -1.0, 1.0, 2.0, 3.0], (k, k))
         grad_out = np.random.default_rng(1).choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], g.output_shape)
         cell = (v["row"], v["col"])
-        ax = fig.add_axes((0.0, 0.1, 1.0, 0.82))
-        show_backward(x, w, grad_out, v["target"], cell, v["view"], s, g.padding, d, ax=ax)
+        ax = reuse_axes(fig, (0.0, 0.1, 1.0, 0.82))
+        show_backward(x, w, grad_out, v["target"], cell, v["view"], s, g.padding, d, ax=ax,
+                      legend=False)
         grads = cl.conv2d_backward(grad_out[None, None], x[None, None], w[None, None],
                                    stride=s, padding=g.padding, dilation=d)
         if v["target"] == "dx":

@@ -1,0 +1,40 @@
+"""``python -m convlab.bench [--json] [--quick] [--case NAME ...] [--method NAME ...]``."""
+
+import argparse
+import json
+import sys
+
+from . import CASES, format_table, run
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m convlab.bench",
+        description="Time convlab's convolution methods against PyTorch (float32).")
+    parser.add_argument("--case", action="append", choices=[c.name for c in CASES],
+                        help="a case to run (repeatable; default: all)")
+    parser.add_argument("--method", action="append",
+                        help="a convlab method to time (repeatable; default: all; PyTorch always runs)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed calls per block (default 7)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for numpy's BLAS and for PyTorch (default: all cores)")
+    parser.add_argument("--quick", action="store_true",
+                        help="2 repeats, 1 warm-up, no PyTorch memory subprocess")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be a positive integer; got {args.repeats}")
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be a positive integer; got {args.threads}")
+    try:
+        rows = run(cases=args.case, methods=args.method, repeats=args.repeats, quick=args.quick,
+                   threads=args.threads, progress=not args.no_progress)
+    except ValueError as error:
+        parser.error(str(error))
+    print(json.dumps(rows, indent=1) if args.json else format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

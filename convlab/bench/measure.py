@@ -1,0 +1,139 @@
+"""Timing and memory measurements, and the thread settings they run under.
+
+* Time: a few warm-up calls, then ``repeats`` timed calls in a row (a block:
+  one method at a time, never interleaved with another, which would leave
+  idle thread pools spinning), reported as the median.
+* numpy memory: `tracemalloc` sees every array numpy allocates, so the peak
+  traced size during one call, minus the size before, is the call's peak
+  extra memory (outputs and temporaries).
+* PyTorch memory: torch's CPU allocator is invisible to tracemalloc, so a
+  fresh subprocess (``python -m convlab.bench.measure``) runs the call after a
+  warm-up with glibc's mmap threshold fixed at 64 KiB (every large buffer is
+  mapped on allocation and returned to the OS when freed) and reports the
+  rise of its peak resident set size (``VmHWM``, reset through
+  ``/proc/self/clear_refs``). Linux only; elsewhere the figure is missing.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+
+#: Longest a timing block may take: slow methods get fewer repeats (at least one).
+BLOCK_SECONDS = 2.0
+
+
+def time_block(call, repeats, warmup=2):
+    """Median and all times in seconds of ``repeats`` calls after ``warmup`` calls.
+
+    The first warm-up call also sizes the block: a call taking longer than
+    ``BLOCK_SECONDS / repeats`` is repeated fewer times (and warmed up once).
+    """
+    start = time.perf_counter()
+    call()
+    first = time.perf_counter() - start
+    for _ in range(warmup - 1 if first < 0.1 else 0):
+        call()
+    repeats = max(1, min(repeats, int(BLOCK_SECONDS / max(first, 1e-9))))
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times
+
+
+def traced_peak_bytes(call):
+    """Peak bytes numpy (and Python) allocate during one ``call``, above what was live before."""
+    already = tracemalloc.is_tracing()
+    if not already:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    before, _ = tracemalloc.get_traced_memory()
+    result = call()
+    _, peak = tracemalloc.get_traced_memory()
+    del result
+    if not already:
+        tracemalloc.stop()
+    return peak - before
+
+
+def blas_description():
+    """numpy's BLAS as text, e.g. ``"openblas 0.3.31 (Haswell kernels)"``."""
+    from threadpoolctl import threadpool_info
+
+    for lib in threadpool_info():
+        if lib["user_api"] == "blas" and "numpy" in lib["filepath"]:
+            arch = f" ({lib['architecture']} kernels)" if lib.get("architecture") else ""
+            return f"{lib['internal_api']} {lib['version']}{arch}"
+    return "unknown BLAS"
+
+
+def blas_threads():
+    """The thread count numpy's BLAS uses now."""
+    from threadpoolctl import threadpool_info
+
+    counts = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    return max(counts, default=1)
+
+
+# ---------------------------------------------------------------- PyTorch memory (subprocess)
+
+def _status_kib(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise OSError(f"{field} not in /proc/self/status")
+
+
+def rss_peak_bytes(call, warmup=2):
+    """Rise of the peak resident set size during one ``call`` (Linux), after ``warmup`` calls."""
+    for _ in range(warmup):
+        call()
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # reset VmHWM to the current resident size
+    before = _status_kib("VmRSS:")
+    result = call()
+    peak = _status_kib("VmHWM:")
+    del result
+    return (peak - before) * 1024
+
+
+def torch_peak_bytes(case_names, threads):
+    """``{case: bytes}`` of PyTorch's forward+backward peak extra memory, from a fresh subprocess.
+
+    Cases whose measurement fails (not Linux, no /proc) are left out.
+    """
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", OMP_NUM_THREADS=str(threads))
+    command = [sys.executable, "-m", "convlab.bench.measure", str(threads), *case_names]
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=True)
+        return {name: int(value) for name, value in json.loads(done.stdout).items()}
+    except (subprocess.SubprocessError, OSError, ValueError):
+        return {}
+
+
+def _main(argv):
+    """Subprocess entry: print ``{case: peak bytes}`` for PyTorch's forward+backward."""
+    import torch
+
+    from .cases import CASES, make_arrays, torch_calls
+
+    torch.set_num_threads(int(argv[0]))
+    peaks = {}
+    for case in CASES:
+        if case.name in argv[1:]:
+            calls = torch_calls(case, make_arrays(case))
+            try:
+                peaks[case.name] = rss_peak_bytes(calls.get("fwd_bwd", calls["forward"]))
+            except OSError:
+                pass
+    print(json.dumps(peaks))
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

@@ -1,0 +1,96 @@
+"""The benchmark rows as a plain-text table, headed by the date and machine line."""
+
+import datetime
+import os
+import platform
+
+import numpy as np
+
+NOTES = (
+    "times: median of repeated calls after warm-up, each method timed in its own block; "
+    "x torch = time / PyTorch's time in the same run.",
+    "GFLOP/s: 2 x multiply-adds of the direct convolution (x3 for fwd+bwd), whatever the method "
+    "really computes.",
+    "peak MB: extra memory of one fwd+bwd call (or of the one phase a method has), outputs "
+    "included; numpy methods by tracemalloc, PyTorch by the rise of peak RSS in a fresh "
+    "subprocess (glibc mmap threshold 64 KiB).",
+    "error: max |y - y_torch| / max |y_torch| of the forward output (float32).",
+)
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_line(blas="", threads_blas=None, threads_torch=None):
+    """``"2026-11-21 09:40 UTC | AMD EPYC (2 cores) | numpy 2.4 ..."``: where and when a run was made."""
+    import torch
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (f"{now} | {_cpu_model()} ({os.cpu_count()} cores) | Python {platform.python_version()} | "
+            f"numpy {np.__version__} [{blas}], {threads_blas} BLAS threads | "
+            f"torch {torch.__version__}, {threads_torch} threads | float32")
+
+
+def _number(value, digits=2, suffix=""):
+    if value is None:
+        return "-"
+    if value >= 100:
+        return f"{value:.0f}{suffix}"
+    return f"{value:.{digits}f}{suffix}"
+
+
+COLUMNS = ("method", "fwd ms", "x torch", "bwd ms", "x torch", "fwd+bwd ms", "x torch",
+           "GFLOP/s", "peak MB", "error")
+
+
+def _cells(row):
+    if row.get("skipped"):
+        return [row["method"], f"skipped ({row['skipped']})"]
+    error = row.get("max_error")
+    return [row["method"],
+            _number(row["forward_ms"], 3 if (row["forward_ms"] or 0) < 1 else 2),
+            _number(row["forward_ratio"], suffix="x"),
+            _number(row["backward_ms"], 3 if (row["backward_ms"] or 0) < 1 else 2),
+            _number(row["backward_ratio"], suffix="x"),
+            _number(row["fwd_bwd_ms"], 3 if (row["fwd_bwd_ms"] or 0) < 1 else 2),
+            _number(row["fwd_bwd_ratio"], suffix="x"),
+            _number(row["gflops"], 1),
+            _number(row["peak_mb"], 1),
+            "-" if error is None else f"{error:.0e}"]
+
+
+def format_table(rows):
+    """The rows of `convlab.bench.run` as a plain-text table, one block per case.
+
+    Examples
+    --------
+    >>> row = {"case": "tiny", "method": "fast", "description": "a layer", "forward_ms": 0.5,
+    ...        "forward_ratio": 2.0, "backward_ms": None, "backward_ratio": None,
+    ...        "fwd_bwd_ms": None, "fwd_bwd_ratio": None, "gflops": 1.5, "peak_mb": 0.1,
+    ...        "max_error": 1e-7, "skipped": None}
+    >>> print(format_table([row]).splitlines()[-1])
+    fast            0.500    2.00x    -        -        -           -        1.5      0.1      1e-07
+    """
+    lines = []
+    first = rows[0] if rows else {}
+    if "threads_blas" in first:
+        lines.append(first.get("machine") or machine_line(first.get("blas", ""), first["threads_blas"],
+                                                          first["threads_torch"]))
+        lines += [f"  {note}" for note in NOTES]
+    widths = [max(len(c), 14 if i == 0 else 7) for i, c in enumerate(COLUMNS)]
+    for case in dict.fromkeys(row["case"] for row in rows):
+        block = [r for r in rows if r["case"] == case]
+        lines += ["", f"{case}: {block[0].get('description', '')}",
+                  "  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths)).rstrip()]
+        for row in block:
+            cells = _cells(row)
+            lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
+    return "\n".join(lines).lstrip("\n")

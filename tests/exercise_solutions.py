@@ -1,0 +1,255 @@
+"""Learner-style solutions and classic mistakes for the exercise checkers.
+
+Written from the formulas with plain loops and numpy, independently of
+convlab's library code, the way a student would: the checkers must accept
+the right ones and name the mistake in the wrong ones.
+"""
+
+import math
+
+import numpy as np
+
+
+# ------------------------------------------------------------------ 01
+def correlate1d(p, w):
+    k = len(w)
+    return np.array([sum(p[i + u] * w[u] for u in range(k)) for i in range(len(p) - k + 1)])
+
+
+def correlate2d(image, kernel):
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return out
+
+
+def convolve2d(image, kernel):
+    return correlate2d(image, kernel[::-1, ::-1])
+
+
+# ------------------------------------------------------------------ 02
+def output_size(n, k, s, p, d):
+    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def same_padding(n, k, s, d):
+    n_out = math.ceil(n / s)
+    total = max((n_out - 1) * s + d * (k - 1) + 1 - n, 0)
+    return total // 2, total - total // 2
+
+
+def output_shape(x_shape, weight_shape, stride, padding):
+    n, _, h, w = x_shape
+    c_out, _, kh, kw = weight_shape
+    return (n, c_out, output_size(h, kh, stride[0], padding[0], 1),
+            output_size(w, kw, stride[1], padding[1], 1))
+
+
+# ------------------------------------------------------------------ 03
+def conv_forward_loops(x, weight, bias):
+    n, c_in, h, w = x.shape
+    c_out, _, kh, kw = weight.shape
+    y = np.zeros((n, c_out, h - kh + 1, w - kw + 1))
+    for b in range(n):
+        for o in range(c_out):
+            for i in range(y.shape[2]):
+                for j in range(y.shape[3]):
+                    y[b, o, i, j] = bias[o] + np.sum(x[b, :, i:i + kh, j:j + kw] * weight[o])
+    return y
+
+
+def conv_forward_shift(x, weight, bias, stride):
+    n, c_in, h, w = x.shape
+    c_out, _, kh, kw = weight.shape
+    h_out, w_out = (h - kh) // stride + 1, (w - kw) // stride + 1
+    y = np.zeros((n, h_out, w_out, c_out)) + bias
+    for m in range(kh):
+        for k in range(kw):
+            patch = x[:, :, m:m + stride * h_out:stride, k:k + stride * w_out:stride]
+            y += patch.transpose(0, 2, 3, 1) @ weight[:, :, m, k].T
+    return y.transpose(0, 3, 1, 2)
+
+
+# ------------------------------------------------------------------ 04
+def im2row(x, kernel_size, stride):
+    c, h, w = x.shape
+    kh, kw = kernel_size
+    rows = []
+    for i in range(0, h - kh + 1, stride):
+        for j in range(0, w - kw + 1, stride):
+            rows.append(x[:, i:i + kh, j:j + kw].ravel())
+    return np.array(rows)
+
+
+def conv_matrix(kernel, input_shape, stride):
+    h, w = input_shape
+    kh, kw = kernel.shape
+    h_out, w_out = (h - kh) // stride + 1, (w - kw) // stride + 1
+    t = np.zeros((h_out * w_out, h * w))
+    for i in range(h_out):
+        for j in range(w_out):
+            for m in range(kh):
+                for n in range(kw):
+                    t[i * w_out + j, (i * stride + m) * w + j * stride + n] = kernel[m, n]
+    return t
+
+
+def conv_via_im2row(x, weight, bias):
+    c_out, _, kh, kw = weight.shape
+    rows = np.stack([im2row(image, (kh, kw), 1) for image in x])  # (N, P, C*kH*kW)
+    y = rows @ weight.reshape(c_out, -1).T + bias  # (N, P, C_out)
+    return y.transpose(0, 2, 1).reshape(len(x), c_out, x.shape[2] - kh + 1, x.shape[3] - kw + 1)
+
+
+# ------------------------------------------------------------------ 05
+def kernel_grad_1d(p, g):
+    return np.array([g @ p[u:u + len(g)] for u in range(len(p) - len(g) + 1)])
+
+
+def bias_grad(grad_out):
+    return grad_out.sum(axis=(0, 2, 3))
+
+
+def kernel_grad(x, grad_out):
+    n, c_out, h_out, w_out = grad_out.shape
+    kh, kw = x.shape[2] - h_out + 1, x.shape[3] - w_out + 1
+    dw = np.zeros((c_out, x.shape[1], kh, kw))
+    for m in range(kh):
+        for k in range(kw):
+            dw[:, :, m, k] = np.einsum("boij,bcij->oc", grad_out, x[:, :, m:m + h_out, k:k + w_out])
+    return dw
+
+
+# ------------------------------------------------------------------ 06
+def scatter_input_grad(grad_out, weight, accumulate=True):
+    n, c_out, h_out, w_out = grad_out.shape
+    _, c_in, kh, kw = weight.shape
+    dx = np.zeros((n, c_in, h_out + kh - 1, w_out + kw - 1))
+    for b in range(n):
+        for o in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    if accumulate:
+                        dx[b, :, i:i + kh, j:j + kw] += grad_out[b, o, i, j] * weight[o]
+                    else:  # the classic slip
+                        dx[b, :, i:i + kh, j:j + kw] = grad_out[b, o, i, j] * weight[o]
+    return dx
+
+
+def input_grad(grad_out, weight, flip=True):
+    kh, kw = weight.shape[2:]
+    padded = np.pad(grad_out, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+    rotated = weight[:, :, ::-1, ::-1] if flip else weight
+    n, c_out, h, w = padded.shape
+    dx = np.zeros((n, weight.shape[1], h - kh + 1, w - kw + 1))
+    for i in range(dx.shape[2]):
+        for j in range(dx.shape[3]):
+            dx[:, :, i, j] = np.einsum("boij,ocij->bc", padded[:, :, i:i + kh, j:j + kw], rotated)
+    return dx
+
+
+def row2im(rows, input_shape, kernel_size, stride, accumulate=True):
+    c, h, w = input_shape
+    kh, kw = kernel_size
+    image = np.zeros(input_shape)
+    positions = [(i, j) for i in range(0, h - kh + 1, stride) for j in range(0, w - kw + 1, stride)]
+    for (i, j), row in zip(positions, rows):
+        if accumulate:
+            image[:, i:i + kh, j:j + kw] += row.reshape(c, kh, kw)
+        else:
+            image[:, i:i + kh, j:j + kw] = row.reshape(c, kh, kw)
+    return image
+
+
+# ------------------------------------------------------------------ 07
+def zero_insert(g, stride):
+    h, w = g.shape[-2:]
+    out = np.zeros(g.shape[:-2] + ((h - 1) * stride + 1, (w - 1) * stride + 1))
+    out[..., ::stride, ::stride] = g
+    return out
+
+
+def strided_input_grad(grad_out, weight, stride, input_size, insert=True):
+    g = zero_insert(grad_out, stride) if insert else grad_out
+    dx = input_grad(g, weight)
+    out = np.zeros(dx.shape[:2] + tuple(input_size))
+    h, w = min(dx.shape[2], input_size[0]), min(dx.shape[3], input_size[1])
+    out[:, :, :h, :w] = dx[:, :, :h, :w]
+    return out
+
+
+def strided_kernel_grad(x, grad_out, stride, kernel_size):
+    n, c_out, h_out, w_out = grad_out.shape
+    kh, kw = kernel_size
+    dw = np.zeros((c_out, x.shape[1], kh, kw))
+    for m in range(kh):
+        for k in range(kw):
+            window = x[:, :, m:m + stride * h_out:stride, k:k + stride * w_out:stride]
+            dw[:, :, m, k] = np.einsum("boij,bcij->oc", grad_out, window)
+    return dw
+
+
+# ------------------------------------------------------------------ 09
+def relu_backward(x, grad_out):
+    return grad_out * (x > 0)
+
+
+def maxpool_backward(x, grad_out, kernel_size, stride, to_all_cells=False):
+    dx = np.zeros_like(x)
+    n, c, h_out, w_out = grad_out.shape
+    for b in range(n):
+        for ch in range(c):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = x[b, ch, i * stride:i * stride + kernel_size,
+                               j * stride:j * stride + kernel_size]
+                    if to_all_cells:
+                        dx[b, ch, i * stride:i * stride + kernel_size,
+                           j * stride:j * stride + kernel_size] += grad_out[b, ch, i, j]
+                        continue
+                    m, k = np.unravel_index(np.argmax(window), window.shape)
+                    dx[b, ch, i * stride + m, j * stride + k] += grad_out[b, ch, i, j]
+    return dx
+
+
+def linear_backward(x, weight, grad_out):
+    return grad_out @ weight, grad_out.T @ x, grad_out.sum(axis=0)
+
+
+# ------------------------------------------------------------------ 10
+SOBEL_X = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
+
+
+def sobel_magnitude(image):
+    padded = np.pad(image, 1)
+    gx, gy = correlate2d(padded, SOBEL_X), correlate2d(padded, SOBEL_X.T)
+    return np.sqrt(gx ** 2 + gy ** 2)
+
+
+def gaussian_kernel(size, sigma):
+    t = np.arange(size) - (size - 1) / 2
+    g = np.exp(-(t[:, None] ** 2 + t[None, :] ** 2) / (2 * sigma ** 2))
+    return g / g.sum()
+
+
+def separable_blur(image, kernel1d):
+    r = len(kernel1d) // 2
+    padded = np.pad(image, r)
+    columns = sum(kernel1d[u] * padded[u:u + image.shape[0], :] for u in range(len(kernel1d)))
+    return sum(kernel1d[u] * columns[:, u:u + image.shape[1]] for u in range(len(kernel1d)))
+
+
+# ------------------------------------------------------------------ 11
+def circular_correlate_fft(image, kernel):
+    spectrum = np.fft.fft2(image) * np.conj(np.fft.fft2(kernel, s=image.shape))
+    return np.fft.ifft2(spectrum).real
+
+
+def circulant_matrix(w, n):
+    c = np.zeros((n, n))
+    for i in range(n):
+        for u in range(len(w)):
+            c[i, (i + u) % n] += w[u]
+    return c

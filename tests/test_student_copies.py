@@ -1,0 +1,129 @@
+"""Student copies: solutions become stubs, and the copies run with every checker
+saying "not implemented yet" and no cell failing."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from convlab.exercises import CHECKERS
+from convlab.exercises.student import (MARKDOWN_STUB, STUB, make_student_copies,
+                                       make_student_notebook, strip_solutions)
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
+CHECKER_CALL = re.compile(r"\b(%s)\(" % "|".join(c.__name__ for c in CHECKERS))
+
+
+# ---------------------------------------------------------------- stripping
+def test_a_function_body_becomes_a_stub_and_the_signature_stays():
+    source = ('def f(x, y=1):\n    """Doc."""\n    ### BEGIN SOLUTION\n    z = x + y\n'
+              '    return z\n    ### END SOLUTION\n\nprint("after")')
+    assert strip_solutions(source) == (f'def f(x, y=1):\n    """Doc."""\n    {STUB}\n\n'
+                                       'print("after")')
+
+
+def test_a_method_body_keeps_its_deeper_indentation():
+    source = "class A:\n    def f(self):\n        ### BEGIN SOLUTION\n        return 1\n        ### END SOLUTION"
+    assert strip_solutions(source) == f"class A:\n    def f(self):\n        {STUB}"
+
+
+def test_markdown_answers_are_replaced():
+    source = "Why?\n\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION\nMore."
+    assert strip_solutions(source, "markdown") == f"Why?\n\n{MARKDOWN_STUB}\nMore."
+
+
+@pytest.mark.parametrize("source, message", [
+    ("def f():\n    ### BEGIN SOLUTION\n    return 1", "line 2 is never closed"),
+    ("def f():\n    return 1\n    ### END SOLUTION", "line 3 without"),
+    ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n", "nested"),
+    ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "top level"),
+])
+def test_malformed_blocks_are_errors(source, message):
+    with pytest.raises(ValueError, match=message):
+        strip_solutions(source, where="lesson.ipynb, cell 3")
+
+
+def test_the_notebook_is_not_modified_and_outputs_are_cleared():
+    nb = nbformat.read(FIXTURES / "exercise_fixture.ipynb", as_version=4)
+    nb.cells[5].outputs = [nbformat.v4.new_output("stream", name="stdout", text="old")]
+    nb.cells[5].execution_count = 7
+    before = nbformat.writes(nb)
+    student = make_student_notebook(nb)
+    assert nbformat.writes(nb) == before
+    code = [c for c in student.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert "# NBVAL_IGNORE_OUTPUT" in student.cells[2].source
+    assert "### BEGIN SOLUTION" not in nbformat.writes(student)
+    assert 'def correlate1d(p, w):\n    """Valid' in student.cells[4].source
+
+
+def test_the_command_line_writes_every_notebook(tmp_path):
+    out = tmp_path / "student"
+    done = subprocess.run([sys.executable, "-m", "convlab.exercises", "make-student",
+                           str(FIXTURES), str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"wrote 1 student notebooks to {out}"
+    assert [p.name for p in out.iterdir()] == ["exercise_fixture.ipynb"]
+
+
+def test_the_command_line_refuses_to_overwrite_the_lessons(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "convlab.exercises", "make-student",
+                           str(FIXTURES), str(FIXTURES)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and "out_dir must differ from lessons_dir" in done.stderr
+    with pytest.raises(ValueError, match="lessons_dir must be a directory"):
+        make_student_copies(tmp_path / "missing", tmp_path / "out")
+
+
+# ---------------------------------------------------------------- executing
+def _execute(path, tmp_path, monkeypatch):
+    """Run a notebook in a fresh kernel (cwd: its folder); return it with outputs."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name="python3", timeout=120,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+def _text(cell):
+    parts = []
+    for output in cell.outputs:
+        parts.append(output.get("text", ""))
+        parts.append(output.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+def _checker_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and CHECKER_CALL.search(c.source)]
+
+
+def test_the_fixture_with_solutions_passes_once_per_checker(tmp_path, monkeypatch):
+    nb = _execute(FIXTURES / "exercise_fixture.ipynb", tmp_path, monkeypatch)
+    first, second = _checker_cells(nb)
+    # shown once even though the call is the cell's last expression
+    assert len(first.outputs) == 1 and first.outputs[0].output_type == "display_data"
+    assert first.outputs[0].data["text/plain"] == "correlate1d: passed 6 cases."
+    assert "text/html" in first.outputs[0].data
+    assert _text(second) == "bias_grad: passed 6 cases.True"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", [FIXTURES / "exercise_fixture.ipynb"] + LESSONS,
+                         ids=lambda p: p.name)
+def test_student_copies_run_and_every_checker_says_not_implemented(source, tmp_path, monkeypatch):
+    copy = tmp_path / source.name
+    nbformat.write(make_student_notebook(nbformat.read(source, as_version=4), source.name), copy)
+    nb = _execute(copy, tmp_path, monkeypatch)  # raises CellExecutionError if any cell fails
+    checks = _checker_cells(nb)
+    assert checks, f"{source.name} has no checker call"
+    for cell in checks:
+        text = _text(cell)
+        assert "not implemented yet" in text, (cell.source, text)
+        assert "passed" not in text and "failed" not in text and "Traceback" not in text
