@@ -152,10 +152,23 @@ def test_conv_explorer_in_jupyterlab(jupyter_lab, tmp_path):
             assert re.search(r"stride 2\b", summary), summary
             assert "/ 2\u230b + 1 = 4" in summary, summary
             expect(image).not_to_have_attribute("src", before_src, timeout=10_000)
+            expect(explorer.locator(".convlab-legend").first).to_contain_text("kernel window")
+
+            # Step the window to output (1, 2): the picture changes, the sizes do not.
+            for name, steps in (("i", 1), ("j", 2)):
+                src = image.get_attribute("src")
+                page.locator(f".convlab-control-{name} .noUi-handle").focus()
+                for _ in range(steps):
+                    page.keyboard.press("ArrowRight")
+                expect(page.locator(f".convlab-control-{name} .widget-readout")).to_have_text(str(steps))
+                expect(image).not_to_have_attribute("src", src, timeout=10_000)
+            expect(page.locator(".convlab-summary")).to_contain_text("output 4\u00d74")
 
             page.mouse.move(0, 0)
             shot = tmp_path / "explorer.png"
-            explorer.screenshot(path=str(shot))
+            box = explorer.bounding_box()
+            page.screenshot(path=str(shot), clip={"x": max(box["x"] - 16, 0), "y": max(box["y"] - 12, 0),
+                                                  "width": box["width"] + 32, "height": box["height"] + 24})
             page.screenshot(path=str(tmp_path / "jupyterlab.png"))
             assert shot.stat().st_size > 10_000
         except Exception:

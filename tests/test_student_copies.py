@@ -127,3 +127,18 @@ def test_student_copies_run_and_every_checker_says_not_implemented(source, tmp_p
         text = _text(cell)
         assert "not implemented yet" in text, (cell.source, text)
         assert "passed" not in text and "failed" not in text and "Traceback" not in text
+
+
+def test_in_a_kernel_a_hanging_function_is_stopped_and_the_kernel_goes_on(tmp_path, monkeypatch):
+    cells = ["from convlab.exercises import check_correlate1d",
+             "def correlate1d(p, w):\n    while True:\n        pass",
+             "r = check_correlate1d(correlate1d, time_limit=0.5)\nbool(r), r.reason",
+             "1 + 1"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    path = tmp_path / "hang.ipynb"
+    nbformat.write(nb, path)
+    nb = _execute(path, tmp_path, monkeypatch)
+    verdict, answer = nb.cells[2].outputs
+    assert verdict.data["text/plain"].startswith("correlate1d: failed on case 1 of 6 (too slow).")
+    assert answer.data["text/plain"] == "(False, 'too slow')"
+    assert nb.cells[3].outputs[0].data["text/plain"] == "2"

@@ -304,9 +304,9 @@ def test_show_receptive_field_marks_the_field(n_layers, k, s, d):
     cells = drawn_cells(ax)
     field = receptive_field([k] * n_layers, [s] * n_layers, [d] * n_layers)
     assert cells[f"layer {n_layers}:selected"] == 1
-    corners = _polygon_cells(ax, "layer 0:window")[:, 0]
+    corners = _polygon_cells(ax, "layer 0:contrib")[:, 0]
     assert corners.max() - corners.min() + 1 == pytest.approx(field)
-    assert f"{cells['layer 0:window']} input cells" in ax.get_title()
+    assert f"{cells['layer 0:contrib']} input cells" in ax.get_title()
 
 
 # ------------------------------------------------------------------ filters and history

@@ -63,10 +63,11 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
     g_groups = grad_out.reshape(plan.n_images, groups, c_group_out, -1)
     w_groups = weight.reshape(groups, c_group_out, plan.patch_len)  # (G, C_out/G, C_g*kH*kW)
     w_groups_t = w_groups.transpose(0, 2, 1)  # (G, C_g*kH*kW, C_out/G)
-    dx = np.zeros_like(x)
+    dx = np.empty_like(x)
 
     def work(start, stop):
         dw = np.zeros_like(w_groups)
+        db = np.zeros(w_groups.shape[:2], x.dtype)  # (G, C_out/G)
         scratch = np.zeros((plan.images, plan.c_in) + plan.padded_hw, x.dtype) if plan.is_padded else None
         dscratch = scratch.copy() if plan.is_padded else None
         buffer, dbuffer = plan.buffer(x.dtype), plan.buffer(x.dtype)
@@ -75,10 +76,13 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
             if r0 == 0:
                 view = windows(padded_images(x, i0, i1, plan, scratch), plan)
                 dpadded = dscratch[:n] if plan.is_padded else dx[i0:i1]  # (n, C_in, Hp, Wp)
+                if not plan.is_padded:
+                    dpadded[...] = 0
             patches = fill_patches(buffer, view, r0, r1)  # (n, C_in, kH, kW, r, W_out)
             columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*W_out)
             g_block = g_groups[i0:i1, :, :, r0 * plan.out_w:r1 * plan.out_w]  # (n, G, C_out/G, r*W_out)
             dw += np.matmul(g_block, columns.transpose(0, 1, 3, 2)).sum(axis=0)
+            db += g_block.sum(axis=(0, 3))
             dpatches = dbuffer[:patches.size].reshape(columns.shape)
             np.matmul(w_groups_t, g_block, out=dpatches)
             dpatches = dpatches.reshape(patches.shape)  # (n, C_in, kH, kW, r, W_out)
@@ -88,11 +92,11 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
             if plan.is_padded and r1 == plan.out_h:
                 dx[i0:i1] = plan.interior(dpadded)
                 dpadded[...] = 0
-        return dw
+        return dw, db
 
-    dw = sum(map_images(work, plan.n_images, 3 * plan.macs))
-    db = grad_out.sum(axis=(0, 2, 3))
-    return dx, dw.reshape(weight.shape), db
+    parts = map_images(work, plan.n_images, 3 * plan.macs)
+    dw, db = (sum(part[k] for part in parts) for k in (0, 1))
+    return dx, dw.reshape(weight.shape), db.reshape(-1)
 
 
 # ---------------------------------------------------------------- depthwise

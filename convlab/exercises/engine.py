@@ -18,11 +18,13 @@ when the checker itself is misused (e.g. given something that is not a function)
 
 import copy
 import signal
+import sysconfig
 import threading
 import time
 import traceback
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -235,17 +237,26 @@ def _describe_arguments(name, args):
 
 
 def _describe_exception(exc):
-    """``ValueError: message (in `fn`, line 4: `code`)`` from the learner's last frame."""
+    """``ValueError: message (in `fn`, line 4: `code`)``, at the learner's last line."""
     text = f"{type(exc).__name__}: {exc}".rstrip(": ")
-    frames = traceback.extract_tb(exc.__traceback__)
-    own = [f for f in frames if "convlab/exercises" not in f.filename.replace("\\", "/")]
-    if own:
-        last = own[-1]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_learner_code(f.filename)]
+    if frames:
+        last = frames[-1]
         where = f"in `{last.name}`, line {last.lineno}"
         if last.line:
             where += f": `{last.line.strip()}`"
         text += f" ({where})"
     return text
+
+
+_LIBRARY_DIRS = tuple(str(Path(p).resolve()) for p in (
+    Path(__file__).parents[1], sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
+    sysconfig.get_paths()["platlib"]))
+
+
+def _is_learner_code(filename):
+    """Not convlab, numpy, torch or the standard library: the learner's own file or cell."""
+    return not str(Path(filename).resolve()).startswith(_LIBRARY_DIRS)
 
 
 def _unchanged(before, after):

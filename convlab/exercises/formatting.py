@@ -35,12 +35,14 @@ def format_value(value):
             return f"array of dtype {value.dtype}"
         if value.size > MAX_SHOWN or value.ndim > 4:
             return f"array of shape {value.shape}, dtype {value.dtype}"
+        if value.dtype.kind in "fc":
+            value = value + 0.0  # -0.0 prints as "-0."; it is just 0 here
         with np.printoptions(precision=4, suppress=True, floatmode="maxprec",
                              linewidth=75, threshold=MAX_SHOWN, sign="-"):
             text = np.array2string(value)
         return text
     if isinstance(value, (float, np.floating)):
-        return repr(round(float(value), 6))
+        return repr(round(float(value), 6) + 0.0)
     if isinstance(value, (np.integer, np.bool_)):
         return repr(value.item())
     if callable(value):

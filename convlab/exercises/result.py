@@ -35,7 +35,7 @@ class CheckResult:
     n_passed : int
         Number of cases passed before the first failure (all of them on a pass).
     case : str, optional
-        Description of the failing case: label and arguments.
+        What makes the failing case special, e.g. ``"1x1 kernel"``.
     reason : str, optional
         Short failure kind: ``"wrong values"``, ``"wrong shape"``,
         ``"wrong dtype"``, ``"wrong type"``, ``"returned None"``, ``"raised"``,

@@ -194,7 +194,7 @@ def _dx_grids(view, g, x, weight, grad_out, dx, cell, pairs):
     products = grad_out.reshape(-1, 1) * weight.reshape(1, -1)  # dX~ = G w~ (one channel)
     return [dict(values=products, name="rows", title="G \u00b7 w per patch entry",
                  kinds={"padding": reads == 0, "contrib": hits}),
-            result], ["row2im"]
+            result], ["row2im \u2192"]
 
 
 def _args(g):
@@ -230,10 +230,10 @@ def _dw_grids(view, g, x, weight, grad_out, dw, cell, pairs):
     column = np.zeros(rows.shape, dtype=bool)
     column[:, cell[0] * weight.shape[1] + cell[1]] = True
     g_col = grad_out.reshape(-1, 1)
-    return [dict(values=g_col, name="grad_out", title="G", kinds={"contrib": [(o[0] * g.output_shape[1] + o[1], 0) for o in outs]}),
+    return [dict(values=g_col, name="grad_out", title="G.ravel()", kinds={"contrib": [(o[0] * g.output_shape[1] + o[1], 0) for o in outs]}),
             dict(values=rows, name="rows", title="im2row(x)",
                  kinds={"padding": reads == 0, "contrib": column & (reads > 0)}),
-            result], ["\u1d40\u00d7", "\u2192"]
+            result], ["\u00b7", "\u2192"]
 
 
 def show_transposed_conv(x, weight, stride=1, padding=0, output_padding=0, dilation=1,

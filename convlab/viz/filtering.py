@@ -18,8 +18,8 @@ def _default_kernels():
 def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
     """An image, some kernels and what each kernel makes of the image, side by side.
 
-    Column 0 is the image; every further column shows a kernel (annotated
-    when small) above its result, :func:`convlab.correlate2d` with "same"
+    Column 0 is the image; every further column shows a result above the
+    kernel that made it (annotated when small): the result is :func:`convlab.correlate2d` with "same"
     padding unless ``results`` supplies it.
 
     Parameters
@@ -66,7 +66,7 @@ def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
         k_ax, r_ax = axes[2 * col - 1], axes[2 * col]
         if name in kernels:
             kernel = np.asarray(kernels[name], dtype=float)
-            show_grid(np.round(kernel, 3), ax=k_ax, legend=False)
+            show_grid(np.round(kernel, 3), ax=k_ax, legend=False, annotate=max(kernel.shape) <= 5)
             k_ax.set_title(name, fontsize=10, y=1.0)
         if name in results:
             out = np.asarray(results[name], dtype=float)
@@ -88,11 +88,11 @@ def _filter_axes(fig, layout):
     if getattr(fig, "_convlab_filter_layout", None) == layout and fig._convlab_filter_axes[0] in fig.axes:
         return [ax if ax is None else clear_artists(ax) for ax in fig._convlab_filter_axes]
     fig.clear()
-    grid = fig.add_gridspec(2, len(layout) + 1, height_ratios=[1, 2.2])
-    axes = [fig.add_subplot(grid[:, 0])]
+    grid = fig.add_gridspec(2, len(layout) + 1, height_ratios=[2.0, 1.3], hspace=0.3)
+    axes = [fig.add_subplot(grid[0, 0])]
     for col, has_kernel in enumerate(layout, start=1):
-        axes.append(fig.add_subplot(grid[0, col]) if has_kernel else None)
-        axes.append(fig.add_subplot(grid[1, col]))
+        axes.append(fig.add_subplot(grid[1, col]) if has_kernel else None)
+        axes.append(fig.add_subplot(grid[0, col]))
     for ax in axes:
         if ax is not None:
             ax.set_axis_off()

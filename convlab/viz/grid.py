@@ -209,7 +209,8 @@ def connector(ax, box_left, box_right, symbol):
     """Write ``symbol`` (e.g. ``"="``) midway between two grid boxes."""
     x = (box_left[0] + box_left[2] + box_right[0]) / 2
     y = min(box_left[1] + box_left[3] / 2, box_right[1] + box_right[3] / 2)
-    ax.text(x, y, symbol, ha="center", va="center", fontsize=16, gid="connector")
+    ax.text(x, y, symbol, ha="center", va="center", fontsize=16 if len(symbol) <= 2 else 11,
+            gid="connector")
 
 
 def draw_row(ax, grids, symbols=(), annotate=True, gap=2.0):
@@ -219,15 +220,21 @@ def draw_row(ax, grids, symbols=(), annotate=True, gap=2.0):
     ``kinds``, ``title``, ``texts``, ``shape``); returns their boxes.
     """
     boxes, x = [], 0.0
-    for spec in grids:
+    symbols = list(symbols) + [""] * len(grids)
+    for spec, symbol in zip(grids, symbols):
         spec = dict(spec)
         spec.setdefault("annotate", annotate)
         boxes.append(draw_grid(ax, origin=(x, 0), **spec))
-        x += boxes[-1][2] + gap
+        x += boxes[-1][2] + _gap(gap, symbol)
     for left, right, symbol in zip(boxes, boxes[1:], symbols):
         if symbol:
             connector(ax, left, right, symbol)
     return boxes
+
+
+def _gap(gap, symbol):
+    """Room between two grids: wider for a word such as "row2im"."""
+    return gap if len(symbol) <= 2 else gap + 0.4 * len(symbol)
 
 
 def row_figsize(grids, gap=2.0, cell=0.42, max_width=12.0):
@@ -253,7 +260,7 @@ def finish(ax, boxes, legend=True, title=None, margin=0.6):
     width_in = fig.get_figwidth() * ax.get_position().width
     height_in = fig.get_figheight() * ax.get_position().height
     cell_pt = 72 * min(width_in / (x_max - x_min), height_in / (y_max - y_min))
-    size = float(np.clip(0.36 * cell_pt, 4, 12))
+    size = float(np.clip(0.4 * cell_pt, 4, 12))
     for text in ax.texts:
         if text.get_gid() == "celltext":
             text.set_fontsize(min(size, 10))

@@ -163,7 +163,7 @@ def show_receptive_field(n_layers=3, kernel_size=3, stride=1, dilation=1, positi
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from convlab.viz import drawn_cells
     >>> ax = show_receptive_field(2, kernel_size=3)     # 1 + 2 + 2 = 5 input cells
-    >>> drawn_cells(ax)["layer 0:window"]
+    >>> drawn_cells(ax)["layer 0:contrib"]
     5
     >>> plt.close("all")
     """
@@ -180,7 +180,7 @@ def show_receptive_field(n_layers=3, kernel_size=3, stride=1, dilation=1, positi
         y0 = 1.6 * (n_layers - level)
         x0 = (sizes[0] - size) / 2
         name = f"layer {level}"
-        kind = "selected" if level == n_layers else "window"
+        kind = "selected" if level == n_layers else "contrib"
         boxes.append(draw_grid(ax, shape=(1, size), origin=(x0, y0), name=name,
                                kinds={kind: mask}, annotate=False))
         ax.text(x0 - 0.4, y0 + 0.5, "input" if level == 0 else f"layer {level}",

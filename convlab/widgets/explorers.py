@@ -103,7 +103,7 @@ def conv_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1):
         g = coverage.geometry(v["size"], v["kernel_size"], v["stride"], v["padding"], v["dilation"])
         n, k, s, d, pads = v["size"], v["kernel_size"], v["stride"], v["dilation"], g.padding[0]
         n_out = cl.conv_output_size(n, k, s, pads, d)
-        ax = reuse_axes(fig, (0.0, 0.1, 1.0, 0.86))
+        ax = reuse_axes(fig, (0.0, 0.0, 1.0, 0.97))
         show_sliding_window(sample_input((n, n)), k, v["i"], v["j"], s, g.padding, d, ax=ax,
                             annotate=g.padded_shape[0] <= 12, legend=False)
         rows, _ = coverage.uncovered(n, k, s, g.padding, d)
@@ -113,7 +113,7 @@ def conv_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1):
                 f'<b class="convlab-output">output {n_out}\u00d7{n_out}</b>: '
                 f"n_out = {_formula(n, k, s, pads, d, n_out)}; never-read input rows/cols: {left_out}")
 
-    return Explorer(controls, draw, adjust, figsize=(8.4, 4.0), title="Convolution explorer")
+    return Explorer(controls, draw, adjust, figsize=(7.6, 3.6), title="Convolution explorer")
 
 
 # ------------------------------------------------------------------ backward
@@ -163,7 +163,7 @@ def backward_explorer(size=5, kernel_size=3, stride=1, padding=0, dilation=1,
         w = np.random.default_rng(2).choice([-2.0, -1.0, 1.0, 2.0, 3.0], (k, k))
         grad_out = np.random.default_rng(1).choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], g.output_shape)
         cell = (v["row"], v["col"])
-        ax = reuse_axes(fig, (0.0, 0.1, 1.0, 0.82))
+        ax = reuse_axes(fig, (0.0, 0.0, 1.0, 0.93))
         show_backward(x, w, grad_out, v["target"], cell, v["view"], s, g.padding, d, ax=ax,
                       legend=False)
         grads = cl.conv2d_backward(grad_out[None, None], x[None, None], w[None, None],
@@ -182,7 +182,7 @@ def backward_explorer(size=5, kernel_size=3, stride=1, padding=0, dilation=1,
                 f"{': ' + shown if terms else ''} = <b>{value:g}</b> "
                 f"(G {_times(g.output_shape)}, x {n}\u00d7{n}, w {k}\u00d7{k}, padding {g.padding[0]})")
 
-    return Explorer(controls, draw, adjust, figsize=(8.4, 3.9), title="Backward explorer")
+    return Explorer(controls, draw, adjust, figsize=(7.6, 3.6), title="Backward explorer")
 
 
 # ------------------------------------------------------------------ filters
@@ -244,4 +244,4 @@ def filter_explorer(image=None):
         what = "magnitude \u221a(Gx\u00b2 + Gy\u00b2)" if name == "sobel" else html.escape(name)
         return f"image {size} \u2192 Sobel {what}, 3\u00d73 kernels, zero padding, output {size}"
 
-    return Explorer(controls, draw, figsize=(9.0, 3.6), title="Filter explorer")
+    return Explorer(controls, draw, figsize=(8.4, 4.0), title="Filter explorer")
