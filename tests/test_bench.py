@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from convlab.bench import CASES, Case, format_table, run
-from convlab.bench.measure import rss_peak_bytes, time_block, torch_peak_bytes, traced_peak_bytes
+from convlab.bench.measure import rss_peak_bytes, time_block, torch_peak_bytes, traced_call
 
 KEYS = {"case", "method", "description", "forward_ms", "backward_ms", "fwd_bwd_ms", "forward_ratio",
         "backward_ratio", "fwd_bwd_ratio", "gflops", "peak_mb", "memory_by", "max_error", "skipped",
@@ -80,10 +80,14 @@ def test_default_cases_cover_the_issue():
 
 
 def test_measurements_on_known_work():
-    median, times = time_block(lambda: sum(range(1000)), repeats=5, warmup=1)
+    median, times, result, peak = time_block(lambda: sum(range(1000)), repeats=5, warmup=1)
     assert len(times) == 5 and min(times) <= median <= max(times)
+    assert result == 499500 and peak is None
     megabytes = 8 * 2**20
-    assert traced_peak_bytes(lambda: np.ones(megabytes // 8)) >= megabytes
+    ones, peak = traced_call(lambda: np.ones(megabytes // 8))
+    assert ones.shape == (2**20,) and megabytes <= peak <= megabytes + 2**16
+    *_, peak = time_block(lambda: np.ones(megabytes // 8), repeats=2, trace=True)
+    assert megabytes <= peak <= megabytes + 2**16
     if sys.platform.startswith("linux"):
         rise = rss_peak_bytes(lambda: np.ones(64 * 2**20 // 8), warmup=0)  # 64 MiB, written
         assert 48 * 2**20 <= rise <= 96 * 2**20

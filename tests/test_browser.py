@@ -162,13 +162,16 @@ def test_conv_explorer_in_jupyterlab(jupyter_lab, tmp_path):
                     page.keyboard.press("ArrowRight")
                 expect(page.locator(f".convlab-control-{name} .widget-readout")).to_have_text(str(steps))
                 expect(image).not_to_have_attribute("src", src, timeout=10_000)
-            expect(page.locator(".convlab-summary")).to_contain_text("output 4\u00d74")
+            summary = page.locator(".convlab-summary")
+            expect(summary).to_contain_text("window of output (1, 2)", timeout=10_000)
+            expect(summary).to_contain_text("output 4\u00d74")
+            page.wait_for_timeout(300)  # let the browser decode the last image
 
             page.mouse.move(0, 0)
             shot = tmp_path / "explorer.png"
             box = explorer.bounding_box()
-            page.screenshot(path=str(shot), clip={"x": max(box["x"] - 16, 0), "y": max(box["y"] - 12, 0),
-                                                  "width": box["width"] + 32, "height": box["height"] + 24})
+            page.screenshot(path=str(shot), clip={"x": box["x"] - 2, "y": box["y"] - 2,
+                                                  "width": box["width"] + 16, "height": box["height"] + 12})
             page.screenshot(path=str(tmp_path / "jupyterlab.png"))
             assert shot.stat().st_size > 10_000
         except Exception:

@@ -21,13 +21,22 @@ import convlab as cl
 from convlab.conv import fast_forward
 from convlab.conv.fast import backward_fast, forward_fast
 
+try:  # the worst errors join the end-of-run report of tests/conftest.py when it has one
+    from torch_reference import MAX_ERRORS
+except ImportError:
+    MAX_ERRORS = {}
+
 PROPERTY = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def scaled_error(got, expected):
+def scaled_error(got, expected, kind=None):
     """Max absolute error divided by the scale of the expected values (at least 1)."""
     scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
-    return float(np.max(np.abs(got - expected), initial=0.0)) / scale
+    error = float(np.max(np.abs(got - expected), initial=0.0)) / scale
+    if kind is not None:
+        key = (kind, "fast*")  # "*": called directly with normalised arguments
+        MAX_ERRORS[key] = max(MAX_ERRORS.get(key, 0.0), error)
+    return error
 
 
 def torch_reference(x, weight, bias, stride, padding, dilation, groups, grad_out=None):
@@ -89,7 +98,7 @@ def test_forward_matches_torch(config):
         y = forward_fast(x, weight, bias, *args)
     expected = torch_reference(x, weight, bias, *args)
     assert y.shape == expected.shape and y.dtype == x.dtype
-    assert scaled_error(y, expected) <= 1e-10
+    assert scaled_error(y, expected, f"forward {x.dtype}") <= 1e-10
 
 
 @PROPERTY
@@ -102,7 +111,7 @@ def test_backward_matches_torch(config):
         grads = backward_fast(grad_out, x, weight, *args)
     for name, got, expected in zip(("dx", "dw", "db"), grads, torch_reference(x, weight, None, *args, grad_out)):
         assert got.shape == expected.shape and got.dtype == x.dtype, name
-        assert scaled_error(got, expected) <= 1e-10, name
+        assert scaled_error(got, expected, f"{name} {x.dtype}") <= 1e-10, name
 
 
 LAYERS = [  # (x shape, weight shape, stride, padding, dilation, groups): big enough for threads and blocks
@@ -129,9 +138,10 @@ def test_float32_layers_match_torch(layer, threads):
         grad_out = rng.standard_normal(y.shape, dtype=np.float32)
         grads = backward_fast(grad_out, x, weight, *args)
     assert y.dtype == np.float32 and all(g.dtype == np.float32 for g in grads)
-    assert scaled_error(y, torch_reference(x, weight, bias, *args)) <= 1e-5
-    for got, expected in zip(grads, torch_reference(x, weight, bias, *args, grad_out)):
-        assert scaled_error(got, expected) <= 1e-5 * max(1.0, np.sqrt(expected.size))
+    assert scaled_error(y, torch_reference(x, weight, bias, *args), "forward float32") <= 1e-5
+    for name, got, expected in zip(("dx", "dw", "db"), grads,
+                                   torch_reference(x, weight, bias, *args, grad_out)):
+        assert scaled_error(got, expected, f"{name} float32") <= 1e-5 * max(1.0, np.sqrt(expected.size))
     for before, after in zip(copies, (x, weight, bias)):
         np.testing.assert_array_equal(before, after)  # inputs are never modified
 

@@ -41,7 +41,8 @@ def test_circular_conv2d_matches_brute_force_and_scipy(kernel_size):
 
 def test_circular_conv2d_multichannel_batched_with_bias_matches_scipy():
     rng = np.random.default_rng(1)
-    x, w, bias = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    x, w = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 2))
+    bias = rng.standard_normal(4)
     got = spectral.circular_conv2d(x, w, bias)
     assert got.shape == (2, 4, 6, 5)
     for n in range(2):
@@ -194,7 +195,8 @@ def test_inputs_are_not_modified():
 
 
 @pytest.mark.parametrize("call,error,match", [
-    (lambda: spectral.circular_conv2d(np.ones(5), np.ones((3, 3))), ValueError, r"x must be a 2-D .* got shape \(5,\)"),
+    (lambda: spectral.circular_conv2d(np.ones(5), np.ones((3, 3))), ValueError,
+     r"x must be a 2-D .* got shape \(5,\)"),
     (lambda: spectral.circular_conv2d(np.ones((5, 5)), np.ones((1, 1, 3, 3))), ValueError,
      r"weight must be a 2-D \(kH, kW\) kernel for x of shape \(5, 5\); got shape \(1, 1, 3, 3\)"),
     (lambda: spectral.fft_conv2d(np.ones((2, 5, 5)), np.ones((1, 3, 3, 3))), ValueError,
@@ -203,8 +205,10 @@ def test_inputs_are_not_modified():
      r"kernel \(5, 3\) must fit in the image \(4, 4\)"),
     (lambda: spectral.circular_conv2d(np.ones((4, 4)), np.ones((3, 3)), bias=np.ones(2)), ValueError,
      r"bias must have shape"),
-    (lambda: spectral.fft_conv2d(np.array([["a"]]), np.ones((1, 1))), TypeError, r"x must hold real numbers"),
-    (lambda: spectral.circular_pad(np.ones((3, 3)), 4), ValueError, r"padding must be at most the axis length 3"),
+    (lambda: spectral.fft_conv2d(np.array([["a"]]), np.ones((1, 1))), TypeError,
+     r"x must hold real numbers"),
+    (lambda: spectral.circular_pad(np.ones((3, 3)), 4), ValueError,
+     r"padding must be at most the axis length 3"),
     (lambda: spectral.circular_pad(np.ones((3, 3)), "same"), ValueError, r"padding must be an int"),
     (lambda: spectral.circular_pad(np.ones(3), 1), ValueError, r"x must have at least 2"),
     (lambda: spectral.circulant_matrix(np.ones((3, 3)), (2, 4, 4)), ValueError,

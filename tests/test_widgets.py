@@ -71,7 +71,7 @@ def test_conv_explorer_follows_every_control(no_leaks):
         n_out = _torch_out_size(v["size"], v["kernel_size"], v["stride"], v["padding"], v["dilation"])
         text = ex.summary_text()
         assert f"output {n_out}\u00d7{n_out}" in text, (change, text)
-        assert f"stride {v['stride']}," in text and f"= {n_out};" in text
+        assert f"stride {v['stride']}," in text and f"+ 1 = {n_out} \u00b7" in text
         assert ex.controls["i"].max == n_out - 1 and ex.controls["j"].max == n_out - 1
         ax = ex.figure.axes[0]
         cells = drawn_cells(ax)
@@ -87,8 +87,10 @@ def test_conv_explorer_moves_the_window_and_clamps_the_position(no_leaks):
     window = next(c for c in ax.collections if c.get_label() == "input:window")
     assert window.cells.min(axis=0).tolist() == [6, 6]
     assert window.get_paths()[0].vertices.reshape(-1, 5, 2)[:, 0, 0].min() == pytest.approx(6)
+    assert "window of output (6, 6)" in ex.summary_text()
     ex.controls["stride"].value = 3  # output shrinks to 3x3: the position follows
     assert (ex.controls["i"].value, ex.controls["j"].value) == (2, 2)
+    assert "window of output (2, 2)" in ex.summary_text()
     assert "title" in [t.get_gid() for t in ex.figure.axes[0].texts]
 
 
@@ -197,3 +199,12 @@ def test_importing_convlab_loads_no_plotting_or_widgets():
             "print(any(m in sys.modules for m in ('matplotlib', 'ipywidgets', 'torch')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_backward_explorer_reports_impossible_settings(no_leaks):
+    ex = backward_explorer(size=3, kernel_size=3)
+    ex.set(dilation=2)  # dilated kernel 5 > input 3
+    assert "kernel is larger than the padded input" in ex.summary_text()
+    ex.set(padding="full")
+    assert ex.error is None and ex.summary_text().startswith("dX[0, 0] = sum of 9 products")
+    assert ex.legend.value.count("contributes") == 1

@@ -18,8 +18,7 @@ from tqdm.auto import tqdm
 
 from .cases import (CASE_NAMES, CASES, Case, first_output, make_arrays, methods_for, numpy_calls,
                     too_slow, torch_calls)
-from .measure import (blas_description, blas_threads, time_block, torch_peak_bytes,
-                      traced_peak_bytes)
+from .measure import blas_description, blas_threads, time_block, torch_peak_bytes
 from .table import format_table, machine_line
 
 __all__ = ["CASES", "Case", "run", "format_table", "machine_line"]
@@ -44,16 +43,19 @@ def _relative_error(got, expected):
 
 
 def _measure(case, method, calls, repeats, warmup):
-    """One row: every phase timed in its own block, then the memory of one call."""
+    """One row: every phase timed in its own block; the biggest phase's first call is traced."""
     row = {"case": case.name, "method": method, "skipped": None}
+    traced = next(p for p in ("fwd_bwd", "forward", "backward") if p in calls)
     for phase in PHASES:
-        row[f"{phase}_ms"] = 1e3 * time_block(calls[phase], repeats, warmup)[0] if phase in calls else None
-    if method != "torch":
-        biggest = calls.get("fwd_bwd") or calls.get("forward") or calls["backward"]
-        row["peak_mb"] = traced_peak_bytes(biggest) / 2**20
-        row["memory_by"] = "tracemalloc"
-    if "forward" in calls:
-        row["output"] = first_output(calls["forward"]())
+        row[f"{phase}_ms"] = None
+        if phase in calls:
+            trace = phase == traced and method != "torch"  # torch's allocator is invisible to tracemalloc
+            seconds, _, result, peak = time_block(calls[phase], repeats, warmup, trace=trace)
+            row[f"{phase}_ms"] = 1e3 * seconds
+            if trace:
+                row["peak_mb"], row["memory_by"] = peak / 2**20, "tracemalloc"
+            if phase == "forward":
+                row["output"] = first_output(result)
     return row
 
 

@@ -2,10 +2,12 @@
 
 * Time: a few warm-up calls, then ``repeats`` timed calls in a row (a block:
   one method at a time, never interleaved with another, which would leave
-  idle thread pools spinning), reported as the median.
+  idle thread pools spinning), reported as the median. Calls slower than
+  ``SLOW_SECONDS`` are timed once.
 * numpy memory: `tracemalloc` sees every array numpy allocates, so the peak
   traced size during one call, minus the size before, is the call's peak
-  extra memory (outputs and temporaries).
+  extra memory (outputs and temporaries). The traced call is the first
+  warm-up call of the block.
 * PyTorch memory: torch's CPU allocator is invisible to tracemalloc, so a
   fresh subprocess (``python -m convlab.bench.measure``) runs the call after a
   warm-up with glibc's mmap threshold fixed at 64 KiB (every large buffer is
@@ -22,43 +24,53 @@ import sys
 import time
 import tracemalloc
 
-#: Longest a timing block may take: slow methods get fewer repeats (at least one).
-BLOCK_SECONDS = 2.0
+#: Longest a timing block may take: slower calls get fewer repeats.
+BLOCK_SECONDS = 1.0
+#: A call slower than this is timed once, by its first (traced) call, without warm-up.
+SLOW_SECONDS = 0.3
 
 
-def time_block(call, repeats, warmup=2):
-    """Median and all times in seconds of ``repeats`` calls after ``warmup`` calls.
+def time_block(call, repeats, warmup=2, trace=False):
+    """Time ``call`` in one block; return ``(median seconds, times, last result, peak bytes)``.
 
-    The first warm-up call also sizes the block: a call taking longer than
-    ``BLOCK_SECONDS / repeats`` is repeated fewer times (and warmed up once).
+    The first call is a warm-up; with ``trace=True`` it runs under
+    `tracemalloc` and gives the peak extra memory (else None). A call slower
+    than ``SLOW_SECONDS`` is measured by that first call alone (warm-up
+    changes nothing at that scale, and the tracing overhead is negligible for
+    a few large arrays); faster calls get ``warmup - 1`` more warm-up calls
+    and then ``repeats`` timed calls, fewer if the block would exceed
+    ``BLOCK_SECONDS``.
     """
     start = time.perf_counter()
-    call()
+    result, peak = traced_call(call) if trace else (call(), None)
     first = time.perf_counter() - start
-    for _ in range(warmup - 1 if first < 0.1 else 0):
-        call()
+    if first > SLOW_SECONDS:
+        return first, [first], result, peak
+    for _ in range(warmup - 1):
+        result = call()
     repeats = max(1, min(repeats, int(BLOCK_SECONDS / max(first, 1e-9))))
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        call()
+        result = call()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), times
+    return statistics.median(times), times, result, peak
 
 
-def traced_peak_bytes(call):
-    """Peak bytes numpy (and Python) allocate during one ``call``, above what was live before."""
+def traced_call(call):
+    """``(result, peak bytes)``: what one call returns and the peak memory it allocates (tracemalloc)."""
     already = tracemalloc.is_tracing()
     if not already:
         tracemalloc.start()
     tracemalloc.reset_peak()
     before, _ = tracemalloc.get_traced_memory()
-    result = call()
-    _, peak = tracemalloc.get_traced_memory()
-    del result
-    if not already:
-        tracemalloc.stop()
-    return peak - before
+    try:
+        result = call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if not already:
+            tracemalloc.stop()
+    return result, peak - before
 
 
 def blas_description():

@@ -7,8 +7,8 @@ import platform
 import numpy as np
 
 NOTES = (
-    "times: median of repeated calls after warm-up, each method timed in its own block; "
-    "x torch = time / PyTorch's time in the same run.",
+    "times: median of repeated calls after warm-up, each method timed in its own block "
+    "(calls slower than 0.3 s: timed once); x torch = time / PyTorch's time in the same run.",
     "GFLOP/s: 2 x multiply-adds of the direct convolution (x3 for fwd+bwd), whatever the method "
     "really computes.",
     "peak MB: extra memory of one fwd+bwd call (or of the one phase a method has), outputs "

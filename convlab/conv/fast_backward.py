@@ -2,7 +2,8 @@
 
 The backward pass walks the same cache-sized blocks as `forward_fast`:
 
-* ``dw += grad_block @ patches.T`` (the patches are rebuilt, not stored);
+* ``dw += grad_block @ patches.T`` (the patches are rebuilt, not stored;
+  computed transposed, ``patches @ grad_block.T``, the faster GEMM shape);
 * ``dpatches = weight.T @ grad_block``, then each kernel tap ``(m, n)`` adds
   its slice of ``dpatches`` into the padded input gradient with one strided
   slice-add: ``kH*kW`` vectorised adds per block, no index arrays;
@@ -66,7 +67,7 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
     dx = np.empty_like(x)
 
     def work(start, stop):
-        dw = np.zeros_like(w_groups)
+        dw_t = np.zeros_like(w_groups_t)  # dw transposed: patches @ g.T runs faster than g @ patches.T
         db = np.zeros(w_groups.shape[:2], x.dtype)  # (G, C_out/G)
         scratch = np.zeros((plan.images, plan.c_in) + plan.padded_hw, x.dtype) if plan.is_padded else None
         dscratch = scratch.copy() if plan.is_padded else None
@@ -81,7 +82,7 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
             patches = fill_patches(buffer, view, r0, r1)  # (n, C_in, kH, kW, r, W_out)
             columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*W_out)
             g_block = g_groups[i0:i1, :, :, r0 * plan.out_w:r1 * plan.out_w]  # (n, G, C_out/G, r*W_out)
-            dw += np.matmul(g_block, columns.transpose(0, 1, 3, 2)).sum(axis=0)
+            dw_t += np.matmul(columns, g_block.transpose(0, 1, 3, 2)).sum(axis=0)
             db += g_block.sum(axis=(0, 3))
             dpatches = dbuffer[:patches.size].reshape(columns.shape)
             np.matmul(w_groups_t, g_block, out=dpatches)
@@ -92,11 +93,11 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
             if plan.is_padded and r1 == plan.out_h:
                 dx[i0:i1] = plan.interior(dpadded)
                 dpadded[...] = 0
-        return dw, db
+        return dw_t, db
 
     parts = map_images(work, plan.n_images, 3 * plan.macs)
-    dw, db = (sum(part[k] for part in parts) for k in (0, 1))
-    return dx, dw.reshape(weight.shape), db.reshape(-1)
+    dw_t, db = (sum(part[k] for part in parts) for k in (0, 1))
+    return dx, dw_t.transpose(0, 2, 1).reshape(weight.shape), db.reshape(-1)
 
 
 # ---------------------------------------------------------------- depthwise

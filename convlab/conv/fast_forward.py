@@ -23,7 +23,7 @@ thin to be worth it; they take a per-tap multiply-add path instead.
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -76,7 +76,10 @@ def map_images(work, n_images, macs):
                                        thread_name_prefix="convlab-fast")
         with _blas_controller().limit(limits=1):
             futures = [_pool.submit(work, a, b) for a, b in zip(bounds[1:-1], bounds[2:])]
-            first = work(bounds[0], bounds[1])  # the calling thread does a share too
+            try:
+                first = work(bounds[0], bounds[1])  # the calling thread does a share too
+            finally:
+                wait(futures)  # never leave a worker writing after we return (or raise)
             return [first] + [f.result() for f in futures]
 
 

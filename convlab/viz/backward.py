@@ -201,6 +201,11 @@ def _args(g):
     return g.stride, g.padding, g.dilation
 
 
+def _flat_ids(outs, g):
+    """Row-major position + 1 of each output index (0 is left for "none")."""
+    return [int(np.ravel_multi_index(o, g.output_shape)) + 1 for o in outs]
+
+
 def _dw_grids(view, g, x, weight, grad_out, dw, cell, pairs):
     outs = [o for o, _ in pairs]
     (top, _), (left, _) = g.padding
@@ -216,13 +221,16 @@ def _dw_grids(view, g, x, weight, grad_out, dw, cell, pairs):
     if view == "gather":
         spread = cl.zero_insert(grad_out, g.stride)
         inserted = cl.zero_insert(np.ones_like(grad_out), g.stride) == 0
+        # where each G[o] lands after zero insertion: insert zeros into its flat index + 1
+        ids = np.arange(1, grad_out.size + 1, dtype=float).reshape(grad_out.shape)
+        spread_ids = cl.zero_insert(ids, g.stride)
         window = np.zeros(padded.shape, dtype=bool)
         r0, c0 = cell[0] * g.dilation[0], cell[1] * g.dilation[1]
         window[r0: r0 + spread.shape[0], c0: c0 + spread.shape[1]] = True
         return [dict(values=padded, name="x", title="x (padded)",
                      kinds={"padding": pad_mask, "window": window, "contrib": inputs}),
                 dict(values=spread, name="grad_out", title="G, zeros inserted",
-                     kinds={"inserted": inserted, "contrib": [(o[0] * g.stride[0], o[1] * g.stride[1]) for o in outs]}),
+                     kinds={"inserted": inserted, "contrib": np.isin(spread_ids, _flat_ids(outs, g))}),
                 result], ["\u2217", "="]
     index = np.arange(1, x.size + 1, dtype=float).reshape(x.shape)
     reads = cl.im2row(index[None], weight.shape, *_args(g))
@@ -230,7 +238,8 @@ def _dw_grids(view, g, x, weight, grad_out, dw, cell, pairs):
     column = np.zeros(rows.shape, dtype=bool)
     column[:, cell[0] * weight.shape[1] + cell[1]] = True
     g_col = grad_out.reshape(-1, 1)
-    return [dict(values=g_col, name="grad_out", title="G.ravel()", kinds={"contrib": [(o[0] * g.output_shape[1] + o[1], 0) for o in outs]}),
+    rows_of_outs = [(r - 1, 0) for r in _flat_ids(outs, g)]  # row r of im2row is output r
+    return [dict(values=g_col, name="grad_out", title="G.ravel()", kinds={"contrib": rows_of_outs}),
             dict(values=rows, name="rows", title="im2row(x)",
                  kinds={"padding": reads == 0, "contrib": column & (reads > 0)}),
             result], ["\u00b7", "\u2192"]

@@ -126,7 +126,7 @@ class Explorer(widgets.VBox):
             self.figure.savefig(buffer, format="png", dpi=self.figure.dpi,
                                 pil_kwargs={"compress_level": 1})
             self.image.value = buffer.getvalue()
-            self.summary.value = summary
+            self.summary.value = f'<div style="line-height:1.4;padding-top:4px">{summary}</div>'
             self.legend.value = " ".join(legend_html(ax) for ax in self.figure.axes
                                          if drawn_cells(ax) and ax.get_legend() is None)
             self.last_render_ms = 1000 * (time.perf_counter() - start)

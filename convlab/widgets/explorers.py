@@ -110,8 +110,9 @@ def conv_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1):
         left_out = ", ".join(map(str, rows)) if len(rows) else "none"
         return (f"input {n}\u00d7{n}, kernel {k}\u00d7{k}, stride {s}, padding {pads}, "
                 f"dilation {d} \u2192 "
-                f'<b class="convlab-output">output {n_out}\u00d7{n_out}</b>: '
-                f"n_out = {_formula(n, k, s, pads, d, n_out)}; never-read input rows/cols: {left_out}")
+                f'<b class="convlab-output">output {n_out}\u00d7{n_out}</b> = '
+                f"{_formula(n, k, s, pads, d, n_out)} \u00b7 window of output ({v['i']}, {v['j']}) "
+                f"\u00b7 never-read rows/cols: {left_out}")
 
     return Explorer(controls, draw, adjust, figsize=(7.6, 3.6), title="Convolution explorer")
 
