@@ -11,7 +11,8 @@ module shows each step with plain numpy and `convlab.conv2d`:
 - `circular_pad` and `circular_conv2d` — the direct computation;
 - `embed_kernel` and `circulant_matrix` — the matrix view;
 - `dft_matrix`, `dft2_matrix` and `circulant_eigenvalues` — its diagonalisation;
-- `fft_conv2d` — the fast route; `direct_cost` and `fft_cost` — when it pays.
+- `fft_conv2d` — the fast route (circular, or zero padding by padding first);
+  `direct_cost` and `fft_cost` — when it pays.
 
 All "same"-size: output ``(i, j)`` sees the window whose top-left tap is at
 ``(i - (kH - 1) // 2, j - (kW - 1) // 2)``, as `convlab.conv2d` with
@@ -23,8 +24,9 @@ import math
 import numpy as np
 
 from ._checks import as_array, check_bias, check_int, compute_dtype
+from .blocks import pad as zero_pad
 from .conv import conv2d
-from .shapes import resolve_padding
+from .shapes import PADDING_MODES, resolve_padding
 
 __all__ = ["circular_pad", "circular_conv2d", "embed_kernel", "circulant_matrix", "dft_matrix",
            "dft2_matrix", "circulant_eigenvalues", "fft_conv2d", "direct_cost", "fft_cost"]
@@ -32,11 +34,12 @@ __all__ = ["circular_pad", "circular_conv2d", "embed_kernel", "circulant_matrix"
 
 # -- validation ---------------------------------------------------------------
 
-def _image_and_kernel(x, weight, bias=None):
+def _image_and_kernel(x, weight, bias=None, fit=True):
     """Validate ``x`` and ``weight``; return batched 4-D copies, the bias and the caller's layout.
 
     Accepted pairs: ``x`` (H, W) with ``weight`` (kH, kW); ``x`` (C_in, H, W) or
-    (N, C_in, H, W) with ``weight`` (C_out, C_in, kH, kW).
+    (N, C_in, H, W) with ``weight`` (C_out, C_in, kH, kW). With ``fit``, the
+    kernel must also fit in the (unpadded) image.
     """
     x, weight = as_array(x, "x"), as_array(weight, "weight")
     if x.ndim not in (2, 3, 4) or 0 in x.shape:
@@ -50,13 +53,19 @@ def _image_and_kernel(x, weight, bias=None):
     if w4.shape[1] != x4.shape[1]:
         raise ValueError(f"weight has {w4.shape[1]} input channels but x has {x4.shape[1]} "
                          f"(x.shape={x.shape}, weight.shape={weight.shape})")
-    (height, width), (kh, kw) = x4.shape[-2:], w4.shape[-2:]
-    if kh > height or kw > width:
-        raise ValueError(f"weight's kernel ({kh}, {kw}) must fit in the image ({height}, {width}) "
-                         "for a circular convolution")
+    if fit:
+        _check_fit(w4.shape[-2:], x4.shape[-2:], "the image", "for a circular convolution")
     bias = check_bias(bias, w4.shape[0])
     dtype = compute_dtype(x4, w4)
     return x4.astype(dtype, copy=False), w4.astype(dtype, copy=False), bias, x.ndim
+
+
+def _check_fit(kernel_size, image_size, what, why=""):
+    """Raise ``ValueError`` unless the kernel fits in the image along both axes."""
+    (kh, kw), (height, width) = kernel_size, image_size
+    if kh > height or kw > width:
+        raise ValueError(f"weight's kernel ({kh}, {kw}) must fit in {what} ({height}, {width})"
+                         + (f" {why}" if why else ""))
 
 
 def _to_caller(y, ndim):
@@ -193,9 +202,15 @@ def embed_kernel(weight, input_shape):
     kh, kw = weight.shape[-2:]
     if kh > height or kw > width:
         raise ValueError(f"weight's kernel ({kh}, {kw}) must fit in input_shape {tuple(input_shape)}")
-    embedded = np.zeros(weight.shape[:-2] + (height, width), dtype=weight.dtype)
+    return _embed(weight, (height, width), _same_offsets((kh, kw)))
+
+
+def _embed(weight, size, anchor):
+    """Kernel taps in an image-sized array of zeros, tap ``anchor`` at ``(0, 0)`` (wrapping)."""
+    kh, kw = weight.shape[-2:]
+    embedded = np.zeros(weight.shape[:-2] + tuple(size), dtype=weight.dtype)
     embedded[..., :kh, :kw] = weight
-    return np.roll(embedded, shift=tuple(-o for o in _same_offsets((kh, kw))), axis=(-2, -1))
+    return np.roll(embedded, shift=(-anchor[0], -anchor[1]), axis=(-2, -1))
 
 
 def circulant_matrix(weight, input_shape):
@@ -318,17 +333,38 @@ def circulant_eigenvalues(weight, input_shape):
     return np.conj(np.fft.fft2(embedded.astype(float, copy=False)))
 
 
-def fft_conv2d(x, weight, bias=None):
-    """`circular_conv2d` computed through the 2-D FFT.
+def _spectral_correlate(x4, w4, anchor):
+    """Circular correlation of (N, C_in, H, W) with (C_out, C_in, kH, kW) through the FFT."""
+    size = x4.shape[-2:]
+    spectrum_x = np.fft.rfft2(x4)  # (N, C_in, H, W // 2 + 1)
+    spectrum_w = np.fft.rfft2(_embed(w4, size, anchor))  # (C_out, C_in, H, W // 2 + 1)
+    product = np.einsum("nchw,ochw->nohw", spectrum_x, np.conj(spectrum_w))
+    return np.fft.irfft2(product, s=size).astype(x4.dtype, copy=False)
+
+
+def fft_conv2d(x, weight, bias=None, padding="circular"):
+    """Stride-1 convolution (cross-correlation) computed through the 2-D FFT.
 
     Parameters
     ----------
     x, weight, bias
         As for `circular_conv2d`.
+    padding : "circular" or a zero padding, default "circular"
+        ``"circular"`` gives `circular_conv2d`'s result. Any padding that
+        `convlab.conv2d` accepts (an int, a pair, a pair of pairs, ``"valid"``,
+        ``"same"``, ``"full"``) gives ``convlab.conv2d(x, weight, bias,
+        padding=padding)`` instead: the image is padded with zeros first, so
+        the wrap-around only ever reads zeros, and the output is cropped.
 
     Returns
     -------
-    ndarray, the shape and dtype of ``circular_conv2d(x, weight, bias)``
+    ndarray
+        ``circular_conv2d``'s shape for ``"circular"``, else ``convlab.conv2d``'s.
+
+    Raises
+    ------
+    ValueError
+        If the kernel does not fit in the (padded) image, or ``padding`` is unknown.
 
     Notes
     -----
@@ -344,13 +380,27 @@ def fft_conv2d(x, weight, bias=None):
     array([[2., 3., 1.],
            [5., 6., 4.],
            [8., 9., 7.]])
+    >>> fft_conv2d(x, np.array([[0.0, 0.0, 1.0]]), padding="same").round(12) + 0.0
+    array([[2., 3., 0.],
+           [5., 6., 0.],
+           [8., 9., 0.]])
     """
-    x4, w4, bias, ndim = _image_and_kernel(x, weight, bias)
-    height, width = x4.shape[-2:]
-    spectrum_x = np.fft.rfft2(x4)  # (N, C_in, H, W // 2 + 1)
-    spectrum_w = np.fft.rfft2(embed_kernel(w4, (height, width)))  # (C_out, C_in, H, W // 2 + 1)
-    product = np.einsum("nchw,ochw->nohw", spectrum_x, np.conj(spectrum_w))
-    y = np.fft.irfft2(product, s=(height, width)).astype(x4.dtype, copy=False)
+    circular = isinstance(padding, str) and padding == "circular"
+    if isinstance(padding, str) and not circular and padding not in PADDING_MODES:
+        raise ValueError(f"padding must be 'circular', an int, a sequence or one of {PADDING_MODES}; "
+                         f"got {padding!r}")
+    x4, w4, bias, ndim = _image_and_kernel(x, weight, bias, fit=circular)
+    kernel_size = w4.shape[-2:]
+    if circular:
+        y = _spectral_correlate(x4, w4, _same_offsets(kernel_size))
+    else:
+        pads = resolve_padding(padding, kernel_size, (1, 1), (1, 1), x4.shape[-2:])
+        padded = zero_pad(x4, pads)
+        _check_fit(kernel_size, padded.shape[-2:], "the padded image",
+                   f"(x.shape={np.shape(x)}, padding={padding!r})")
+        out_h, out_w = (p - k + 1 for p, k in zip(padded.shape[-2:], kernel_size))
+        # anchored at the top-left tap, outputs [0, out) never wrap around
+        y = _spectral_correlate(padded, w4, (0, 0))[..., :out_h, :out_w]
     if bias is not None:
         y = y + bias.astype(x4.dtype, copy=False)[:, None, None]
     return _to_caller(y, ndim)

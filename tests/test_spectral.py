@@ -82,6 +82,31 @@ def test_fft_conv2d_equals_direct_circular(kernel_size):
                                atol=1e-12)
 
 
+@pytest.mark.parametrize("padding", [0, 1, (2, 0), ((0, 2), (1, 0)), "valid", "same", "full"])
+@pytest.mark.parametrize("kernel_size", [(1, 1), (2, 3), (3, 3), (4, 2)])
+def test_fft_conv2d_with_zero_padding_matches_torch(padding, kernel_size):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(60 + sum(kernel_size))
+    x, w = rng.standard_normal((2, 2, 6, 5)), rng.standard_normal((3, 2) + kernel_size)
+    bias = rng.standard_normal(3)
+    pads = cl.shapes.resolve_padding(padding, kernel_size, (1, 1), (1, 1), (6, 5))
+    (top, bottom), (left, right) = pads
+    expected = torch.nn.functional.conv2d(
+        torch.nn.functional.pad(torch.from_numpy(x), (left, right, top, bottom)),
+        torch.from_numpy(w), torch.from_numpy(bias)).numpy()
+    got = spectral.fft_conv2d(x, w, bias, padding=padding)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+    np.testing.assert_allclose(spectral.fft_conv2d(x[0, 0], w[0, 0], padding=padding),
+                               cl.conv2d(x[:1, :1], w[:1, :1], padding=padding)[0, 0], atol=1e-12)
+
+
+def test_fft_conv2d_zero_padding_allows_a_kernel_larger_than_the_image():
+    x, w = np.arange(4.0).reshape(2, 2), np.arange(9.0).reshape(3, 3)
+    np.testing.assert_allclose(spectral.fft_conv2d(x, w, padding=1), cl.correlate2d(x, w, padding=1),
+                               atol=1e-12)
+
+
 def test_fft_conv2d_keeps_float32_and_integer_inputs_compute_in_float64():
     x = np.arange(30, dtype=np.float32).reshape(5, 6)
     w = np.ones((3, 3), dtype=np.float32)
@@ -188,6 +213,7 @@ def test_inputs_are_not_modified():
     x_copy, w_copy = x.copy(), w.copy()
     spectral.circular_conv2d(x, w)
     spectral.fft_conv2d(x, w)
+    spectral.fft_conv2d(x, w, padding="same")
     spectral.circulant_matrix(w, (2, 5, 5))
     spectral.circular_pad(x, 2)
     np.testing.assert_array_equal(x, x_copy)
@@ -203,6 +229,12 @@ def test_inputs_are_not_modified():
      r"weight has 3 input channels but x has 2"),
     (lambda: spectral.fft_conv2d(np.ones((4, 4)), np.ones((5, 3))), ValueError,
      r"kernel \(5, 3\) must fit in the image \(4, 4\)"),
+    (lambda: spectral.fft_conv2d(np.ones((4, 4)), np.ones((3, 3)), padding="reflect"), ValueError,
+     r"padding must be 'circular', an int, a sequence or one of"),
+    (lambda: spectral.fft_conv2d(np.ones((2, 2)), np.ones((4, 3)), padding=((0, 1), (0, 1))), ValueError,
+     r"kernel \(4, 3\) must fit in the padded image \(3, 3\)"),
+    (lambda: spectral.fft_conv2d(np.ones((4, 4)), np.ones((3, 3)), padding=-1), ValueError,
+     r"padding must be"),
     (lambda: spectral.circular_conv2d(np.ones((4, 4)), np.ones((3, 3)), bias=np.ones(2)), ValueError,
      r"bias must have shape"),
     (lambda: spectral.fft_conv2d(np.array([["a"]]), np.ones((1, 1))), TypeError,
@@ -224,3 +256,13 @@ def test_inputs_are_not_modified():
 def test_bad_input_raises_naming_the_argument(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_top_left_anchored_correlation_is_a_roll_of_the_centred_one():
+    """Lesson 11's exercises anchor the kernel at its top-left tap; spectral anchors at the centre."""
+    rng = np.random.default_rng(50)
+    x, w = rng.standard_normal((5, 6)), rng.standard_normal((3, 4))
+    top_left = np.fft.ifft2(np.fft.fft2(x) * np.conj(np.fft.fft2(w, s=x.shape))).real
+    a, b = (3 - 1) // 2, (4 - 1) // 2
+    np.testing.assert_allclose(top_left, np.roll(spectral.circular_conv2d(x, w), (-a, -b), axis=(0, 1)),
+                               atol=1e-12)

@@ -319,8 +319,9 @@ def add_legend(ax):
         style = KINDS[kind]
         handles.append(Patch(facecolor=style["facecolor"], edgecolor=style["edgecolor"],
                              hatch=style["hatch"], alpha=style["alpha"], label=style["label"]))
+    per_row = 4 if ax.figure.get_figwidth() >= 6 else 2
     return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                     ncol=min(len(handles), 4), frameon=False, fontsize=9,
+                     ncol=min(len(handles), per_row), frameon=False, fontsize=9,
                      handlelength=1.6, borderaxespad=0.2)
 
 

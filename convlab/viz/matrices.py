@@ -87,8 +87,9 @@ def show_im2row(x, kernel_size=3, stride=1, padding=0, dilation=1, rows=None, ax
     finish(ax, boxes, legend=False)
     if not pad_mask.any():
         handles = handles[1:]
+    ncol = 1 if ax.figure.get_figwidth() < 6 else 2
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-              ncol=min(len(handles), 4), frameon=False, fontsize=9)
+              ncol=ncol, frameon=False, fontsize=9)
     return ax
 
 

@@ -48,13 +48,17 @@ def main():
 
     cases = [
         ("conv_explorer", conv_explorer, "stride", [1, 2, 3]),
+        ("conv_explorer (12x12, full)", lambda: conv_explorer(12, 5, padding="full"), "stride",
+         [1, 2, 3]),
         ("backward_explorer", backward_explorer, "stride", [1, 2]),
         ("backward_explorer (gather)", lambda: backward_explorer(view="gather"), "row", [0, 1, 2, 3]),
+        ("backward_explorer (im2row)", lambda: backward_explorer(8, view="im2row"), "row",
+         [0, 3, 5, 7]),
         ("filter_explorer", lambda: filter_explorer(), "sigma", list(np.arange(0.5, 3.01, 0.25))),
     ]
     for name, make, control, values in cases:
         stats = measure_latency(make(), control, values)
-        print(f"{name:28s} {control:6s} median {stats['median_ms']:6.1f} ms "
+        print(f"{name:30s} {control:6s} median {stats['median_ms']:6.1f} ms "
               f"(CPU {stats['median_cpu_ms']:6.1f} ms)   max {stats['max_ms']:6.1f} ms   "
               f"({stats['n']} changes)")
 
