@@ -14,9 +14,10 @@ module shows each step with plain numpy and `convlab.conv2d`:
 - `fft_conv2d` — the fast route (circular, or zero padding by padding first);
   `direct_cost` and `fft_cost` — when it pays.
 
-All "same"-size: output ``(i, j)`` sees the window whose top-left tap is at
-``(i - (kH - 1) // 2, j - (kW - 1) // 2)``, as `convlab.conv2d` with
-``padding="same"`` does, only with wrapped borders.
+Circular results have the input's size: output ``(i, j)`` sees the window
+whose top-left tap is at ``(i - (kH - 1) // 2, j - (kW - 1) // 2)``, as
+`convlab.conv2d` with ``padding="same"`` does, only with wrapped borders.
+Everything is stride 1.
 """
 
 import math

@@ -30,13 +30,17 @@ def _cpu_model():
 
 
 def machine_line(blas="", threads_blas=None, threads_torch=None):
-    """``"2026-11-21 09:40 UTC | AMD EPYC (2 cores) | numpy 2.4 ..."``: where and when a run was made."""
+    """``"2026-11-21 09:40 UTC | AMD EPYC (2 cores) | ... | load average 0.10 at start"``: when and where."""
     import torch
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    try:  # other programs running at the same time make every figure noisier
+        load = f" | load average {os.getloadavg()[0]:.2f} at start"
+    except (AttributeError, OSError):
+        load = ""
     return (f"{now} | {_cpu_model()} ({os.cpu_count()} cores) | Python {platform.python_version()} | "
             f"numpy {np.__version__} [{blas}], {threads_blas} BLAS threads | "
-            f"torch {torch.__version__}, {threads_torch} threads | float32")
+            f"torch {torch.__version__}, {threads_torch} threads | float32{load}")
 
 
 def _number(value, digits=2, suffix=""):

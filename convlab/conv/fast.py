@@ -1,12 +1,113 @@
 """The "fast" method: the im2row idea engineered for speed.
 
 `forward_fast` and `backward_fast` follow the internal contract of every
-method in `convlab.conv` (validated, normalised arguments). The forward pass
-lives in `fast_forward`, the backward pass and the depthwise path in
-`fast_backward`; ``python -m convlab.bench`` measures them against PyTorch.
+method in `convlab.conv` (validated, normalised arguments) and pick one of
+two engines:
+
+* **blocks** (`fast_forward`, `fast_backward`) for every layer: patches of
+  a few output rows at a time in a reused, cache-sized buffer, laid out as
+  columns so each GEMM writes the output layout directly; ``dx`` by one
+  strided slice-add per kernel tap; images split over worker threads;
+* **depthwise** (`fast_backward`) for stride-1 layers with one input channel
+  per group, whose GEMMs would have an inner dimension of 1: one long
+  multiply-add per kernel tap instead.
+
+Both use as many threads as numpy's BLAS may (``threadpoolctl`` sets that;
+`blas_threads` reads it). ``python -m convlab.bench`` measures them.
 """
 
-from .fast_backward import backward_fast
-from .fast_forward import PATCH_BYTES, blas_threads, forward_fast
+import numpy as np
+
+from .fast_backward import backward_blocks, backward_depthwise, forward_depthwise, is_depthwise
+from .fast_forward import PATCH_BYTES, Plan, blas_threads, forward_blocks
 
 __all__ = ["forward_fast", "backward_fast", "blas_threads", "PATCH_BYTES"]
+
+
+def forward_fast(x, weight, bias, stride, padding, dilation, groups):
+    """Convolution forward pass, engineered for speed.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, C_in, H, W)
+    weight : ndarray, shape (C_out, C_in // groups, kH, kW), same dtype as ``x``
+    bias : ndarray of shape (C_out,) or None
+    stride, dilation : (int, int)
+    padding : ((top, bottom), (left, right))
+    groups : int
+
+    Returns
+    -------
+    ndarray, shape (N, C_out, H_out, W_out), dtype of ``x``
+
+    See Also
+    --------
+    convlab.conv.forward.forward_im2row : the same idea, plain.
+
+    Notes
+    -----
+    For each block of output rows ``r0:r1`` of one image,
+    ``y[:, r0*W_out:r1*W_out] = weight.reshape(C_out, -1) @ P`` where the
+    patch columns ``P[(c, m, n), (i, j)] = xp[c, i*sH + m*dH, j*sW + n*dW]``
+    hold the numbers of the rows of ``im2row``, transposed.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> forward_fast(x, w, None, (2, 2), ((0, 0), (0, 0)), (1, 1), 1)[0, 0]
+    array([[10., 18.],
+           [42., 50.]])
+    """
+    plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
+    if is_depthwise(plan):
+        return forward_depthwise(x, weight, bias, plan)
+    return forward_blocks(x, weight, bias, plan)
+
+
+def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
+    """Gradients of the convolution with respect to input, weight and bias, engineered for speed.
+
+    Parameters
+    ----------
+    grad_out : ndarray, shape (N, C_out, H_out, W_out)
+    x : ndarray, shape (N, C_in, H, W)
+    weight : ndarray, shape (C_out, C_in // groups, kH, kW)
+    stride, dilation : (int, int)
+    padding : ((top, bottom), (left, right))
+    groups : int
+
+    Returns
+    -------
+    dx, dw, db : ndarrays of the shapes of ``x``, ``weight`` and (C_out,)
+
+    See Also
+    --------
+    convlab.conv.backward.backward_im2row : the same idea, plain.
+
+    Notes
+    -----
+    With the patch columns ``P`` of a block and its output gradient ``G``
+    (shape (C_out, rows*W_out)): ``dw += G @ P.T``, ``dP = W.T @ G`` and
+    ``dxp[c, i*sH + m*dH, j*sW + n*dW] += dP[(c, m, n), (i, j)]``, one strided
+    slice-add per tap ``(m, n)``; ``db`` is the sum of ``G``.
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> g = np.ones((1, 1, 2, 2))
+    >>> dx, dw, db = backward_fast(g, x, w, (1, 1), ((0, 0), (0, 0)), (1, 1), 1)
+    >>> dx[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> dw[0, 0], db
+    (array([[ 8., 12.],
+           [20., 24.]]), array([4.]))
+    """
+    plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
+    grad_out = np.ascontiguousarray(grad_out)
+    if is_depthwise(plan):
+        return backward_depthwise(grad_out, x, weight, plan)
+    return backward_blocks(grad_out, x, weight, plan)

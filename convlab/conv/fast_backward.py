@@ -1,6 +1,6 @@
-"""The "fast" backward pass, and the depthwise path of both passes.
+"""The "fast" backward pass (`backward_blocks`), and the depthwise path of both passes.
 
-The backward pass walks the same cache-sized blocks as `forward_fast`:
+The backward pass walks the same cache-sized blocks as `forward_blocks`:
 
 * ``dw += grad_block @ patches.T`` (the patches are rebuilt, not stored;
   computed transposed, ``patches @ grad_block.T``, the faster GEMM shape);
@@ -18,47 +18,9 @@ import numpy as np
 from .fast_forward import Plan, fill_patches, map_images, padded_images, windows
 
 
-def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
-    """Gradients of the convolution by cache-sized patch blocks.
-
-    Parameters
-    ----------
-    grad_out : ndarray, shape (N, C_out, H_out, W_out)
-    x : ndarray, shape (N, C_in, H, W)
-    weight : ndarray, shape (C_out, C_in // groups, kH, kW)
-    stride, dilation : pairs of ints
-    padding : ``((top, bottom), (left, right))``
-    groups : int
-
-    Returns
-    -------
-    dx, dw, db : ndarrays of the shapes of ``x``, ``weight`` and (C_out,)
-
-    Notes
-    -----
-    With the patch columns ``P`` of a block and its output gradient ``G``
-    (shape (C_out, r*W_out)): ``dw += G @ P.T``, ``dP = W.T @ G`` and
-    ``dxp[c, i*sH + m*dH, j*sW + n*dW] += dP[(c, m, n), (i, j)]``, done as one
-    strided slice-add per tap ``(m, n)``; ``db = sum of G``.
-
-    Examples
-    --------
-    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
-    >>> w = np.ones((1, 1, 2, 2))
-    >>> g = np.ones((1, 1, 2, 2))
-    >>> dx, dw, db = backward_fast(g, x, w, (1, 1), ((0, 0), (0, 0)), (1, 1), 1)
-    >>> dx[0, 0]
-    array([[1., 2., 1.],
-           [2., 4., 2.],
-           [1., 2., 1.]])
-    >>> dw[0, 0], db
-    (array([[ 8., 12.],
-           [20., 24.]]), array([4.]))
-    """
-    plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
-    grad_out = np.ascontiguousarray(grad_out)
-    if is_depthwise(plan):
-        return backward_depthwise(grad_out, x, weight, plan)
+def backward_blocks(grad_out, x, weight, plan):
+    """Gradients by cache-sized patch blocks (see `fast.backward_fast`)."""
+    groups = plan.groups
     c_group_out = plan.c_out // groups
     # g_groups.shape = (N, G, C_out/G, H_out*W_out)
     g_groups = grad_out.reshape(plan.n_images, groups, c_group_out, -1)

@@ -1,4 +1,4 @@
-"""The "fast" forward pass: im2row engineered for speed.
+"""The "fast" forward pass (`forward_blocks`) and the machinery both passes share.
 
 The teaching method ``im2row`` builds one patch matrix for the whole batch
 and multiplies it by the flattened kernels. That is the right idea and the
@@ -17,8 +17,8 @@ input. This module keeps the idea and changes three things.
    images and its own buffers, and BLAS runs single-threaded inside it, so
    the copies run in parallel too (numpy releases the GIL in both).
 
-Depthwise layers (one input channel per group, stride 1) have GEMMs too
-thin to be worth it; they take a per-tap multiply-add path instead.
+`Plan` holds the sizes of one call and its blocks; `map_images` runs a
+function over the batch on the worker threads.
 """
 
 import os
@@ -161,42 +161,9 @@ def fill_patches(buffer, windows_view, r0, r1):
 
 # ---------------------------------------------------------------- forward
 
-def forward_fast(x, weight, bias, stride, padding, dilation, groups):
-    """Forward pass by cache-sized patch blocks and one GEMM per block.
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, C_in, H, W)
-    weight : ndarray, shape (C_out, C_in // groups, kH, kW), same dtype as ``x``
-    bias : ndarray of shape (C_out,) or None
-    stride, dilation : pairs of ints
-    padding : ``((top, bottom), (left, right))``
-    groups : int
-
-    Returns
-    -------
-    ndarray, shape (N, C_out, H_out, W_out), dtype of ``x``
-
-    Notes
-    -----
-    For each block of output rows ``r0:r1`` of each image,
-    ``y[:, r0*W_out:r1*W_out] = weight.reshape(C_out, -1) @ P`` where the patch
-    columns ``P[(c, m, n), (i, j)] = xp[c, i*sH + m*dH, j*sW + n*dW]`` hold
-    the same numbers as the rows of ``im2row``, transposed.
-
-    Examples
-    --------
-    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
-    >>> w = np.ones((1, 1, 2, 2))
-    >>> forward_fast(x, w, None, (2, 2), ((0, 0), (0, 0)), (1, 1), 1)[0, 0]
-    array([[10., 18.],
-           [42., 50.]])
-    """
-    plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
-    from .fast_backward import forward_depthwise, is_depthwise  # (imports this module)
-
-    if is_depthwise(plan):
-        return forward_depthwise(x, weight, bias, plan)
+def forward_blocks(x, weight, bias, plan):
+    """Forward pass by cache-sized patch blocks, one GEMM per block (see `fast.forward_fast`)."""
+    groups = plan.groups
     y = np.empty((plan.n_images, plan.c_out, plan.out_h, plan.out_w), dtype=x.dtype)
     # y_groups.shape = (N, G, C_out/G, H_out*W_out): the layout the GEMM writes
     y_groups = y.reshape(plan.n_images, groups, plan.c_out // groups, -1)
@@ -207,8 +174,7 @@ def forward_fast(x, weight, bias, stride, padding, dilation, groups):
         buffer = plan.buffer(x.dtype)
         for i0, i1, r0, r1 in plan.blocks(start, stop):
             if r0 == 0:
-                padded = padded_images(x, i0, i1, plan, scratch)
-                view = windows(padded, plan)
+                view = windows(padded_images(x, i0, i1, plan, scratch), plan)
             patches = fill_patches(buffer, view, r0, r1)  # (n, C_in, kH, kW, r, W_out)
             columns = patches.reshape(i1 - i0, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*W_out)
             np.matmul(w_groups, columns, out=y_groups[i0:i1, :, :, r0 * plan.out_w:r1 * plan.out_w])
