@@ -69,6 +69,10 @@ def test_unknown_names_raise():
         run(cases=["resnet50"], progress=False)
     with pytest.raises(ValueError, match=r"methods must be among .*got \['winograd'\]"):
         run(cases=["tiny"], methods=["winograd"], progress=False)
+    with pytest.raises(ValueError, match="repeats must be a positive integer; got 0"):
+        run(cases=["tiny"], repeats=0, progress=False)
+    with pytest.raises(ValueError, match="threads must be a positive integer; got 2.5"):
+        run(cases=["tiny"], threads=2.5, progress=False)
 
 
 def test_default_cases_cover_the_issue():

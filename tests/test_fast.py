@@ -167,11 +167,14 @@ def test_non_contiguous_inputs():
     x = rng.standard_normal((5, 7, 6, 4)).transpose(1, 0, 3, 2)  # (7, 5, 4, 6), a strided view
     weight = rng.standard_normal((3, 5, 2, 2))
     grad_out = rng.standard_normal((3, 7, 4, 3)).transpose(1, 0, 2, 3)  # (7, 3, 4, 3)
-    args = ((1, 2), ((1, 0), (0, 1)), (1, 1), 1)
-    assert scaled_error(forward_fast(x, weight, None, *args), torch_reference(x, weight, None, *args)) <= 1e-10
-    for got, expected in zip(backward_fast(grad_out, x, weight, *args),
-                             torch_reference(np.ascontiguousarray(x), weight, None, *args, grad_out)):
-        assert scaled_error(got, expected) <= 1e-10
+    for args in [((1, 2), ((1, 0), (0, 1)), (1, 1), 1),   # padded: the images are copied
+                 ((1, 2), ((0, 0), (0, 0)), (1, 1), 1)]:  # unpadded, strided: read in place
+        y = forward_fast(x, weight, None, *args)
+        assert scaled_error(y, torch_reference(x, weight, None, *args)) <= 1e-10
+        grad = grad_out[:, :, :y.shape[2], :y.shape[3]]  # a strided view too
+        for got, expected in zip(backward_fast(grad, x, weight, *args),
+                                 torch_reference(np.ascontiguousarray(x), weight, None, *args, grad)):
+            assert scaled_error(got, expected) <= 1e-10
 
 
 def test_public_api_dispatches_to_fast():
@@ -188,3 +191,39 @@ def test_public_api_dispatches_to_fast():
     y1 = cl.conv1d(signal, kernel, padding=2, dilation=2, method="fast")
     expected1 = F.conv1d(torch.tensor(signal), torch.tensor(kernel), padding=2, dilation=2).numpy()
     assert scaled_error(y1, expected1) <= 1e-10
+
+
+def test_kept_scratch_arrays_never_leak_between_calls():
+    """Outputs do not alias the kept buffers, and a smaller call after a bigger one is still right."""
+    rng = np.random.default_rng(5)
+    big = rng.standard_normal((2, 6, 20, 20)), rng.standard_normal((4, 6, 3, 3))
+    small = rng.standard_normal((1, 6, 7, 5)), rng.standard_normal((4, 6, 3, 3))
+    args = ((1, 1), ((2, 1), (1, 2)), (1, 1), 1)
+    fast_forward.clear_workspaces()
+    first = forward_fast(*big, None, *args)
+    kept = first.copy()
+    for x, weight in (small, big, small):
+        y = forward_fast(x, weight, None, *args)
+        assert scaled_error(y, torch_reference(x, weight, None, *args)) <= 1e-10
+        grads = backward_fast(np.ones_like(y), x, weight, *args)
+        for got, expected in zip(grads, torch_reference(x, weight, None, *args, np.ones_like(y))):
+            assert scaled_error(got, expected) <= 1e-10
+    np.testing.assert_array_equal(first, kept)
+    assert fast_forward._workspaces  # buffers were kept ...
+    fast_forward.clear_workspaces()
+    assert not fast_forward._workspaces  # ... and can be freed
+
+
+@pytest.mark.parametrize("groups", [1, 3])  # the blocks path and the depthwise path
+def test_inf_and_nan_inputs_give_torchs_gradients(groups):
+    """Cells thrown away by the wide grid must not turn 0 * inf into NaN."""
+    x = np.zeros((2, 3, 6, 7))
+    x[:, :, 0, 6], x[:, :, 3, 0] = np.inf, np.nan  # at the ends of rows: next to the junk cells
+    weight = np.ones((3, 3 // groups, 3, 3))
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), groups)
+    y = forward_fast(x, weight, None, *args)
+    np.testing.assert_array_equal(y, torch_reference(x, weight, None, *args))
+    grad_out = np.ones_like(y)
+    for got, expected in zip(backward_fast(grad_out, x, weight, *args),
+                             torch_reference(x, weight, None, *args, grad_out)):
+        np.testing.assert_array_equal(got, expected)  # NaN where torch has NaN, inf where it has inf

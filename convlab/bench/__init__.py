@@ -16,6 +16,7 @@ import torch
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from ..conv.fast import clear_workspaces
 from .cases import (CASE_NAMES, CASES, Case, first_output, make_arrays, methods_for, numpy_calls,
                     too_slow, torch_calls)
 from .measure import blas_description, blas_threads, time_block, torch_peak_bytes
@@ -50,6 +51,8 @@ def _measure(case, method, calls, repeats, warmup):
         row[f"{phase}_ms"] = None
         if phase in calls:
             trace = phase == traced and method != "torch"  # torch's allocator is invisible to tracemalloc
+            if trace and method == "fast":
+                clear_workspaces()  # so the traced call counts the scratch memory "fast" keeps
             seconds, _, result, peak = time_block(calls[phase], repeats, warmup, trace=trace)
             row[f"{phase}_ms"] = 1e3 * seconds
             if trace:
@@ -95,6 +98,9 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
     >>> [row["method"] for row in rows]
     ['torch', 'fast']
     """
+    for value, name in ((repeats, "repeats"), (threads, "threads")):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive integer; got {value!r}")
     by_name = dict(zip(CASE_NAMES, CASES))
     selected = [c if isinstance(c, Case) else by_name[c] for c in _names(cases, CASE_NAMES, "cases")]
     if methods is not None:

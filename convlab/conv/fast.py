@@ -13,15 +13,17 @@ two engines:
   multiply-add per kernel tap instead.
 
 Both use as many threads as numpy's BLAS may (``threadpoolctl`` sets that;
-`blas_threads` reads it). ``python -m convlab.bench`` measures them.
+`blas_threads` reads it) and keep their scratch arrays between calls, a few
+MB per thread (`clear_workspaces` frees them). ``python -m convlab.bench``
+measures them.
 """
 
 import numpy as np
 
 from .fast_backward import backward_blocks, backward_depthwise, forward_depthwise, is_depthwise
-from .fast_forward import PATCH_BYTES, Plan, blas_threads, forward_blocks
+from .fast_forward import PATCH_BYTES, Plan, blas_threads, clear_workspaces, forward_blocks
 
-__all__ = ["forward_fast", "backward_fast", "blas_threads", "PATCH_BYTES"]
+__all__ = ["forward_fast", "backward_fast", "blas_threads", "clear_workspaces", "PATCH_BYTES"]
 
 
 def forward_fast(x, weight, bias, stride, padding, dilation, groups):

@@ -15,13 +15,12 @@ dimension would be 1: each tap is one multiply-add over a whole image.
 
 import numpy as np
 
-from .fast_forward import Plan, fill_patches, map_images, padded_images, windows
+from .fast_forward import fill_patches, map_images, padded_images, windows, workspace
 
 
 def backward_blocks(grad_out, x, weight, plan):
     """Gradients by cache-sized patch blocks (see `fast.backward_fast`)."""
-    groups = plan.groups
-    c_group_out = plan.c_out // groups
+    groups, c_group_out = plan.groups, plan.c_out // plan.groups
     # g_groups.shape = (N, G, C_out/G, H_out*W_out)
     g_groups = grad_out.reshape(plan.n_images, groups, c_group_out, -1)
     w_groups = weight.reshape(groups, c_group_out, plan.patch_len)  # (G, C_out/G, C_g*kH*kW)
@@ -31,28 +30,38 @@ def backward_blocks(grad_out, x, weight, plan):
     def work(start, stop):
         dw_t = np.zeros_like(w_groups_t)  # dw transposed: patches @ g.T runs faster than g @ patches.T
         db = np.zeros(w_groups.shape[:2], x.dtype)  # (G, C_out/G)
-        scratch = np.zeros((plan.images, plan.c_in) + plan.padded_hw, x.dtype) if plan.is_padded else None
-        dscratch = scratch.copy() if plan.is_padded else None
-        buffer, dbuffer = plan.buffer(x.dtype), plan.buffer(x.dtype)
+        scratch = plan.padded_buffer("padded", x.dtype) if plan.copies else None
+        dscratch = plan.padded_buffer("dpadded", x.dtype) if plan.copies else None
+        buffer, dbuffer = plan.buffer("patches", x.dtype), plan.buffer("dpatches", x.dtype)
+        size = plan.images * plan.c_out * plan.rows * plan.row_len
+        wide_grad = workspace("wide_grad", size, x.dtype) if plan.wide else None
         for i0, i1, r0, r1 in plan.blocks(start, stop):
-            n = i1 - i0
+            n, r = i1 - i0, r1 - r0
             if r0 == 0:
                 view = windows(padded_images(x, i0, i1, plan, scratch), plan)
-                dpadded = dscratch[:n] if plan.is_padded else dx[i0:i1]  # (n, C_in, Hp, Wp)
-                if not plan.is_padded:
+                dpadded = dscratch[:n] if plan.copies else dx[i0:i1]  # (n, C_in, Hp (+1), Wp)
+                if not plan.copies:
                     dpadded[...] = 0
-            patches = fill_patches(buffer, view, r0, r1)  # (n, C_in, kH, kW, r, W_out)
-            columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*W_out)
-            g_block = g_groups[i0:i1, :, :, r0 * plan.out_w:r1 * plan.out_w]  # (n, G, C_out/G, r*W_out)
+            patches = fill_patches(buffer, view, r0, r1)  # (n, C_in, kH, kW, r, row_len)
+            if plan.wide:
+                patches[..., plan.out_w:] = 0  # junk cells: 0 * inf would spoil dw
+                g_wide = wide_grad[:n * plan.c_out * r * plan.row_len].reshape(n, plan.c_out, r, -1)
+                g_wide[..., :plan.out_w] = grad_out[i0:i1, :, r0:r1]
+                g_wide[..., plan.out_w:] = 0  # the junk outputs get no gradient
+                g_block = g_wide.reshape(n, groups, c_group_out, -1)  # (n, G, C_out/G, r*row_len)
+            else:
+                g_block = g_groups[i0:i1, :, :, r0 * plan.out_w:r1 * plan.out_w]
+            columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*row_len)
             dw_t += np.matmul(columns, g_block.transpose(0, 1, 3, 2)).sum(axis=0)
             db += g_block.sum(axis=(0, 3))
             dpatches = dbuffer[:patches.size].reshape(columns.shape)
             np.matmul(w_groups_t, g_block, out=dpatches)
-            dpatches = dpatches.reshape(patches.shape)  # (n, C_in, kH, kW, r, W_out)
+            dpatches = dpatches.reshape(patches.shape)  # (n, C_in, kH, kW, r, row_len)
             for m in range(plan.kh):
                 for k in range(plan.kw):
-                    dpadded[plan.tap(m, k, r0, r1)] += dpatches[:, :, m, k]
-            if plan.is_padded and r1 == plan.out_h:
+                    cells = plan.tap_view(dpadded, m, k, r0, r1)  # where tap (m, k) reads
+                    cells += dpatches[:, :, m, k]
+            if plan.copies and r1 == plan.out_h:
                 dx[i0:i1] = plan.interior(dpadded)
                 dpadded[...] = 0
         return dw_t, db
@@ -94,15 +103,16 @@ def _flat_inputs(x, i, plan, scratch):
 
 
 def forward_depthwise(x, weight, bias, plan):
-    """Depthwise forward: ``y_wide += weight[:, 0, m, n] * xp_flat[:, offset(m, n) + p]`` for every tap."""
+    """Depthwise forward: ``y_wide += weight[:, 0, m, n] * xp_flat[:, offset(m, n) + p]`` per tap."""
     y = np.empty((plan.n_images, plan.c_out, plan.out_h, plan.out_w), dtype=x.dtype)
     offsets, length = _wide_offsets(plan)
     scale = weight.reshape(plan.c_out, plan.kh, plan.kw, 1)  # one scale per channel and tap
 
     def work(start, stop):
-        scratch = np.zeros((1, plan.c_in) + plan.padded_hw, x.dtype)
-        wide = np.empty((plan.c_out, plan.out_h * plan.padded_hw[1]), x.dtype)  # rows of width Wp
-        tmp = np.empty((plan.c_out, length), x.dtype)
+        scratch = workspace("padded", (1, plan.c_in) + plan.padded_hw, x.dtype, zero=True)
+        # the output on the wide grid: rows of width Wp
+        wide = workspace("wide", (plan.c_out, plan.out_h * plan.padded_hw[1]), x.dtype)
+        tmp = workspace("product", (plan.c_out, length), x.dtype)
         for i in range(start, stop):
             flat = _flat_inputs(x, i, plan, scratch)  # (C_out, Hp*Wp)
             out = wide[:, :length]
@@ -113,40 +123,62 @@ def forward_depthwise(x, weight, bias, plan):
                 else:
                     np.multiply(tap, scale[:, m, k], out=tmp)
                     out += tmp
-            y[i] = wide.reshape(plan.c_out, plan.out_h, -1)[:, :, :plan.out_w]
-            if bias is not None:
-                y[i] += bias.reshape(-1, 1, 1)
+            valid = wide.reshape(plan.c_out, plan.out_h, -1)[:, :, :plan.out_w]  # drop the junk columns
+            if bias is None:
+                y[i] = valid
+            else:
+                np.add(valid, bias.reshape(-1, 1, 1), out=y[i])
 
     map_images(work, plan.n_images, plan.macs)
     return y
 
 
 def backward_depthwise(grad_out, x, weight, plan):
-    """Depthwise backward on the wide grid: per tap, ``dw`` is a dot product per channel and ``dx`` a slice-add."""
+    """Depthwise backward on the wide grid: per tap, a dot product per channel and a slice-add."""
     offsets, length = _wide_offsets(plan)
     scale = weight.reshape(plan.c_out, plan.kh, plan.kw, 1)
     dx = np.empty_like(x)
 
     def work(start, stop):
         dw = np.zeros((plan.c_out, plan.kh, plan.kw), x.dtype)
-        scratch = np.zeros((1, plan.c_in) + plan.padded_hw, x.dtype)
-        wide_grad = np.zeros((plan.c_out, plan.out_h, plan.padded_hw[1]), x.dtype)  # junk columns stay 0
-        dflat = np.zeros((plan.c_out, plan.padded_hw[0] * plan.padded_hw[1]), x.dtype)
-        tmp = np.empty((plan.c_out, length), x.dtype)
+        scratch = workspace("padded", (1, plan.c_in) + plan.padded_hw, x.dtype, zero=True)
+        wide_grad = workspace("wide", (plan.c_out, plan.out_h, plan.padded_hw[1]), x.dtype,
+                              zero=True)  # junk columns stay 0
+        dflat = workspace("dpadded", (plan.c_out, plan.padded_hw[0] * plan.padded_hw[1]), x.dtype,
+                          zero=True)
+        tmp = workspace("product", (plan.c_out, length), x.dtype)
         for i in range(start, stop):
             flat = _flat_inputs(x, i, plan, scratch)  # (C_out, Hp*Wp)
             wide_grad[:, :, :plan.out_w] = grad_out[i]
             g = wide_grad.reshape(plan.c_out, -1)[:, :length]  # (C_out, L)
             for m, k, offset in offsets:
                 tap = flat[:, offset:offset + length]
-                # dw[c, m, k] += g[c] . tap[c]: one dot product per channel
-                dw[:, m, k] += np.matmul(g[:, None, :], tap[:, :, None])[:, 0, 0]
+                # dw[c, m, k] += g[c] . tap[c]: one dot product per channel (junk cells: g = 0;
+                # einsum, unlike a stack of tiny matmuls, lets the other threads run meanwhile)
+                with np.errstate(invalid="ignore"):  # unless a junk cell holds inf: see below
+                    dw[:, m, k] += np.einsum("cp,cp->c", g, tap)
                 np.multiply(g, scale[:, m, k], out=tmp)
                 dflat[:, offset:offset + length] += tmp
-            dpadded = dflat.reshape(plan.c_in, -1, *plan.padded_hw).sum(axis=1)  # sum over the multiplier
+            # (C_in, Hp, Wp): each input channel's gradient, summed over its output channels
+            dpadded = dflat.reshape(plan.c_in, -1, *plan.padded_hw).sum(axis=1)
             dx[i] = plan.interior(dpadded[None])[0]
             dflat[...] = 0
+        if not np.isfinite(dw).all():  # inf or NaN input: 0 * inf in a junk cell is not ours to add
+            dw = _depthwise_dw_exact(grad_out, x, plan, start, stop, scratch)
         return dw
 
     dw = sum(map_images(work, plan.n_images, 3 * plan.macs))
     return dx, dw.reshape(plan.c_out, 1, plan.kh, plan.kw), grad_out.sum(axis=(0, 2, 3))
+
+
+def _depthwise_dw_exact(grad_out, x, plan, start, stop, scratch):
+    """``dw`` of images ``start:stop`` summed over the valid output cells only (for non-finite inputs)."""
+    dw = np.zeros((plan.c_out, plan.kh, plan.kw), x.dtype)
+    dil_h, dil_w = plan.dilation
+    for i in range(start, stop):
+        source = _flat_inputs(x, i, plan, scratch).reshape(plan.c_out, *plan.padded_hw)
+        for m in range(plan.kh):
+            for k in range(plan.kw):
+                tap = source[:, m * dil_h:m * dil_h + plan.out_h, k * dil_w:k * dil_w + plan.out_w]
+                dw[:, m, k] += np.einsum("chw,chw->c", grad_out[i], tap)
+    return dw

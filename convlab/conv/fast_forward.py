@@ -8,14 +8,17 @@ input. This module keeps the idea and changes three things.
 1. **Small, reused patch buffers.** Patches are copied for a block of a few
    output rows of one image (or a few whole images, when they are small)
    into a buffer of about ``PATCH_BYTES``, which stays in the CPU cache and
-   is reused for the next block.
+   is reused for the next block, and kept for the next call (`workspace`).
 2. **Columns, not rows.** The buffer holds patches as *columns*, shape
    ``(C_in*kH*kW, rows*W_out)``, so the copy runs along contiguous input
    rows and ``weight (C_out, C_in*kH*kW) @ patches`` lands directly in the
    ``(C_out, H_out*W_out)`` layout of the output: no transpose afterwards.
-3. **Threads over the batch.** Each worker thread gets a contiguous range of
-   images and its own buffers, and BLAS runs single-threaded inside it, so
-   the copies run in parallel too (numpy releases the GIL in both).
+   With stride 1 the rows are computed as wide as the *padded* rows (the
+   few extra columns are thrown away): then each kernel tap's copy, and
+   its slice-add in the backward pass, is one long contiguous run.
+3. **Threads over the batch.** Worker threads take ranges of images in
+   turn, each with its own buffers and single-threaded BLAS, so the copies
+   run in parallel too (numpy releases the GIL in both).
 
 `Plan` holds the sizes of one call and its blocks; `map_images` runs a
 function over the batch on the worker threads.
@@ -26,16 +29,50 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
-#: Target size in bytes of one patch buffer: roughly a core's L2 cache.
+#: Target size in bytes of one patch buffer: about a core's L2 cache (1-2 MB).
 PATCH_BYTES = 2 << 20
 #: Below this many multiply-adds a call runs in the calling thread only.
 MIN_PARALLEL_MACS = 20_000_000
+#: The batch is cut into up to this many image ranges per thread.
+CHUNKS_PER_THREAD = 4
+
+#: Scratch arrays up to this size are kept between calls, one set per thread.
+MAX_KEPT_BYTES = 8 << 20
 
 _pool = None
 _blas = None
 _parallel_lock = threading.Lock()
+_workspaces = {}  # thread id -> {(name, dtype): flat array}
+
+
+# ---------------------------------------------------------------- scratch memory
+
+def workspace(name, shape, dtype, zero=False):
+    """This thread's scratch array called ``name``, kept between calls (zeroed if asked).
+
+    Re-using buffers, rather than allocating and freeing megabytes on every
+    call, keeps them in cache and spares the allocator (and the kernel's page
+    faults) a lot of work. Arrays bigger than ``MAX_KEPT_BYTES`` are not kept.
+    """
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape))
+    if size * dtype.itemsize > MAX_KEPT_BYTES:
+        return (np.zeros if zero else np.empty)(shape, dtype)
+    kept = _workspaces.setdefault(threading.get_ident(), {})
+    flat = kept.get((name, dtype))
+    if flat is None or flat.size < size:
+        flat = kept[(name, dtype)] = np.empty(size, dtype)
+    array = flat[:size].reshape(shape)
+    if zero:
+        array[...] = 0
+    return array
+
+
+def clear_workspaces():
+    """Free every kept scratch array (the next call allocates them again)."""
+    _workspaces.clear()
 
 
 # ---------------------------------------------------------------- threads
@@ -57,30 +94,47 @@ def blas_threads():
 
 
 def map_images(work, n_images, macs):
-    """Call ``work(start, stop)`` on contiguous image ranges and return the results in order.
+    """Call ``work(start, stop)`` on contiguous image ranges; return the results in range order.
 
-    With ``T = blas_threads() > 1`` and enough work, the batch is split into
-    ``min(T, n_images)`` ranges processed by as many threads, each with
-    single-threaded BLAS; otherwise one call covers the whole batch and BLAS
-    keeps its own threads. The split depends only on ``T``, so results are
-    reproducible.
+    With ``T = blas_threads() > 1`` and enough work, the batch is cut into
+    up to ``CHUNKS_PER_THREAD * T`` ranges that ``T`` threads (this one
+    included) take in turn, each with single-threaded BLAS: a core slowed
+    down by another program simply takes fewer ranges. Otherwise one call
+    covers the whole batch and BLAS keeps its own threads. The ranges depend
+    only on ``T`` and the batch size, and the results come back in range
+    order, so sums over them are reproducible.
     """
     global _pool
-    workers = min(blas_threads(), n_images) if macs >= MIN_PARALLEL_MACS else 1
-    if workers <= 1:
+    threads = min(blas_threads(), n_images) if macs >= MIN_PARALLEL_MACS else 1
+    if threads <= 1:
         return [work(0, n_images)]
-    bounds = [round(k * n_images / workers) for k in range(workers + 1)]
+    n_ranges = min(n_images, CHUNKS_PER_THREAD * threads)
+    bounds = [round(k * n_images / n_ranges) for k in range(n_ranges + 1)]
+    results = [None] * n_ranges
+    next_range = iter(range(n_ranges))
+    take = threading.Lock()
+
+    def worker():
+        while True:
+            with take:
+                k = next(next_range, None)
+            if k is None:
+                return
+            results[k] = work(bounds[k], bounds[k + 1])
+
     with _parallel_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
                                        thread_name_prefix="convlab-fast")
         with _blas_controller().limit(limits=1):
-            futures = [_pool.submit(work, a, b) for a, b in zip(bounds[1:-1], bounds[2:])]
+            helpers = [_pool.submit(worker) for _ in range(threads - 1)]
             try:
-                first = work(bounds[0], bounds[1])  # the calling thread does a share too
+                worker()  # the calling thread works too
             finally:
-                wait(futures)  # never leave a worker writing after we return (or raise)
-            return [first] + [f.result() for f in futures]
+                wait(helpers)  # never leave a helper writing after we return (or raise)
+            for helper in helpers:
+                helper.result()  # re-raise a helper's error
+    return results
 
 
 # ---------------------------------------------------------------- geometry
@@ -98,16 +152,21 @@ class Plan:
         self.out_w = (self.padded_hw[1] - dilation[1] * (self.kw - 1) - 1) // stride[1] + 1
         self.patch_len = c_group * self.kh * self.kw  # one patch column of one group
         self.macs = self.n_images * self.c_out * self.patch_len * self.out_h * self.out_w
+        # With stride 1, work on the "wide" grid: output rows as long as the padded
+        # rows (the last Wp - W_out columns are junk, thrown away), so that each tap
+        # of a block is ONE contiguous run of memory, copied or added in one go.
+        self.wide = stride == (1, 1)
+        self.row_len = self.padded_hw[1] if self.wide else self.out_w
+        # images go through a padded scratch copy (always when wide: it has a spare
+        # zero row, because a tap's last wide row runs (kW-1)*dW cells past the end)
+        self.copies = self.wide or any(p for pair in padding for p in pair)
+        self.scratch_hw = (self.padded_hw[0] + self.wide, self.padded_hw[1])
         # Block sizes: a few rows of one image, or a few whole images, per patch buffer.
-        row_bytes = self.c_in * self.kh * self.kw * self.out_w * itemsize
+        row_bytes = self.c_in * self.kh * self.kw * self.row_len * itemsize
         self.rows = int(np.clip(PATCH_BYTES // row_bytes, 1, self.out_h))
         image_bytes = row_bytes * self.out_h
         self.images = 1 if self.rows < self.out_h else int(np.clip(PATCH_BYTES // image_bytes,
                                                                   1, self.n_images))
-
-    @property
-    def is_padded(self):
-        return any(p for pair in self.padding for p in pair)
 
     def blocks(self, start, stop):
         """Yield ``(i0, i1, r0, r1)``: images ``i0:i1``, output rows ``r0:r1``."""
@@ -115,36 +174,53 @@ class Plan:
             for r0 in range(0, self.out_h, self.rows):
                 yield i0, min(i0 + self.images, stop), r0, min(r0 + self.rows, self.out_h)
 
-    def buffer(self, dtype):
+    def buffer(self, name, dtype):
         """A flat scratch array big enough for one block's patches."""
-        return np.empty(self.images * self.c_in * self.kh * self.kw * self.rows * self.out_w, dtype)
+        size = self.images * self.c_in * self.kh * self.kw * self.rows * self.row_len
+        return workspace(name, size, dtype)
+
+    def padded_buffer(self, name, dtype):
+        """A zeroed scratch array for a block of padded images, (images, C_in, Hp (+1), Wp)."""
+        return workspace(name, (self.images, self.c_in) + self.scratch_hw, dtype, zero=True)
 
     def interior(self, padded):
         """The unpadded part of a padded (n, C, Hp, Wp) array, as a view."""
         (top, _), (left, _) = self.padding
         return padded[:, :, top:top + self.height, left:left + self.width]
 
-    def tap(self, m, n, r0, r1):
-        """Index of the padded input cells that tap ``(m, n)`` reads for output rows ``r0:r1``."""
+    def tap_view(self, padded, m, n, r0, r1):
+        """The cells of ``padded`` that tap ``(m, n)`` meets for output rows ``r0:r1``.
+
+        A view of shape (n_images, C, r1 - r0, row_len): cell ``[b, c, i, j]`` is
+        ``padded[b, c, (r0 + i)*sH + m*dH, j*sW + n*dW]``. On the wide grid ``j``
+        runs on into the next row: the view is one run of each flattened channel.
+        """
         (sh, sw), (dh, dw) = self.stride, self.dilation
-        top, left = r0 * sh + m * dh, n * dw
-        return (slice(None), slice(None),
-                slice(top, top + sh * (r1 - r0 - 1) + 1, sh),
-                slice(left, left + sw * (self.out_w - 1) + 1, sw))
+        top, left, rows = r0 * sh + m * dh, n * dw, r1 - r0
+        if self.wide:  # the scratch copy is contiguous, so its channels flatten to views
+            flat = padded.reshape(padded.shape[:2] + (-1,))
+            start = top * self.row_len + left
+            return flat[:, :, start:start + rows * self.row_len].reshape(
+                padded.shape[:2] + (rows, self.row_len))
+        return padded[:, :, top:top + sh * (rows - 1) + 1:sh, left:left + sw * (self.out_w - 1) + 1:sw]
 
 
 def windows(padded, plan):
-    """All kernel windows of a padded block, as a view of shape (n, C, kH, kW, H_out, W_out)."""
+    """All kernel windows of a padded block, as a read-only view (n, C, kH, kW, H_out, row_len).
+
+    ``view[b, c, m, n, i, j] = padded[b, c, i*sH + m*dH, j*sW + n*dW]``: the
+    stride moves the window, the dilation spaces its taps.
+    """
     (sh, sw), (dh, dw) = plan.stride, plan.dilation
-    span = (dh * (plan.kh - 1) + 1, dw * (plan.kw - 1) + 1)
-    view = sliding_window_view(padded, span, axis=(2, 3))  # (n, C, Hp-spanH+1, Wp-spanW+1, spanH, spanW)
-    view = view[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :plan.out_h, :plan.out_w]  # (n, C, H_out, W_out, kH, kW)
-    return view.transpose(0, 1, 4, 5, 2, 3)
+    s_image, s_channel, s_row, s_col = padded.strides
+    return as_strided(padded, shape=padded.shape[:2] + (plan.kh, plan.kw, plan.out_h, plan.row_len),
+                      strides=(s_image, s_channel, dh * s_row, dw * s_col, sh * s_row, sw * s_col),
+                      writeable=False)
 
 
 def padded_images(x, i0, i1, plan, scratch):
-    """Images ``i0:i1`` of ``x`` zero-padded, using ``scratch`` (borders kept zero) when padding."""
-    if not plan.is_padded:
+    """Images ``i0:i1`` of ``x`` zero-padded in ``scratch`` (borders kept zero), if the plan copies."""
+    if not plan.copies:
         return x[i0:i1]
     padded = scratch[:i1 - i0]
     plan.interior(padded)[...] = x[i0:i1]
@@ -152,7 +228,7 @@ def padded_images(x, i0, i1, plan, scratch):
 
 
 def fill_patches(buffer, windows_view, r0, r1):
-    """Copy output rows ``r0:r1`` of the windows into ``buffer``; return it as (n, C, kH, kW, r, W_out)."""
+    """Copy output rows ``r0:r1`` of the windows into ``buffer``, as (n, C, kH, kW, r, row_len)."""
     block = windows_view[..., r0:r1, :]
     patches = buffer[:block.size].reshape(block.shape)
     np.copyto(patches, block)
@@ -163,23 +239,35 @@ def fill_patches(buffer, windows_view, r0, r1):
 
 def forward_blocks(x, weight, bias, plan):
     """Forward pass by cache-sized patch blocks, one GEMM per block (see `fast.forward_fast`)."""
-    groups = plan.groups
+    groups, c_group_out = plan.groups, plan.c_out // plan.groups
     y = np.empty((plan.n_images, plan.c_out, plan.out_h, plan.out_w), dtype=x.dtype)
     # y_groups.shape = (N, G, C_out/G, H_out*W_out): the layout the GEMM writes
-    y_groups = y.reshape(plan.n_images, groups, plan.c_out // groups, -1)
-    w_groups = weight.reshape(groups, plan.c_out // groups, plan.patch_len)  # (G, C_out/G, C_g*kH*kW)
+    y_groups = y.reshape(plan.n_images, groups, c_group_out, -1)
+    w_groups = weight.reshape(groups, c_group_out, plan.patch_len)  # (G, C_out/G, C_g*kH*kW)
 
     def work(start, stop):
-        scratch = np.zeros((plan.images, plan.c_in) + plan.padded_hw, x.dtype) if plan.is_padded else None
-        buffer = plan.buffer(x.dtype)
+        scratch = plan.padded_buffer("padded", x.dtype) if plan.copies else None
+        buffer = plan.buffer("patches", x.dtype)
+        size = plan.images * plan.c_out * plan.rows * plan.row_len
+        wide_out = workspace("output", size, x.dtype) if plan.wide else None
         for i0, i1, r0, r1 in plan.blocks(start, stop):
+            n, r = i1 - i0, r1 - r0
             if r0 == 0:
                 view = windows(padded_images(x, i0, i1, plan, scratch), plan)
-            patches = fill_patches(buffer, view, r0, r1)  # (n, C_in, kH, kW, r, W_out)
-            columns = patches.reshape(i1 - i0, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*W_out)
-            np.matmul(w_groups, columns, out=y_groups[i0:i1, :, :, r0 * plan.out_w:r1 * plan.out_w])
-            if bias is not None and r1 == plan.out_h:
-                y[i0:i1] += bias.reshape(-1, 1, 1)  # while the images are still in cache
+            patches = fill_patches(buffer, view, r0, r1)  # (n, C_in, kH, kW, r, row_len)
+            columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*row_len)
+            if not plan.wide:  # the GEMM writes straight into y
+                np.matmul(w_groups, columns, out=y_groups[i0:i1, :, :, r0 * plan.out_w:r1 * plan.out_w])
+                if bias is not None and r1 == plan.out_h:
+                    y[i0:i1] += bias.reshape(-1, 1, 1)  # while the images are still in cache
+                continue
+            out = wide_out[:n * plan.c_out * r * plan.row_len].reshape(n, groups, c_group_out, -1)
+            np.matmul(w_groups, columns, out=out)
+            valid = out.reshape(n, plan.c_out, r, plan.row_len)[..., :plan.out_w]  # drop the junk
+            if bias is None:
+                y[i0:i1, :, r0:r1] = valid
+            else:
+                np.add(valid, bias.reshape(-1, 1, 1), out=y[i0:i1, :, r0:r1])
 
     map_images(work, plan.n_images, plan.macs)
     return y
