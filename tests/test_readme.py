@@ -1,0 +1,69 @@
+"""The README's two commands and its quickstart stay true."""
+
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def _command(marker):
+    block = re.search(rf"<!-- {marker} -->\s*```\s*\n(.*?)\n```\s*<!-- /{marker} -->", README, re.S)
+    assert block, f"README has no {marker} block"
+    return block.group(1).strip()
+
+
+def test_both_commands_share_one_install_step_that_pins_torch():
+    setup, test = _command("setup-command"), _command("test-command")
+    install = "python3 -m venv .venv && .venv/bin/pip install -c constraints.txt"
+    assert setup.startswith(install) and test.startswith(install)
+    assert setup.split(" && ")[:2] == test.split(" && ")[:2]
+    constraints = (Path(__file__).parent.parent / "constraints.txt").read_text().split()
+    assert "torch==2.13.0" in constraints
+    assert test.endswith("python -m pytest")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_setup_command_starts_jupyterlab_on_the_lessons(tmp_path):
+    """Run the setup command's last step (from this environment) and ask the server for lesson 01."""
+    last = shlex.split(_command("setup-command").split(" && ")[-1])
+    assert last[0] == ".venv/bin/jupyter" and last[1] == "lab"
+    port, token = _free_port(), "readme-test-token"
+    root = Path(__file__).parent.parent
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path), JUPYTER_TOKEN=token)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", *last[2:], "--no-browser", f"--port={port}", "--ip=127.0.0.1"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/api/contents/01_cross_correlation.ipynb?content=0&token={token}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, "jupyter lab exited: the README setup command does not start"
+                assert time.monotonic() < deadline, "jupyter lab did not answer within 60 s"
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_quickstart_runs_as_pasted():
+    code = re.search(r"## Quickstart\s*```python\n(.*?)```", README, re.S).group(1)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "(2, 4, 5, 5)"
