@@ -15,14 +15,12 @@ dimension would be 1: each tap is one multiply-add over a whole image.
 
 import numpy as np
 
-from .fast_forward import fill_patches, map_images, padded_images, windows, workspace
+from .fast_forward import fill_patches, map_images, phase_gradients, phase_images, workspace
 
 
 def backward_blocks(grad_out, x, weight, plan):
     """Gradients by cache-sized patch blocks (see `fast.backward_fast`)."""
     groups, c_group_out = plan.groups, plan.c_out // plan.groups
-    # g_groups.shape = (N, G, C_out/G, H_out*W_out)
-    g_groups = grad_out.reshape(plan.n_images, groups, c_group_out, -1)
     w_groups = weight.reshape(groups, c_group_out, plan.patch_len)  # (G, C_out/G, C_g*kH*kW)
     w_groups_t = w_groups.transpose(0, 2, 1)  # (G, C_g*kH*kW, C_out/G)
     dx = np.empty_like(x)
@@ -30,27 +28,20 @@ def backward_blocks(grad_out, x, weight, plan):
     def work(start, stop):
         dw_t = np.zeros_like(w_groups_t)  # dw transposed: patches @ g.T runs faster than g @ patches.T
         db = np.zeros(w_groups.shape[:2], x.dtype)  # (G, C_out/G)
-        scratch = plan.padded_buffer("padded", x.dtype) if plan.copies else None
-        dscratch = plan.padded_buffer("dpadded", x.dtype) if plan.copies else None
+        scratch, dscratch = plan.phase_buffer("phases", x.dtype), plan.phase_buffer("dphases", x.dtype)
         buffer, dbuffer = plan.buffer("patches", x.dtype), plan.buffer("dpatches", x.dtype)
-        size = plan.images * plan.c_out * plan.rows * plan.row_len
-        wide_grad = workspace("wide_grad", size, x.dtype) if plan.wide else None
+        wide_grad = workspace("wide_grad", plan.images * plan.c_out * plan.rows * plan.row_len, x.dtype)
         for i0, i1, r0, r1 in plan.blocks(start, stop):
             n, r = i1 - i0, r1 - r0
             if r0 == 0:
-                view = windows(padded_images(x, i0, i1, plan, scratch), plan)
-                dpadded = dscratch[:n] if plan.copies else dx[i0:i1]  # (n, C_in, Hp (+1), Wp)
-                if not plan.copies:
-                    dpadded[...] = 0
-            patches = fill_patches(buffer, view, r0, r1)  # (n, C_in, kH, kW, r, row_len)
-            if plan.wide:
-                patches[..., plan.out_w:] = 0  # junk cells: 0 * inf would spoil dw
-                g_wide = wide_grad[:n * plan.c_out * r * plan.row_len].reshape(n, plan.c_out, r, -1)
-                g_wide[..., :plan.out_w] = grad_out[i0:i1, :, r0:r1]
-                g_wide[..., plan.out_w:] = 0  # the junk outputs get no gradient
-                g_block = g_wide.reshape(n, groups, c_group_out, -1)  # (n, G, C_out/G, r*row_len)
-            else:
-                g_block = g_groups[i0:i1, :, :, r0 * plan.out_w:r1 * plan.out_w]
+                phases = phase_images(x, i0, i1, plan, scratch)
+                dphases = dscratch[:n]  # (n, sH*sW, C_in, Hq + 1, Wq)
+            patches = fill_patches(buffer, phases, plan, r0, r1)  # (n, C_in, kH, kW, r, row_len)
+            patches[..., plan.out_w:] = 0  # junk cells: 0 * inf would spoil dw
+            g_wide = wide_grad[:n * plan.c_out * r * plan.row_len].reshape(n, plan.c_out, r, -1)
+            g_wide[..., :plan.out_w] = grad_out[i0:i1, :, r0:r1]
+            g_wide[..., plan.out_w:] = 0  # the junk outputs get no gradient
+            g_block = g_wide.reshape(n, groups, c_group_out, -1)  # (n, G, C_out/G, r*row_len)
             columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*row_len)
             dw_t += np.matmul(columns, g_block.transpose(0, 1, 3, 2)).sum(axis=0)
             db += g_block.sum(axis=(0, 3))
@@ -59,11 +50,11 @@ def backward_blocks(grad_out, x, weight, plan):
             dpatches = dpatches.reshape(patches.shape)  # (n, C_in, kH, kW, r, row_len)
             for m in range(plan.kh):
                 for k in range(plan.kw):
-                    cells = plan.tap_view(dpadded, m, k, r0, r1)  # where tap (m, k) reads
+                    cells = plan.tap_view(dphases, m, k, r0, r1)  # where tap (m, k) reads
                     cells += dpatches[:, :, m, k]
-            if plan.copies and r1 == plan.out_h:
-                dx[i0:i1] = plan.interior(dpadded)
-                dpadded[...] = 0
+            if r1 == plan.out_h:
+                phase_gradients(dphases, dx[i0:i1], plan)
+                dphases[...] = 0
         return dw_t, db
 
     parts = map_images(work, plan.n_images, 3 * plan.macs)

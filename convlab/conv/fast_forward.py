@@ -29,7 +29,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 #: Target size in bytes of one patch buffer: about a core's L2 cache (1-2 MB).
 PATCH_BYTES = 2 << 20
@@ -152,21 +151,41 @@ class Plan:
         self.out_w = (self.padded_hw[1] - dilation[1] * (self.kw - 1) - 1) // stride[1] + 1
         self.patch_len = c_group * self.kh * self.kw  # one patch column of one group
         self.macs = self.n_images * self.c_out * self.patch_len * self.out_h * self.out_w
-        # With stride 1, work on the "wide" grid: output rows as long as the padded
-        # rows (the last Wp - W_out columns are junk, thrown away), so that each tap
-        # of a block is ONE contiguous run of memory, copied or added in one go.
-        self.wide = stride == (1, 1)
-        self.row_len = self.padded_hw[1] if self.wide else self.out_w
-        # images go through a padded scratch copy (always when wide: it has a spare
-        # zero row, because a tap's last wide row runs (kW-1)*dW cells past the end)
-        self.copies = self.wide or any(p for pair in padding for p in pair)
-        self.scratch_hw = (self.padded_hw[0] + self.wide, self.padded_hw[1])
+        # The padded images are split into their sH*sW stride phases (one, the padded image
+        # itself, with stride 1): a tap then reads a stride-1 window of one phase. Outputs
+        # are computed on the "wide" grid, rows as long as the phase rows (the last
+        # Wq - W_out columns are junk, thrown away), so that each tap of a block is ONE
+        # contiguous run of each channel, copied or added in one go.
+        sh, sw = stride
+        self.phase_hw = (-(-self.padded_hw[0] // sh), -(-self.padded_hw[1] // sw))  # (Hq, Wq)
+        self.row_len = self.phase_hw[1]
+        self.phase_cells = list(self._phase_cells())
         # Block sizes: a few rows of one image, or a few whole images, per patch buffer.
         row_bytes = self.c_in * self.kh * self.kw * self.row_len * itemsize
         self.rows = int(np.clip(PATCH_BYTES // row_bytes, 1, self.out_h))
         image_bytes = row_bytes * self.out_h
         self.images = 1 if self.rows < self.out_h else int(np.clip(PATCH_BYTES // image_bytes,
                                                                   1, self.n_images))
+
+    def _phase_cells(self):
+        """Yield ``(p, phase rows, phase columns, image rows, image columns)`` as slices.
+
+        Phase ``p = a*sW + b`` holds the padded pixel ``(u*sH + a, v*sW + b)`` at
+        ``(u, v)``; image pixel ``(i, j)`` is padded pixel ``(i + top, j + left)``.
+        """
+        (sh, sw), ((top, _), (left, _)) = self.stride, self.padding
+
+        def cells(phase, step, before, size):  # the image lines in a phase, and where they go
+            first = (phase - before) % step
+            count = len(range(first, size, step))
+            start = (first + before) // step
+            return slice(start, start + count), slice(first, None, step)
+
+        for a in range(sh):
+            phase_rows, image_rows = cells(a, sh, top, self.height)
+            for b in range(sw):
+                phase_cols, image_cols = cells(b, sw, left, self.width)
+                yield a * sw + b, phase_rows, phase_cols, image_rows, image_cols
 
     def blocks(self, start, stop):
         """Yield ``(i0, i1, r0, r1)``: images ``i0:i1``, output rows ``r0:r1``."""
@@ -179,59 +198,56 @@ class Plan:
         size = self.images * self.c_in * self.kh * self.kw * self.rows * self.row_len
         return workspace(name, size, dtype)
 
-    def padded_buffer(self, name, dtype):
-        """A zeroed scratch array for a block of padded images, (images, C_in, Hp (+1), Wp)."""
-        return workspace(name, (self.images, self.c_in) + self.scratch_hw, dtype, zero=True)
+    def phase_buffer(self, name, dtype):
+        """A zeroed scratch array for the phases of a block of images, (images, sH*sW, C_in, Hq + 1, Wq).
+
+        The spare zero row is there because a tap's last wide row runs past its window.
+        """
+        shape = (self.images, self.stride[0] * self.stride[1], self.c_in,
+                  self.phase_hw[0] + 1, self.phase_hw[1])
+        return workspace(name, shape, dtype, zero=True)
 
     def interior(self, padded):
         """The unpadded part of a padded (n, C, Hp, Wp) array, as a view."""
         (top, _), (left, _) = self.padding
         return padded[:, :, top:top + self.height, left:left + self.width]
 
-    def tap_view(self, padded, m, n, r0, r1):
-        """The cells of ``padded`` that tap ``(m, n)`` meets for output rows ``r0:r1``.
+    def tap_view(self, phases, m, n, r0, r1):
+        """The cells of ``phases`` that tap ``(m, n)`` meets for output rows ``r0:r1``.
 
         A view of shape (n_images, C, r1 - r0, row_len): cell ``[b, c, i, j]`` is
-        ``padded[b, c, (r0 + i)*sH + m*dH, j*sW + n*dW]``. On the wide grid ``j``
-        runs on into the next row: the view is one run of each flattened channel.
+        padded pixel ``[b, c, (r0 + i)*sH + m*dH, j*sW + n*dW]`` for ``j < W_out``;
+        ``j`` runs on into the next phase row, so the view is one run of each channel.
         """
         (sh, sw), (dh, dw) = self.stride, self.dilation
-        top, left, rows = r0 * sh + m * dh, n * dw, r1 - r0
-        if self.wide:  # the scratch copy is contiguous, so its channels flatten to views
-            flat = padded.reshape(padded.shape[:2] + (-1,))
-            start = top * self.row_len + left
-            return flat[:, :, start:start + rows * self.row_len].reshape(
-                padded.shape[:2] + (rows, self.row_len))
-        return padded[:, :, top:top + sh * (rows - 1) + 1:sh, left:left + sw * (self.out_w - 1) + 1:sw]
+        down, right = m * dh, n * dw  # the tap's offset in the padded image
+        phase = phases[:, (down % sh) * sw + right % sw]  # (n, C, Hq + 1, Wq), channels contiguous
+        flat = phase.reshape(phase.shape[:2] + (-1,))
+        start, length = (r0 + down // sh) * self.row_len + right // sw, (r1 - r0) * self.row_len
+        return flat[:, :, start:start + length].reshape(phase.shape[:2] + (r1 - r0, self.row_len))
 
 
-def windows(padded, plan):
-    """All kernel windows of a padded block, as a read-only view (n, C, kH, kW, H_out, row_len).
-
-    ``view[b, c, m, n, i, j] = padded[b, c, i*sH + m*dH, j*sW + n*dW]``: the
-    stride moves the window, the dilation spaces its taps.
-    """
-    (sh, sw), (dh, dw) = plan.stride, plan.dilation
-    s_image, s_channel, s_row, s_col = padded.strides
-    return as_strided(padded, shape=padded.shape[:2] + (plan.kh, plan.kw, plan.out_h, plan.row_len),
-                      strides=(s_image, s_channel, dh * s_row, dw * s_col, sh * s_row, sw * s_col),
-                      writeable=False)
+def phase_images(x, i0, i1, plan, scratch):
+    """Images ``i0:i1`` of ``x`` zero-padded and split into phases in ``scratch`` (borders kept zero)."""
+    phases = scratch[:i1 - i0]
+    for p, phase_rows, phase_cols, image_rows, image_cols in plan.phase_cells:
+        phases[:, p, :, phase_rows, phase_cols] = x[i0:i1, :, image_rows, image_cols]
+    return phases
 
 
-def padded_images(x, i0, i1, plan, scratch):
-    """Images ``i0:i1`` of ``x`` zero-padded in ``scratch`` (borders kept zero), if the plan copies."""
-    if not plan.copies:
-        return x[i0:i1]
-    padded = scratch[:i1 - i0]
-    plan.interior(padded)[...] = x[i0:i1]
-    return padded
+def phase_gradients(dphases, dx_block, plan):
+    """Write the image cells of the phase gradients ``dphases`` into ``dx_block`` (n, C, H, W)."""
+    for p, phase_rows, phase_cols, image_rows, image_cols in plan.phase_cells:
+        dx_block[:, :, image_rows, image_cols] = dphases[:, p, :, phase_rows, phase_cols]
 
 
-def fill_patches(buffer, windows_view, r0, r1):
-    """Copy output rows ``r0:r1`` of the windows into ``buffer``, as (n, C, kH, kW, r, row_len)."""
-    block = windows_view[..., r0:r1, :]
-    patches = buffer[:block.size].reshape(block.shape)
-    np.copyto(patches, block)
+def fill_patches(buffer, phases, plan, r0, r1):
+    """Copy output rows ``r0:r1`` of every tap into ``buffer``, as (n, C, kH, kW, r, row_len)."""
+    shape = phases.shape[:1] + (plan.c_in, plan.kh, plan.kw, r1 - r0, plan.row_len)
+    patches = buffer[:int(np.prod(shape))].reshape(shape)
+    for m in range(plan.kh):
+        for n in range(plan.kw):
+            patches[:, :, m, n] = plan.tap_view(phases, m, n, r0, r1)
     return patches
 
 
@@ -241,26 +257,19 @@ def forward_blocks(x, weight, bias, plan):
     """Forward pass by cache-sized patch blocks, one GEMM per block (see `fast.forward_fast`)."""
     groups, c_group_out = plan.groups, plan.c_out // plan.groups
     y = np.empty((plan.n_images, plan.c_out, plan.out_h, plan.out_w), dtype=x.dtype)
-    # y_groups.shape = (N, G, C_out/G, H_out*W_out): the layout the GEMM writes
-    y_groups = y.reshape(plan.n_images, groups, c_group_out, -1)
     w_groups = weight.reshape(groups, c_group_out, plan.patch_len)  # (G, C_out/G, C_g*kH*kW)
 
     def work(start, stop):
-        scratch = plan.padded_buffer("padded", x.dtype) if plan.copies else None
+        scratch = plan.phase_buffer("phases", x.dtype)
         buffer = plan.buffer("patches", x.dtype)
-        size = plan.images * plan.c_out * plan.rows * plan.row_len
-        wide_out = workspace("output", size, x.dtype) if plan.wide else None
+        wide_out = workspace("output", plan.images * plan.c_out * plan.rows * plan.row_len, x.dtype)
         for i0, i1, r0, r1 in plan.blocks(start, stop):
             n, r = i1 - i0, r1 - r0
             if r0 == 0:
-                view = windows(padded_images(x, i0, i1, plan, scratch), plan)
-            patches = fill_patches(buffer, view, r0, r1)  # (n, C_in, kH, kW, r, row_len)
+                phases = phase_images(x, i0, i1, plan, scratch)
+            patches = fill_patches(buffer, phases, plan, r0, r1)  # (n, C_in, kH, kW, r, row_len)
             columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*row_len)
-            if not plan.wide:  # the GEMM writes straight into y
-                np.matmul(w_groups, columns, out=y_groups[i0:i1, :, :, r0 * plan.out_w:r1 * plan.out_w])
-                if bias is not None and r1 == plan.out_h:
-                    y[i0:i1] += bias.reshape(-1, 1, 1)  # while the images are still in cache
-                continue
+            # out.shape = (n, G, C_out/G, r*row_len): the wide output rows
             out = wide_out[:n * plan.c_out * r * plan.row_len].reshape(n, groups, c_group_out, -1)
             np.matmul(w_groups, columns, out=out)
             valid = out.reshape(n, plan.c_out, r, plan.row_len)[..., :plan.out_w]  # drop the junk

@@ -185,9 +185,9 @@ def _dx_grids(view, g, x, weight, grad_out, dx, cell, pairs):
         flipped = cl.flip_kernel(weight)
         k = flipped.shape
         flipped_taps = [(k[0] - 1 - m, k[1] - 1 - n) for m, n in taps]
-        return [dict(values=spread, name="grad_out", title="G: zeros inserted, padded", kinds=kinds),
+        return [dict(values=spread, name="grad_out", title=_spread_title("G", g.stride, "padded"), kinds=kinds),
                 dict(values=flipped, name="weight", title="flipped w", kinds={"contrib": flipped_taps}),
-                result], ["\u2217", "="]
+                result], ["\u22c6", "="]
     index = np.arange(1, x.size + 1, dtype=float).reshape(x.shape)
     reads = cl.im2row(index[None], weight.shape, *_args(g))  # (H_out*W_out, kH*kW)
     hits = reads == cell[0] * x.shape[1] + cell[1] + 1
@@ -195,6 +195,13 @@ def _dx_grids(view, g, x, weight, grad_out, dx, cell, pairs):
     return [dict(values=products, name="rows", title="G \u00b7 w per patch entry",
                  kinds={"padding": reads == 0, "contrib": hits}),
             result], ["row2im \u2192"]
+
+
+def _spread_title(name, stride, *steps):
+    """Title of a zero-inserted grid; zero insertion is only named when the stride inserts zeros."""
+    if max(np.broadcast_to(stride, 2)) > 1:
+        steps = ("zeros inserted",) + steps
+    return ", ".join((name,) + steps)
 
 
 def _args(g):
@@ -229,9 +236,9 @@ def _dw_grids(view, g, x, weight, grad_out, dw, cell, pairs):
         window[r0: r0 + spread.shape[0], c0: c0 + spread.shape[1]] = True
         return [dict(values=padded, name="x", title="x (padded)",
                      kinds={"padding": pad_mask, "window": window, "contrib": inputs}),
-                dict(values=spread, name="grad_out", title="G, zeros inserted",
+                dict(values=spread, name="grad_out", title=_spread_title("G", g.stride),
                      kinds={"inserted": inserted, "contrib": np.isin(spread_ids, _flat_ids(outs, g))}),
-                result], ["\u2217", "="]
+                result], ["\u22c6", "="]
     index = np.arange(1, x.size + 1, dtype=float).reshape(x.shape)
     reads = cl.im2row(index[None], weight.shape, *_args(g))
     rows = cl.im2row(x[None], weight.shape, *_args(g))  # X~: (H_out*W_out, kH*kW)
@@ -269,11 +276,11 @@ def show_transposed_conv(x, weight, stride=1, padding=0, output_padding=0, dilat
     spread = coverage.gather_gradient(x, y.shape, weight.shape, stride, padding, dilation)
     labels = coverage.gather_cells(y.shape, weight.shape, stride, padding, dilation)
     grids = [dict(values=x, name="x", title="x"),
-             dict(values=spread, name="spread", title="zeros inserted, padded",
+             dict(values=spread, name="spread", title=_spread_title("x", stride, "padded"),
                   kinds={"padding": labels == 0, "inserted": labels == 1}),
              dict(values=cl.flip_kernel(weight), name="weight", title="flipped w"),
              dict(values=y, name="y", title=f"conv_transpose2d {y.shape[0]}\u00d7{y.shape[1]}")]
     if annotate is None:
         annotate = max(spread.shape) <= 16
     ax = new_axes(ax, row_figsize(grids))
-    return finish(ax, draw_row(ax, grids, ["\u2192", "\u2217", "="], annotate=annotate))
+    return finish(ax, draw_row(ax, grids, ["\u2192", "\u22c6", "="], annotate=annotate))

@@ -98,7 +98,7 @@ def show_sliding_window(x, kernel_size=3, i=0, j=0, stride=1, padding=0, dilatio
     ox = kx + b_k[2] + 2
     b_out = draw_grid(ax, y, origin=(ox, 0), name="output", kinds={"selected": [(i, j)]},
                       annotate=annotate, title=f"output ({i}, {j})")
-    connector(ax, b_in, b_k, "\u2217")
+    connector(ax, b_in, b_k, "\u22c6")  # \u22c6: cross-correlation, as in the lessons
     connector(ax, b_k, b_out, "=")
     return finish(ax, [b_in, b_k, b_out], legend=legend, title=title)
 
