@@ -56,14 +56,15 @@ def torch_reference(x, weight, bias, stride, padding, dilation, groups, grad_out
 @contextlib.contextmanager
 def engine(patch_bytes, threaded):
     """Run the fast method with a given patch-buffer size, and the thread pool forced on or not."""
-    saved = fast_forward.PATCH_BYTES, fast_forward.MIN_PARALLEL_MACS
+    saved = fast_forward.PATCH_BYTES, fast_forward.MIN_PARALLEL_MACS, fast_forward.MIN_IMAGES_PER_THREAD
     fast_forward.PATCH_BYTES = patch_bytes
     fast_forward.MIN_PARALLEL_MACS = 0 if threaded else 10**18
+    fast_forward.MIN_IMAGES_PER_THREAD = 1
     try:
         with threadpool_limits(limits=2, user_api="blas"):
             yield
     finally:
-        fast_forward.PATCH_BYTES, fast_forward.MIN_PARALLEL_MACS = saved
+        fast_forward.PATCH_BYTES, fast_forward.MIN_PARALLEL_MACS, fast_forward.MIN_IMAGES_PER_THREAD = saved
 
 
 @st.composite
@@ -121,6 +122,9 @@ LAYERS = [  # (x shape, weight shape, stride, padding, dilation, groups): big en
     ((4, 32, 30, 30), (32, 1, 3, 3), (1, 1), ((1, 1), (1, 1)), (2, 2), 32),   # depthwise
     ((4, 16, 30, 30), (32, 1, 3, 3), (2, 1), ((1, 1), (0, 2)), (1, 1), 16),   # depthwise x2, strided
     ((5, 12, 25, 31), (12, 4, 2, 3), (3, 2), ((0, 2), (1, 0)), (2, 1), 3),
+    # stride phases shared by several taps: evenly spaced tap grids in one phase
+    ((2, 5, 23, 26), (6, 5, 3, 4), (2, 3), ((1, 2), (0, 3)), (2, 3), 1),
+    ((2, 5, 23, 26), (6, 5, 4, 5), (2, 3), ((2, 1), (3, 0)), (3, 2), 1),
 ]
 
 
@@ -148,9 +152,9 @@ def test_float32_layers_match_torch(layer, threads):
 
 def test_threads_are_deterministic_and_agree_with_one_thread():
     rng = np.random.default_rng(2)
-    x = rng.standard_normal((6, 16, 32, 32))
+    x = rng.standard_normal((9, 16, 32, 32))  # 4+ images per thread: threads over the batch
     weight = rng.standard_normal((16, 16, 3, 3))
-    grad_out = rng.standard_normal((6, 16, 32, 32))
+    grad_out = rng.standard_normal((9, 16, 32, 32))
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     with threadpool_limits(limits=2, user_api="blas"):
         first = backward_fast(grad_out, x, weight, *args)
@@ -214,13 +218,13 @@ def test_kept_scratch_arrays_never_leak_between_calls():
     assert not fast_forward._workspaces  # ... and can be freed
 
 
-@pytest.mark.parametrize("groups", [1, 3])  # the blocks path and the depthwise path
-def test_inf_and_nan_inputs_give_torchs_gradients(groups):
+@pytest.mark.parametrize("groups, stride", [(1, 1), (3, 1), (1, 2)])  # blocks, depthwise, phases
+def test_inf_and_nan_inputs_give_torchs_gradients(groups, stride):
     """Cells thrown away by the wide grid must not turn 0 * inf into NaN."""
     x = np.zeros((2, 3, 6, 7))
     x[:, :, 0, 6], x[:, :, 3, 0] = np.inf, np.nan  # at the ends of rows: next to the junk cells
     weight = np.ones((3, 3 // groups, 3, 3))
-    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), groups)
+    args = ((stride, stride), ((1, 1), (1, 1)), (1, 1), groups)
     y = forward_fast(x, weight, None, *args)
     np.testing.assert_array_equal(y, torch_reference(x, weight, None, *args))
     grad_out = np.ones_like(y)

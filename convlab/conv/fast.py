@@ -6,8 +6,9 @@ two engines:
 
 * **blocks** (`fast_forward`, `fast_backward`) for every layer: patches of
   a few output rows at a time in a reused, cache-sized buffer, laid out as
-  columns so each GEMM writes the output layout directly; ``dx`` by one
-  strided slice-add per kernel tap; images split over worker threads;
+  columns so each GEMM writes the output layout directly; the padded input
+  split into its stride phases, so that each kernel tap copies (and, for
+  ``dx``, slice-adds) contiguous runs; images split over worker threads;
 * **depthwise** (`fast_backward`) for stride-1 layers with one input channel
   per group, whose GEMMs would have an inner dimension of 1: one long
   multiply-add per kernel tap instead.
@@ -91,8 +92,9 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
     -----
     With the patch columns ``P`` of a block and its output gradient ``G``
     (shape (C_out, rows*W_out)): ``dw += G @ P.T``, ``dP = W.T @ G`` and
-    ``dxp[c, i*sH + m*dH, j*sW + n*dW] += dP[(c, m, n), (i, j)]``, one strided
-    slice-add per tap ``(m, n)``; ``db`` is the sum of ``G``.
+    ``dxp[c, i*sH + m*dH, j*sW + n*dW] += dP[(c, m, n), (i, j)]``, one
+    slice-add per tap ``(m, n)`` (contiguous in the stride phases of ``dxp``);
+    ``db`` is the sum of ``G``.
 
     Examples
     --------

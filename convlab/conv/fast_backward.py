@@ -5,8 +5,9 @@ The backward pass walks the same cache-sized blocks as `forward_blocks`:
 * ``dw += grad_block @ patches.T`` (the patches are rebuilt, not stored;
   computed transposed, ``patches @ grad_block.T``, the faster GEMM shape);
 * ``dpatches = weight.T @ grad_block``, then each kernel tap ``(m, n)`` adds
-  its slice of ``dpatches`` into the padded input gradient with one strided
-  slice-add: ``kH*kW`` vectorised adds per block, no index arrays;
+  its slice of ``dpatches`` into the stride phases of the padded input
+  gradient with one slice-add (a contiguous run of each channel): ``kH*kW``
+  vectorised adds per block, no index arrays;
 * ``db`` sums the output gradient.
 
 Depthwise layers (``C_in // groups == 1``, stride 1) skip GEMMs, whose inner
@@ -31,6 +32,7 @@ def backward_blocks(grad_out, x, weight, plan):
         scratch, dscratch = plan.phase_buffer("phases", x.dtype), plan.phase_buffer("dphases", x.dtype)
         buffer, dbuffer = plan.buffer("patches", x.dtype), plan.buffer("dpatches", x.dtype)
         wide_grad = workspace("wide_grad", plan.images * plan.c_out * plan.rows * plan.row_len, x.dtype)
+        tap_adds = {}  # (n, r0) -> the (cells, values) pairs of `slice_adds`
         for i0, i1, r0, r1 in plan.blocks(start, stop):
             n, r = i1 - i0, r1 - r0
             if r0 == 0:
@@ -47,11 +49,11 @@ def backward_blocks(grad_out, x, weight, plan):
             db += g_block.sum(axis=(0, 3))
             dpatches = dbuffer[:patches.size].reshape(columns.shape)
             np.matmul(w_groups_t, g_block, out=dpatches)
-            dpatches = dpatches.reshape(patches.shape)  # (n, C_in, kH, kW, r, row_len)
-            for m in range(plan.kh):
-                for k in range(plan.kw):
-                    cells = plan.tap_view(dphases, m, k, r0, r1)  # where tap (m, k) reads
-                    cells += dpatches[:, :, m, k]
+            if (n, r0) not in tap_adds:  # the same buffers serve every image: make the views once
+                dpatches = dpatches.reshape(patches.shape)  # (n, C_in, kH, kW, r, row_len)
+                tap_adds[n, r0] = list(slice_adds(dscratch[:n], dpatches, plan, r0, r1))
+            for cells, values in tap_adds[n, r0]:
+                cells += values
             if r1 == plan.out_h:
                 phase_gradients(dphases, dx[i0:i1], plan)
                 dphases[...] = 0
@@ -60,6 +62,17 @@ def backward_blocks(grad_out, x, weight, plan):
     parts = map_images(work, plan.n_images, 3 * plan.macs)
     dw_t, db = (sum(part[k] for part in parts) for k in (0, 1))
     return dx, dw_t.transpose(0, 2, 1).reshape(weight.shape), db.reshape(-1)
+
+
+def slice_adds(dphases, dpatches, plan, r0, r1):
+    """Yield ``(cells, values)`` per tap: ``cells += values`` adds the tap's patch gradients.
+
+    ``dpatches`` has shape (n, C_in, kH, kW, r, row_len); ``cells`` are where the
+    tap read its patches, in the phases of the input gradient (see `Plan.tap_view`).
+    """
+    for m in range(plan.kh):
+        for k in range(plan.kw):
+            yield plan.tap_view(dphases, m, k, r0, r1), dpatches[:, :, m, k]
 
 
 # ---------------------------------------------------------------- depthwise
