@@ -3,17 +3,13 @@
 Everything here is arithmetic on sizes; no arrays are touched.
 """
 
-import math
-
 from ._checks import check_int, int_tuple
 
 PADDING_MODES = ("valid", "same", "full")
 
-
 def effective_kernel_size(kernel_size, dilation=1):
     """Span of a dilated kernel: ``dilation * (kernel_size - 1) + 1``."""
     return dilation * (kernel_size - 1) + 1
-
 
 def same_padding(n, kernel_size, stride=1, dilation=1):
     """TensorFlow-style ``"same"`` padding along one axis, as ``(before, after)``.
@@ -35,7 +31,6 @@ def same_padding(n, kernel_size, stride=1, dilation=1):
     total = max((n_out - 1) * stride + effective_kernel_size(kernel_size, dilation) - n, 0)
     return (total // 2, total - total // 2)
 
-
 def _pads_along_axis(padding, n, kernel_size, stride, dilation, name):
     """One axis' ``(before, after)`` from an int, a pair, or a mode."""
     if isinstance(padding, str):
@@ -48,7 +43,6 @@ def _pads_along_axis(padding, n, kernel_size, stride, dilation, name):
             return (full, full)
         raise ValueError(f"{name} must be an int, a pair or one of {PADDING_MODES}; got {padding!r}")
     return int_tuple(padding, name, 2, minimum=0)
-
 
 def resolve_padding(padding, kernel_size, stride, dilation, input_size):
     """Turn any accepted ``padding`` into explicit ``(before, after)`` pairs.
@@ -112,7 +106,6 @@ def resolve_padding(padding, kernel_size, stride, dilation, input_size):
             resolved.append((check_int(entry, "padding", 0),) * 2)
     return tuple(resolved)
 
-
 def conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):
     """Length of a convolution's output along one axis.
 
@@ -154,7 +147,6 @@ def conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):
     before, after = _pads_along_axis(padding, n, kernel_size, stride, dilation, "padding")
     return _output_length(n, kernel_size, stride, (before, after), dilation)
 
-
 def _output_length(n, kernel_size, stride, pads, dilation, axis_name="the axis"):
     span = effective_kernel_size(kernel_size, dilation)
     padded = n + pads[0] + pads[1]
@@ -166,14 +158,12 @@ def _output_length(n, kernel_size, stride, pads, dilation, axis_name="the axis")
         )
     return (padded - span) // stride + 1
 
-
 def output_shape(input_size, kernel_size, stride, padding, dilation, axis_names=("H", "W")):
     """Output sizes for every spatial axis, from resolved ``padding`` pairs."""
     return tuple(
         _output_length(n, k, s, p, d, name)
         for n, k, s, p, d, name in zip(input_size, kernel_size, stride, padding, dilation, axis_names)
     )
-
 
 def uncovered(n, kernel_size, stride=1, padding=0, dilation=1):
     """How many trailing padded-input cells no window reaches along one axis.
@@ -191,7 +181,6 @@ def uncovered(n, kernel_size, stride=1, padding=0, dilation=1):
     before, after = _pads_along_axis(padding, n, kernel_size, stride, dilation, "padding")
     span = effective_kernel_size(kernel_size, dilation)
     return (n + before + after - span) % stride
-
 
 def receptive_field(kernel_size, stride=1, dilation=1):
     """Receptive field of one output cell of a stack of convolutions, along one axis.
@@ -234,7 +223,6 @@ def receptive_field(kernel_size, stride=1, dilation=1):
         jump *= s
     return field
 
-
 def conv_geometry(input_size, kernel_size, stride, padding, dilation, axis_names=("H", "W")):
     """Normalise ``stride``, ``padding`` and ``dilation`` and compute the output size.
 
@@ -252,7 +240,6 @@ def conv_geometry(input_size, kernel_size, stride, padding, dilation, axis_names
     pads = resolve_padding(padding, kernel_size, stride, dilation, input_size)
     out = output_shape(input_size, kernel_size, stride, pads, dilation, axis_names[-ndim:])
     return stride, pads, dilation, out
-
 
 def offset_slice(offset, dilation, stride, out_len):
     """The padded-input positions kernel tap ``offset`` meets, as a slice.

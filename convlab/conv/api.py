@@ -63,15 +63,22 @@ class ConvCall:
 _AXES = {1: ("L",), 2: ("H", "W")}
 
 
-def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=("x", "weight")):
-    """Validate a convolution's arguments and normalise them (see `ConvCall`)."""
+def check_arrays(x, weight, spatial, names=("x", "weight"), weight_axes="C_out, C_in // groups"):
+    """Check the dimensions of a convolution's input and weight (batched or not, 1-D or 2-D)."""
     x_name, w_name = names
     x, weight = as_array(x, x_name), as_array(weight, w_name)
     dims = ", ".join(_AXES[spatial])
     check_ndim(x, x_name, (spatial + 1, spatial + 2),
                f"a {spatial + 1}-D (C_in, {dims}) or {spatial + 2}-D (N, C_in, {dims}) array")
     kdims = ", ".join("k" + a for a in _AXES[spatial])
-    check_ndim(weight, w_name, (spatial + 2,), f"a {spatial + 2}-D (C_out, C_in // groups, {kdims}) array")
+    check_ndim(weight, w_name, (spatial + 2,), f"a {spatial + 2}-D ({weight_axes}, {kdims}) array")
+    return x, weight
+
+
+def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=("x", "weight")):
+    """Validate a convolution's arguments and normalise them (see `ConvCall`)."""
+    x_name, w_name = names
+    x, weight = check_arrays(x, weight, spatial, names)
     groups = check_int(groups, "groups", 1)
     c_in, (c_out, c_group) = x.shape[-spatial - 1], weight.shape[:2]
     shapes = f"({x_name}.shape={x.shape}, {w_name}.shape={weight.shape})"

@@ -7,12 +7,10 @@ computed by the same full correlation with the rotated kernel.
 
 import numpy as np
 
-from .._checks import as_array, check_bias, check_int, check_ndim, compute_dtype, int_tuple
+from .._checks import check_bias, check_int, compute_dtype, int_tuple
+from .api import check_arrays
 from ..shapes import effective_kernel_size, resolve_padding
 from .backward import input_grad_flip
-
-_AXES = {1: ("L",), 2: ("H", "W")}
-
 
 def transposed_output_size(n, kernel_size, stride, padding, dilation, output_padding):
     """``(n - 1) * stride - before - after + dilation * (k - 1) + output_padding + 1``.
@@ -26,11 +24,7 @@ def transposed_output_size(n, kernel_size, stride, padding, dilation, output_pad
 
 
 def _transpose(x, weight, bias, stride, padding, output_padding, dilation, groups, spatial):
-    x, weight = as_array(x, "x"), as_array(weight, "weight")
-    dims, kdims = ", ".join(_AXES[spatial]), ", ".join("k" + a for a in _AXES[spatial])
-    check_ndim(x, "x", (spatial + 1, spatial + 2),
-               f"a {spatial + 1}-D (C_in, {dims}) or {spatial + 2}-D (N, C_in, {dims}) array")
-    check_ndim(weight, "weight", (spatial + 2,), f"a {spatial + 2}-D (C_in, C_out // groups, {kdims}) array")
+    x, weight = check_arrays(x, weight, spatial, weight_axes="C_in, C_out // groups")
     groups = check_int(groups, "groups", 1)
     c_in = x.shape[-spatial - 1]
     if weight.shape[0] != c_in:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_int, int_tuple
+from .._checks import int_tuple
 from .base import Layer, check_array, check_grad_out
 
 __all__ = ["MaxPool2d", "GlobalMaxPool2d"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .containers import Sequential
 from .layers import Conv2d, Flatten, Linear, ReLU
 from .loss import SoftmaxCrossEntropy
 from .pooling import MaxPool2d
