@@ -141,6 +141,25 @@ class CheckResult:
         from IPython.display import publish_display_data
         publish_display_data({"text/plain": self.text, "text/html": self._repr_html_()})
 
+    def assert_passed(self):
+        """Raise ``AssertionError`` with the verdict's text unless every case passed.
+
+        This is what an autograded test cell calls, so that a wrong answer fails
+        the cell (nbgrader scores a cell that raises as zero) and the reason is in
+        the traceback as well as in the box shown above it.
+
+        Examples
+        --------
+        >>> CheckResult("f", "passed", n_cases=2, n_passed=2).assert_passed()
+        >>> CheckResult("f", "failed", n_cases=2, reason="wrong values").assert_passed()
+        Traceback (most recent call last):
+        ...
+        AssertionError: f: failed on case 1 of 2 (wrong values).
+            hint: no known mistake gives this answer; compare expected and got on this small case by hand.
+        """
+        if not self.passed:
+            raise AssertionError(self.text)
+
     def show(self):
         """Show the verdict: a box in a notebook, printed text elsewhere."""
         if _ipython() is not None:
