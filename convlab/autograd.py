@@ -10,8 +10,6 @@ With it a student's own convolution trains inside any torch model, and
 torch is imported here only; ``import convlab`` does not load this module.
 """
 
-from __future__ import annotations
-
 import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
@@ -226,7 +224,7 @@ def validation_network(x, weight, bias=None, method="im2row", negative_slope=0.0
 
     Runs the same tiny network twice — once through :func:`conv2d` (convlab's
     numpy forward and backward) and once through ``torch.nn.functional.conv2d``
-    — and returns both outputs and gradients (CONCEPTS §8).
+    — and returns both outputs and gradients.
 
     Parameters
     ----------

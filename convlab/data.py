@@ -6,8 +6,6 @@
   ``(N, 1, 8, 8)`` float images in [0, 1] with a seeded train/test split.
 """
 
-from __future__ import annotations
-
 import os
 from typing import NamedTuple
 

@@ -15,8 +15,6 @@ cell of an even kernel at the bottom/right) and pad with zeros unless
 ``mode`` says otherwise.  float32 stays float32; integers compute in float64.
 """
 
-from __future__ import annotations
-
 import numpy as np
 
 __all__ = [

@@ -9,8 +9,6 @@ of the input with the output error — so this is the smallest possible
 the optimum is unique (for a textured image) and equals the target kernel.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 import numpy as np

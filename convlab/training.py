@@ -7,8 +7,6 @@ a lesson can plot.  Everything is seeded, so a lesson shows the same numbers
 on every run.
 """
 
-from __future__ import annotations
-
 import time
 from typing import NamedTuple
 

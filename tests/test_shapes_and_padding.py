@@ -1,4 +1,4 @@
-"""Output sizes, padding modes (TensorFlow "same" with stride), the CONCEPTS §2 worked
+"""Output sizes, padding modes (TensorFlow "same" with stride), the channels-last worked
 example, receptive fields and the building blocks, against torch and hand-worked values."""
 
 import math
@@ -61,7 +61,7 @@ def test_full_padding_grows_to_n_plus_k_minus_1():
 
 
 def test_concepts_worked_example_same_padding_from_channels_last():
-    # CONCEPTS §2: a 3x3 image with 2 channels in [H, W, C] layout, a 2x2 kernel of ones, SAME.
+    # The worked example of lesson 03: a 3x3 image with 2 channels in [H, W, C] layout, a 2x2 kernel of ones, SAME.
     channel0 = [[2, 1, 1.5], [3, 2.2, 5], [5, 3, 2]]
     channel1 = [[7.3, 4, 2], [4, 3, 2], [0.8, 2.7, 3.9]]
     image_hwc = np.stack([channel0, channel1], axis=-1)  # [H, W, C] = [3, 3, 2]

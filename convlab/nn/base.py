@@ -11,8 +11,6 @@ Backprop is then: forward through the list of layers, take the loss
 gradient, backward through the reversed list.
 """
 
-from __future__ import annotations
-
 import numbers
 
 import numpy as np

@@ -4,8 +4,6 @@
 in reverse order, feeding each the gradient the next one returned.
 """
 
-from __future__ import annotations
-
 import numpy as np
 
 from .base import Layer

@@ -1,6 +1,6 @@
 """Convolution, fully connected, activation and reshaping layers.
 
-Each ``backward`` is the chain rule for one operation (CONCEPTS §7):
+Each ``backward`` is the chain rule for one operation:
 
 * ``Conv2d``: ``convlab.conv2d_backward`` — ``dx``, ``dw``, ``db`` at once;
 * ``Linear``: ``y = x Wᵀ + b`` so ``dW = Gᵀ x`` (the whole batch in one
@@ -8,8 +8,6 @@ Each ``backward`` is the chain rule for one operation (CONCEPTS §7):
 * ``ReLU``: ``dx = G ⊙ [x > 0]``; ``LeakyReLU``: slope ``a`` where ``x <= 0``;
 * ``Flatten``: reshape the gradient back.
 """
-
-from __future__ import annotations
 
 import numpy as np
 

@@ -6,8 +6,6 @@ batch divides by ``N``.  Computing ``log p`` as ``z - logsumexp(z)`` keeps
 large logits from overflowing.
 """
 
-from __future__ import annotations
-
 import numpy as np
 
 from .base import check_array

@@ -7,8 +7,6 @@ sum — hence ``+=``.  Ties go to the first maximum in row-major order within
 the window, exactly as PyTorch's CPU kernel does.
 """
 
-from __future__ import annotations
-
 import numpy as np
 
 from .._checks import int_tuple
