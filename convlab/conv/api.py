@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_array, check_bias, check_choice, check_int, check_ndim, compute_dtype
+from .._checks import (as_array, check_bias, check_channels, check_choice, check_conv_arrays,
+                       check_int, check_memory, check_padding, compute_dtype)
 from ..shapes import conv_geometry
 
 FORWARD_METHODS = ("loops", "shift", "im2row", "matrix", "fast")
@@ -63,22 +64,10 @@ class ConvCall:
 _AXES = {1: ("L",), 2: ("H", "W")}
 
 
-def check_arrays(x, weight, spatial, names=("x", "weight"), weight_axes="C_out, C_in // groups"):
-    """Check the dimensions of a convolution's input and weight (batched or not, 1-D or 2-D)."""
-    x_name, w_name = names
-    x, weight = as_array(x, x_name), as_array(weight, w_name)
-    dims = ", ".join(_AXES[spatial])
-    check_ndim(x, x_name, (spatial + 1, spatial + 2),
-               f"a {spatial + 1}-D (C_in, {dims}) or {spatial + 2}-D (N, C_in, {dims}) array")
-    kdims = ", ".join("k" + a for a in _AXES[spatial])
-    check_ndim(weight, w_name, (spatial + 2,), f"a {spatial + 2}-D ({weight_axes}, {kdims}) array")
-    return x, weight
-
-
 def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=("x", "weight")):
     """Validate a convolution's arguments and normalise them (see `ConvCall`)."""
     x_name, w_name = names
-    x, weight = check_arrays(x, weight, spatial, names)
+    x, weight = check_conv_arrays(x, weight, spatial, names)
     groups = check_int(groups, "groups", 1)
     c_in, (c_out, c_group) = x.shape[-spatial - 1], weight.shape[:2]
     shapes = f"({x_name}.shape={x.shape}, {w_name}.shape={weight.shape})"
@@ -86,13 +75,15 @@ def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=(
         raise ValueError(
             f"groups={groups} must divide both the input channels ({c_in}) and the output "
             f"channels ({c_out}) {shapes}")
-    if c_group * groups != c_in:
-        per_group = "" if groups == 1 else f" per group (x groups={groups} = {c_group * groups})"
-        raise ValueError(f"{w_name} has {c_group} input channels{per_group} but {x_name} has {c_in} {shapes}")
+    check_channels(c_group, c_in, x.shape, weight.shape, x_name=x_name, weight_name=w_name,
+                   groups=groups)
     bias = check_bias(bias, c_out)
+    padding = check_padding(padding, spatial=spatial)
     stride, pads, dilation, out_size = conv_geometry(
         x.shape[-spatial:], weight.shape[-spatial:], stride, padding, dilation, _AXES[spatial])
     dtype = compute_dtype(x, weight)
+    _check_work_memory(x.shape[:-spatial - 1], c_in, c_out, weight.shape[-spatial:], pads,
+                       x.shape[-spatial:], out_size, dtype)
     batched = x.ndim == spatial + 2
     x4 = x.astype(dtype, copy=False).reshape((-1,) + x.shape[-spatial - 1:])
     w4 = weight.astype(dtype, copy=False)
@@ -104,9 +95,22 @@ def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=(
     return ConvCall(x4, w4, bias, stride, pads, dilation, groups, out_shape, batched, spatial)
 
 
+def _check_work_memory(batch, c_in, c_out, kernel_size, pads, in_size, out_size, dtype):
+    """Refuse before allocating: the output, the padded input and one image's patch matrix."""
+    padded = tuple(n + before + after for n, (before, after) in zip(in_size, pads))
+    check_memory("the convolution's output", batch + (c_out,) + tuple(out_size), dtype)
+    check_memory("the padded input", batch + (c_in,) + padded, dtype)
+    check_memory("one image's patch matrix", tuple(out_size) + (c_in,) + tuple(kernel_size), dtype)
+
+
 def _forward(x, weight, bias, stride, padding, dilation, groups, method, spatial):
     check_choice(method, "method", FORWARD_METHODS)
     call = prepare(x, weight, bias, stride, padding, dilation, groups, spatial)
+    if method == "matrix":
+        (c_out, c_group), n_out = call.weight.shape[:2], np.prod(call.out_shape[-spatial:], dtype=object)
+        check_memory("method='matrix''s convolution matrix",
+                     (c_out // call.groups * n_out, c_group * np.prod(call.x.shape[-2:], dtype=object)),
+                     call.x.dtype)
     y = forward_method(method)(call.x, call.weight, call.bias, *call.args())
     return call.to_caller(y)
 
