@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import (as_array, check_bias, check_channels, check_choice, check_conv_arrays,
-                       check_int, check_memory, check_padding, compute_dtype)
+                       check_conv_memory, check_int, check_memory, check_padding, compute_dtype)
 from ..shapes import conv_geometry
 
 FORWARD_METHODS = ("loops", "shift", "im2row", "matrix", "fast")
@@ -82,7 +82,7 @@ def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=(
     stride, pads, dilation, out_size = conv_geometry(
         x.shape[-spatial:], weight.shape[-spatial:], stride, padding, dilation, _AXES[spatial])
     dtype = compute_dtype(x, weight)
-    _check_work_memory(x.shape[:-spatial - 1], c_in, c_out, weight.shape[-spatial:], pads,
+    check_conv_memory(x.shape[:-spatial - 1], c_in, c_out, weight.shape[-spatial:], pads,
                        x.shape[-spatial:], out_size, dtype)
     batched = x.ndim == spatial + 2
     x4 = x.astype(dtype, copy=False).reshape((-1,) + x.shape[-spatial - 1:])
@@ -93,14 +93,6 @@ def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=(
     out_shape = (x.shape[:1] if batched else ()) + (c_out,) + out_size
     bias = None if bias is None else bias.astype(dtype, copy=False)
     return ConvCall(x4, w4, bias, stride, pads, dilation, groups, out_shape, batched, spatial)
-
-
-def _check_work_memory(batch, c_in, c_out, kernel_size, pads, in_size, out_size, dtype):
-    """Refuse before allocating: the output, the padded input and one image's patch matrix."""
-    padded = tuple(n + before + after for n, (before, after) in zip(in_size, pads))
-    check_memory("the convolution's output", batch + (c_out,) + tuple(out_size), dtype)
-    check_memory("the padded input", batch + (c_in,) + padded, dtype)
-    check_memory("one image's patch matrix", tuple(out_size) + (c_in,) + tuple(kernel_size), dtype)
 
 
 def _forward(x, weight, bias, stride, padding, dilation, groups, method, spatial):
