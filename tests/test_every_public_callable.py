@@ -124,7 +124,8 @@ CATEGORY_OF = {
     **dict.fromkeys(["cases", "methods"], "layer_names"), "rows": "rows",
     **dict.fromkeys(["threads_blas", "threads_torch"], "int_pos"),
     **dict.fromkeys(["ax", "fig"], "axes"), **dict.fromkeys(["title", "blas"], "text"),
-    "figsize": "figsize", "history": "history", **dict.fromkeys(["kernels", "results"], "kernels"),
+    "figsize": "figsize", "history": "history", "annotate": "bool", "grad": "array",
+    "kinds": "history", "controls": "history", "adjust": "callable", **dict.fromkeys(["kernels", "results"], "kernels"),
 }
 # where a parameter's name means something else
 CATEGORY_OVERRIDES = {
@@ -145,6 +146,8 @@ CATEGORY_OVERRIDES = {
     ("convlab.autograd.conv2d", "x"): "tensor", ("convlab.autograd.conv2d", "weight"): "tensor",
     ("convlab.autograd.validation_network", "x"): "array",
     ("convlab.autograd.Conv2d.forward", "x"): "tensor",
+    ("convlab.viz.show_receptive_field", "input_size"): "int_pos",
+    ("convlab.viz.show_conv_matrix", "input_shape"): "int_pair",
     ("convlab.coverage.window_cells", "i"): "int_nonneg", ("convlab.coverage.window_cells", "j"): "int_nonneg",
 }
 
@@ -163,6 +166,35 @@ def _after_forward(layer, x):
 
 def _torch():
     return pytest.importorskip("torch")
+
+
+def _viz():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import convlab.viz
+
+    return convlab.viz
+
+
+def _axes():
+    import matplotlib.pyplot as plt
+
+    return plt.subplots()[1]
+
+
+def _widgets():
+    _viz()
+    import convlab.widgets
+
+    return convlab.widgets
+
+
+def _close_figures():
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 # name -> () -> (callable, valid keyword arguments). Arrays are small: a call that
@@ -299,6 +331,41 @@ BASELINES = {
     "convlab.autograd.Conv2d": lambda: (cl.autograd.Conv2d, dict(in_channels=1, out_channels=1, kernel_size=2, stride=1,
                                                                   padding=0, dilation=1, groups=1, bias=True,
                                                                   method="fast")),
+    # viz and widgets (pending their rewrite: these are today's signatures)
+    "convlab.viz.animate_conv": lambda: (_viz().animate_conv, dict(x=R(4, 4), kernel_size=2, stride=1, padding=0,
+                                                                    dilation=1, weight=R(2, 2), interval=100,
+                                                                    figsize=(3, 3))),
+    "convlab.viz.drawn_cells": lambda: (_viz().drawn_cells, dict(ax=_axes())),
+    "convlab.viz.drawn_numbers": lambda: (_viz().drawn_numbers, dict(ax=_axes())),
+    "convlab.viz.legend_labels": lambda: (_viz().legend_labels, dict(ax=_axes())),
+    "convlab.viz.plot_history": lambda: (_viz().plot_history, dict(history={
+        "epoch": [1, 2], "loss": [1.0, 0.5], "train_accuracy": [0.5, 0.6], "test_accuracy": [0.5, 0.6]})),
+    "convlab.viz.show_backward": lambda: (_viz().show_backward, dict(
+        x=R(4, 4), weight=R(2, 2), grad_out=R(3, 3), target="dx", cell=(0, 0), view="scatter", stride=1, padding=0,
+        dilation=1, ax=_axes(), annotate=True, legend=True)),
+    "convlab.viz.show_conv_matrix": lambda: (_viz().show_conv_matrix, dict(
+        weight=R(2, 2), input_shape=(3, 3), stride=1, padding=0, dilation=1, ax=_axes(), annotate=True)),
+    "convlab.viz.show_filters": lambda: (_viz().show_filters, dict(image=R(6, 6), kernels={"a": R(3, 3)},
+                                                                    cmap="gray")),
+    "convlab.viz.show_grid": lambda: (_viz().show_grid, dict(array=R(3, 3), ax=_axes(), annotate=True, title="t",
+                                                              legend=True)),
+    "convlab.viz.show_im2row": lambda: (_viz().show_im2row, dict(x=R(4, 4), kernel_size=2, stride=1, padding=0,
+                                                                  dilation=1, ax=_axes(), annotate=True)),
+    "convlab.viz.show_kernel_flip": lambda: (_viz().show_kernel_flip, dict(weight=R(3, 3), annotate=True)),
+    "convlab.viz.show_receptive_field": lambda: (_viz().show_receptive_field, dict(
+        n_layers=2, kernel_size=3, stride=1, dilation=1, position=2, input_size=9, ax=_axes())),
+    "convlab.viz.show_sliding_window": lambda: (_viz().show_sliding_window, dict(
+        x=R(4, 4), kernel_size=2, i=0, j=1, stride=1, padding=0, dilation=1, weight=R(2, 2), ax=_axes(),
+        annotate=True, legend=True, title="t")),
+    "convlab.viz.show_transposed_conv": lambda: (_viz().show_transposed_conv, dict(
+        x=R(2, 2), weight=R(2, 2), stride=2, padding=0, output_padding=1, dilation=1, ax=_axes(), annotate=True)),
+    "convlab.viz.show_zero_insertion": lambda: (_viz().show_zero_insertion, dict(grad=R(2, 2), stride=2, ax=_axes(),
+                                                                                  annotate=True)),
+    "convlab.widgets.conv_explorer": lambda: (_widgets().conv_explorer, dict(size=5, kernel_size=3, stride=1,
+                                                                              padding=0, dilation=1)),
+    "convlab.widgets.backward_explorer": lambda: (_widgets().backward_explorer, dict(
+        size=5, kernel_size=3, stride=1, padding=0, dilation=1, target="dx", view="scatter")),
+    "convlab.widgets.filter_explorer": lambda: (_widgets().filter_explorer, dict(image=R(8, 8))),
     # bench
     "convlab.bench.run": lambda: (cl.bench.run, dict(cases=[cl.bench.CASES[0].name], methods=["loops"], repeats=1,
                                                       quick=True, threads=1, progress=False)),
@@ -412,6 +479,7 @@ def _try_bad(qualified, parameter, bad):
         seconds = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
+        _close_figures()
     if not qualified.startswith(tuple(PENDING_REWRITE)):
         label = f"{qualified}({parameter}={bad!r})"
         STATS["calls"] += 1
@@ -427,8 +495,13 @@ def _try_bad(qualified, parameter, bad):
 
 @pytest.mark.parametrize("qualified, parameter, default", CASES)
 def test_every_bad_argument_is_refused_by_name(qualified, parameter, default):
-    failures = [f for bad in _bad_values(qualified, parameter, default)
-                if (f := _try_bad(qualified, parameter, bad)) is not None]
+    failures = []
+    for bad in _bad_values(qualified, parameter, default):
+        failure = _try_bad(qualified, parameter, bad)
+        if failure is not None:
+            failures.append(failure)
+            if qualified.startswith(tuple(PENDING_REWRITE)):
+                break  # pending modules: one failure shows it, without drawing every bad figure
     assert not failures, "\n".join(failures)
 
 
