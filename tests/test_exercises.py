@@ -12,7 +12,7 @@ import torch
 import convlab as cl
 import exercise_solutions as sol
 from convlab import exercises as ex
-from convlab.exercises import engine
+from convlab.exercises import engine, isolation
 
 CHECKERS = {c.__name__: c for c in ex.CHECKERS}
 
@@ -295,7 +295,7 @@ def test_off_the_main_thread_a_daemon_thread_enforces_the_limit():
 
 def test_no_thread_is_left_behind_in_the_normal_case():
     before = threading.active_count()
-    engine._call_in_thread(lambda: 3, (), 1.0)
+    isolation.call_in_thread(lambda: 3, (), 1.0)
     assert threading.active_count() == before
 
 
