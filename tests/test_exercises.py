@@ -53,11 +53,16 @@ def make_function(slip=None):
     return Conv2dFunction
 
 
-def conv2d_unfold(x, weight, bias):
+def conv2d_unfold(x, weight, bias, slip=None):
     n, _, h, w = x.shape
     c_out, _, kh, kw = weight.shape
     cols = torch.nn.functional.unfold(x, (kh, kw))  # (N, C*kh*kw, P)
-    y = weight.reshape(c_out, -1) @ cols + bias[:, None]  # (N, C_out, P)
+    flat = weight.permute(0, 2, 3, 1) if slip == "weight_flatten_order" else weight
+    y = flat.reshape(c_out, -1) @ cols  # (N, C_out, P)
+    if slip != "forgot_bias":
+        y = y + bias[:, None]
+    if slip == "reshape_without_transpose":
+        y = y.transpose(1, 2)
     return y.reshape(n, c_out, h - kh + 1, w - kw + 1)
 
 
@@ -73,7 +78,7 @@ SOLUTIONS = {
     "check_scatter_input_grad": sol.scatter_input_grad, "check_row2im": sol.row2im,
     "check_zero_insert": sol.zero_insert, "check_strided_input_grad": sol.strided_input_grad,
     "check_strided_kernel_grad": sol.strided_kernel_grad,
-    "check_conv2d_function": make_function(), "check_unfold_conv2d": conv2d_unfold,
+    "check_conv2d_function": make_function(), "check_conv2d_unfold": conv2d_unfold,
     "check_relu_backward": sol.relu_backward, "check_maxpool_backward": sol.maxpool_backward,
     "check_linear_backward": sol.linear_backward,
     "check_sobel_magnitude": sol.sobel_magnitude, "check_gaussian_kernel": sol.gaussian_kernel,
@@ -96,9 +101,13 @@ def test_an_independent_solution_passes(name, capsys):
 
 
 def _as_learner(checker, wrong):
+    """The mistake as a learner would write it, where the checker's mistakes take other arguments."""
     if checker is ex.check_conv2d_function:
         return None  # a Function class is needed: see test_conv2d_function_slips
-    return getattr(wrong, "as_learner", wrong)
+    if checker is ex.check_conv2d_unfold:  # mistakes run a slipped forward under autograd
+        key = next(k for k, f in checker.mistakes if f is wrong)
+        return lambda x, weight, bias: conv2d_unfold(x, weight, bias, slip=key)
+    return wrong
 
 
 MISTAKES = [(name, key, index) for name, checker in CHECKERS.items()
