@@ -219,3 +219,25 @@ def test_without_fork_the_in_process_path_still_gives_verdicts(monkeypatch):
     slow = ex.check_correlate2d(lambda image, kernel: time.sleep(2), time_limit=0.2)
     assert slow.reason == "too slow" and "Checked in this process" in slow.text
     assert ex.check_correlate2d(lambda image, kernel: BadArray()).reason == "wrong type"
+
+
+def test_when_no_process_can_be_started_the_check_runs_in_process(monkeypatch):
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert ex.check_correlate2d(sol.correlate2d)
+    assert not ex.check_correlate2d(lambda image, kernel: sol.correlate2d(image, kernel.T))
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="signals reach the main thread")
+def test_in_process_a_real_ctrl_c_still_stops_the_check(monkeypatch):
+    monkeypatch.setenv("CONVLAB_CHECK_ISOLATION", "none")
+    learner = ex.check_correlate2d(lambda image, kernel: _raise(KeyboardInterrupt()))
+    assert learner.reason == "raised" and "KeyboardInterrupt" in learner.text
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        ex.check_correlate2d(lambda image, kernel: time.sleep(10), time_limit=5)
+    timer.join()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -12,6 +12,7 @@ when the check is over, whatever happened.
 
 import copy
 import faulthandler
+import gc
 import io
 import os
 import pickle
@@ -25,7 +26,7 @@ import warnings
 from contextlib import contextmanager
 
 from . import isolation
-from .isolation import Opaque, Outcome, Raised, describe_exception, safe_value, truncate
+from .isolation import Outcome, describe_exception, safe_value, truncate
 
 _FRAME = struct.Struct(">Q")
 _MAX_MESSAGE = 256 * 2 ** 20
@@ -47,11 +48,17 @@ class _SafeUnpickler(pickle.Unpickler):
 def start_child(learner_fn, call, arguments):
     """Fork a child running the cases; yield a :class:`Child`; kill and reap it on exit."""
     read_end, write_end = os.pipe()
+    pid = None
     sys.stdout.flush()
     sys.stderr.flush()
-    with warnings.catch_warnings():  # Python >= 3.12 warns about fork in a threaded process
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    gc.freeze()  # the child's garbage collector then leaves the session's objects (and pages) alone
+    try:
+        with warnings.catch_warnings():  # Python >= 3.12 warns about fork in a threaded process
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+    finally:
+        if pid != 0:
+            gc.unfreeze()
     if pid == 0:  # the child: never comes back
         os.close(read_end)
         _run_child(write_end, learner_fn, call, arguments)
@@ -201,5 +208,3 @@ def _how_it_ended(status):
                 "a library that ends the process)")
     return "it ended without an answer"
 
-
-__all__ = ["Child", "Opaque", "Raised", "start_child"]

@@ -140,7 +140,7 @@ def _judge(this, outcome, first, reference, mistakes, time_limit, output_names):
     if outcome.kind == "slow":
         text = (f"no answer after {time_limit:g} s on this small case; look for a loop that "
                 "never ends or one that is far longer than it needs to be.")
-        if not isolation.forking():
+        if not outcome.isolated:
             text += (" (Checked in this process, as no separate one can be started here: "
                      "your function may still be running; restart the kernel if it stays busy.)")
         return FAILED, "too slow", [("", text)], ()
@@ -153,7 +153,7 @@ def _judge(this, outcome, first, reference, mistakes, time_limit, output_names):
         if outcome.value.not_implemented and first:
             return NOT_IMPLEMENTED, "raised NotImplementedError", [], ()
         details = [("raised", outcome.value.text)]
-        if outcome.value.type_name.endswith("MemoryError"):
+        if outcome.value.out_of_memory:
             details.append(("", f"a check allows your function {isolation.MEMORY_LIMIT / 2**30:g} "
                                 "GiB of memory; these cases need far less."))
         return FAILED, "raised", details, ()

@@ -30,7 +30,7 @@ import threading
 import time
 import traceback
 import warnings
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +67,8 @@ class Raised:
 
     type_name: str
     text: str  # "ValueError: message (in `f`, line 3: `code`)", truncated
-
-    @property
-    def not_implemented(self):
-        return self.type_name == "NotImplementedError"
+    not_implemented: bool = False  # a NotImplementedError: the exercise's stub
+    out_of_memory: bool = False  # a MemoryError: the memory limit was reached
 
 
 @dataclass(frozen=True)
@@ -81,6 +79,7 @@ class Outcome:
     value: object = None  # the safe answer, a Raised, or a sentence for "ended"/"unreadable"
     given: tuple = None  # the arguments after the call, to see whether they were modified
     printed: str = ""
+    isolated: bool = True  # False: the learner's code ran in this process
 
 
 def truncate(text, limit=MAX_TEXT):
@@ -125,7 +124,7 @@ def describe_exception(exc):
         if last.line:
             where += f": `{truncate(last.line.strip(), 80)}`"
         text += f" ({where})"
-    return Raised(name, text)
+    return Raised(name, text, isinstance(exc, NotImplementedError), isinstance(exc, MemoryError))
 
 
 _LIBRARY_DIRS = tuple(str(Path(p).resolve()) for p in (
@@ -229,6 +228,15 @@ def _call_with_alarm(fn, args, seconds):
             armed[0] = False
             raise _TimeUp()
 
+    interrupted = []
+
+    def on_interrupt(signum, frame):  # a real Ctrl-C, told apart from a learner's raise
+        interrupted.append(True)
+        raise KeyboardInterrupt
+
+    previous_interrupt = signal.getsignal(signal.SIGINT)
+    if previous_interrupt is signal.default_int_handler:
+        signal.signal(signal.SIGINT, on_interrupt)
     previous_handler = signal.signal(signal.SIGALRM, on_alarm)
     previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     start = time.monotonic()
@@ -236,6 +244,8 @@ def _call_with_alarm(fn, args, seconds):
         try:
             return "ok", fn(*args)
         except (Exception, SystemExit, KeyboardInterrupt) as exc:  # the learner's code failed
+            if interrupted:
+                raise
             return "raised", exc
     except _TimeUp:
         return "slow", None
@@ -245,6 +255,8 @@ def _call_with_alarm(fn, args, seconds):
         finally:  # restore whatever timer was running (e.g. pytest-timeout's)
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous_handler)
+            if previous_interrupt is signal.default_int_handler:
+                signal.signal(signal.SIGINT, previous_interrupt)
             if previous_delay:
                 left = previous_delay - (time.monotonic() - start)
                 signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), previous_interval)
@@ -273,10 +285,10 @@ def _in_process(learner_fn, call, arguments, time_limit):
             warnings.simplefilter("ignore")
             kind, got = call_with_time_limit(lambda: call(learner_fn, *given), (), time_limit)
         if kind == "slow":
-            yield Outcome("slow")
+            yield Outcome("slow", isolated=False)
             return
         value = describe_exception(got) if kind == "raised" else safe_value(got)
-        yield Outcome(kind, value, safe_value(given))
+        yield Outcome(kind, value, safe_value(given), isolated=False)
 
 
 def forking():
@@ -292,9 +304,15 @@ def learner_calls(learner_fn, call, arguments, time_limit):
     ("slow", "ended", "unreadable"). Leaving the ``with`` block stops the
     learner's code (the child is killed and reaped).
     """
-    if not forking():
-        yield _in_process(learner_fn, call, arguments, time_limit)
-        return
     from .child import start_child
-    with start_child(learner_fn, call, arguments) as child:
-        yield child.outcomes(len(arguments), time_limit)
+    with ExitStack() as stack:
+        child = None
+        if forking():
+            try:
+                child = stack.enter_context(start_child(learner_fn, call, arguments))
+            except OSError:  # no process can be started now (e.g. a process limit)
+                child = None
+        if child is None:
+            yield _in_process(learner_fn, call, arguments, time_limit)
+        else:
+            yield child.outcomes(len(arguments), time_limit)
