@@ -1,6 +1,7 @@
 """The exercise checkers: right answers pass, each known mistake is named, and
 nothing a learner's function does (raise, return None, hang, mutate) crashes them."""
 
+import inspect
 import signal
 import threading
 import time
@@ -365,3 +366,37 @@ def test_importing_the_checkers_does_not_import_torch():
     code = "import sys, convlab.exercises; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------ the declarations
+@pytest.mark.parametrize("checker", ex.CHECKERS, ids=lambda c: c.__name__)
+def test_each_checker_is_one_declaration_named_after_the_learners_function(checker):
+    spec = checker.exercise
+    assert checker.__name__ == f"check_{spec.name}" or spec.needs is not None
+    assert list(inspect.signature(checker).parameters) == [spec.argument, "time_limit"]
+    assert checker.mistakes == spec.mistakes
+    doc = checker.__doc__
+    sections = [doc.index(f"\n    {title}\n    {'-' * len(title)}\n")
+                for title in ("Parameters", "Returns", "Examples")]
+    assert sections == sorted(sections)
+    examples = doc[sections[-1]:]
+    assert f"{checker.__name__}(_" not in examples  # no private reference checked against itself
+
+
+def test_a_checker_takes_its_argument_by_name_and_refuses_others():
+    assert ex.check_correlate1d(correlate1d=sol.correlate1d)
+    with pytest.raises(TypeError, match="correlate1d"):
+        ex.check_correlate1d()
+    with pytest.raises(TypeError):
+        ex.check_correlate1d(sol.correlate1d, 1.0)  # time_limit is keyword-only
+
+
+def test_the_former_name_of_the_unfold_checker_still_works():
+    assert ex.check_unfold_conv2d is ex.check_conv2d_unfold
+    assert ex.ALIASES == {"check_unfold_conv2d": ex.check_conv2d_unfold}
+    assert ex.check_unfold_conv2d(conv2d_unfold)
+
+
+def test_an_answer_too_large_to_send_back_is_still_a_wrong_shape():
+    result = ex.check_correlate2d(lambda image, kernel: np.zeros((2000, 1000)))
+    assert result.reason == "wrong shape" and "got shape (2000, 1000)" in result.text

@@ -6,7 +6,10 @@ verdict: "passed N cases", "not implemented yet", or the failing case with
 expected and actual answers and, when a known mistake reproduces the
 learner's answer, its name ("your kernel is flipped", ...). It returns a
 :class:`CheckResult`, truthy on a pass, and never raises because of the
-learner's code. The exercises are catalogued in ``lessons/EXERCISES.md``;
+learner's code, which runs in a child process with a time and memory limit
+(:mod:`convlab.exercises.isolation`), so that it cannot hang, crash or
+alter the session. Each checker is declared once with
+:func:`~convlab.exercises.definition.exercise`. The exercises are catalogued in ``lessons/EXERCISES.md``;
 student copies of the lessons come from ``python -m convlab.exercises
 make-student lessons/ <out>``.
 

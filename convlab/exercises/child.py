@@ -99,6 +99,11 @@ def _run_child(fd, learner_fn, call, arguments):
 
 
 def _limit_memory():
+    try:  # if memory runs out, the system kills this child first, not the session
+        with open("/proc/self/oom_score_adj", "w") as adj:
+            adj.write("1000")
+    except OSError:
+        pass
     try:
         with open("/proc/self/statm") as statm:
             in_use = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
