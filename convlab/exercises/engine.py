@@ -111,6 +111,7 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
         raise TypeError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
     cases = list(cases)
+    index = 0
     try:
         with learner_calls(learner_fn, call or _call_plain, [c.values for c in cases],
                            time_limit) as outcomes:
@@ -129,7 +130,7 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
                                      + details, misconceptions=diagnosed)
                 return result.show()
     except KeyboardInterrupt:  # a real Ctrl-C: the learner's code is stopped, say so, stop
-        CheckResult(name, FAILED, len(cases), reason="interrupted", details=[(
+        CheckResult(name, FAILED, len(cases), index, reason="interrupted", details=[(
             "", "you interrupted the check; your function was stopped.")]).show()
         raise
     return CheckResult(name, PASSED, len(cases), len(cases)).show()
