@@ -241,3 +241,8 @@ def test_in_process_a_real_ctrl_c_still_stops_the_check(monkeypatch):
         ex.check_correlate2d(lambda image, kernel: time.sleep(10), time_limit=5)
     timer.join()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_asking_for_input_is_a_verdict_not_a_hang():
+    result = ex.check_correlate1d(lambda p, w: input("kernel? "), time_limit=2)
+    assert result.reason == "raised" and "input() cannot be used" in result.text

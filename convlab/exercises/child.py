@@ -10,6 +10,7 @@ module's records: nothing that runs code), and kills and reaps the child
 when the check is over, whatever happened.
 """
 
+import builtins
 import copy
 import faulthandler
 import gc
@@ -80,6 +81,8 @@ def _run_child(fd, learner_fn, call, arguments):
         if torch is not None:  # OpenMP's thread pool does not survive a fork
             torch.set_num_threads(1)
         printed = sys.stdout = sys.stderr = io.StringIO()
+        sys.stdin = io.StringIO()  # nothing to read: the session's input belongs to the session
+        builtins.input = _no_input
         warnings.simplefilter("ignore")  # a learner's divide-by-zero is not our verdict
         for values in arguments:
             given = copy.deepcopy(values)
@@ -96,6 +99,10 @@ def _run_child(fd, learner_fn, call, arguments):
         code = 70
     finally:
         os._exit(code)
+
+
+def _no_input(prompt=""):
+    raise RuntimeError("input() cannot be used while a checker runs your function")
 
 
 def _limit_memory():

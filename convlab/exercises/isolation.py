@@ -15,8 +15,13 @@ an :class:`Opaque` text describing anything else. The parent
   True`` dies with the child;
 * reports ``os._exit``, a crash or a kill of the child as an outcome.
 
+Forking works from any thread (the child has only the calling thread: the
+session's other threads, e.g. Jupyter's, are not there); the child reads
+no input and its printed output is sent back with its answers.
+
 Where ``os.fork`` does not exist (Windows), or the environment variable
-``CONVLAB_CHECK_ISOLATION`` is ``none``, the function runs in this process
+``CONVLAB_CHECK_ISOLATION`` is ``none``, or no process can be started (a
+process limit), the function runs in this process
 under a time limit (:func:`call_with_time_limit`) with the limits that
 brings: a function that swallows every exception cannot be stopped,
 ``os._exit`` ends the session, and patches of library names persist.
@@ -304,10 +309,10 @@ def learner_calls(learner_fn, call, arguments, time_limit):
     ("slow", "ended", "unreadable"). Leaving the ``with`` block stops the
     learner's code (the child is killed and reaped).
     """
-    from .child import start_child
     with ExitStack() as stack:
         child = None
         if forking():
+            from .child import start_child  # POSIX only (resource, poll)
             try:
                 child = stack.enter_context(start_child(learner_fn, call, arguments))
             except OSError:  # no process can be started now (e.g. a process limit)
