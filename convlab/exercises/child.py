@@ -22,6 +22,7 @@ import select
 import signal
 import struct
 import sys
+import threading
 import time
 import warnings
 from contextlib import contextmanager
@@ -178,9 +179,16 @@ class Child:
                 self.buffer += chunk
 
     def stop(self):
-        """Kill the child if it still runs, reap it, close the pipe (idempotent)."""
+        """Kill the child if it still runs and close the pipe (idempotent).
+
+        The dead child is reaped by a short-lived daemon thread, so that the
+        verdict does not wait for the system to tear down a copy of the session.
+        """
         if self.status is None:
-            self._reap(wait=0.0)
+            self.status = "stopped"
+            os.kill(self.pid, signal.SIGKILL)  # not reaped yet, so the pid is still ours
+            threading.Thread(target=_reap_quietly, args=(self.pid,), name="convlab-reaper",
+                             daemon=True).start()
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
@@ -202,6 +210,13 @@ class Child:
                 os.kill(self.pid, signal.SIGKILL)
                 end = float("inf")  # now it ends promptly: wait for it
             time.sleep(0.001)
+
+
+def _reap_quietly(pid):
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped elsewhere (or SIGCHLD ignored)
+        pass
 
 
 def _how_it_ended(status):
