@@ -136,7 +136,8 @@ class Child:
     def __init__(self, pid, fd):
         self.pid, self.fd = pid, fd
         self.buffer = bytearray()
-        self.status = None
+        self.status = None  # the wait status, once reaped here
+        self.stopped = False
         self._poller = select.poll()
         self._poller.register(fd, select.POLLIN)
 
@@ -184,11 +185,14 @@ class Child:
         The dead child is reaped by a short-lived daemon thread, so that the
         verdict does not wait for the system to tear down a copy of the session.
         """
-        if self.status is None:
-            self.status = "stopped"
-            os.kill(self.pid, signal.SIGKILL)  # not reaped yet, so the pid is still ours
-            threading.Thread(target=_reap_quietly, args=(self.pid,), name="convlab-reaper",
-                             daemon=True).start()
+        if not self.stopped and self.status is None:  # not reaped by us: the pid is still its
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                threading.Thread(target=_reap_quietly, args=(self.pid,), name="convlab-reaper",
+                                 daemon=True).start()
+            except ProcessLookupError:  # reaped elsewhere already (e.g. SIGCHLD ignored)
+                pass
+        self.stopped = True
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
