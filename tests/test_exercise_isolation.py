@@ -270,3 +270,23 @@ def test_in_process_a_real_ctrl_c_still_stops_the_check(monkeypatch):
 def test_asking_for_input_is_a_verdict_not_a_hang():
     result = ex.check_correlate1d(lambda p, w: input("kernel? "), time_limit=2)
     assert result.reason == "raised" and "input() cannot be used" in result.text
+
+
+def test_off_the_main_thread_a_hanging_function_is_killed_not_abandoned(tmp_path):
+    pid_file = _pid_file(tmp_path)
+
+    def correlate2d(image, kernel):
+        pid_file.write_text(str(os.getpid()))
+        while True:
+            pass
+    results = []
+    worker = threading.Thread(target=lambda: results.append(
+        ex.check_correlate2d(correlate2d, time_limit=0.3)))
+    worker.start()
+    worker.join(10)
+    assert [r.reason for r in results] == ["too slow"]
+    assert _gone(int(pid_file.read_text()))  # nothing left burning CPU
+    before = time.process_time()
+    time.sleep(0.3)
+    assert time.process_time() - before < 0.2
+    assert_session_unharmed()
