@@ -56,7 +56,7 @@ class Explorer(anywidget.AnyWidget):
         self._quiet = True
         super().__init__(kind=kind, controls=spec(self._TABLE), **values)
         self._quiet = False
-        self.payload = self._compute()  # an impossible setting raises here, before display
+        self.payload = self._payload()  # an impossible setting raises here, before display
         self.observe(self._on_control, names=[n for n in self._TABLE if n not in self._LOCAL])
 
     @traitlets.validate("size", "kernel_size", "stride", "padding", "dilation", "channels",
@@ -92,9 +92,15 @@ class Explorer(anywidget.AnyWidget):
         if not self._quiet:
             self._refresh()
 
+    def _payload(self):
+        """The payload with the settings it was made for (so two settings never look alike)."""
+        payload = self._compute()
+        payload["settings"] = self.values()
+        return payload
+
     def _refresh(self):
         try:
-            payload = self._compute()
+            payload = self._payload()
         except ValueError as err:
             self.error = str(err)
             return

@@ -49,6 +49,12 @@ def _formula(n, k, s, pads, d, n_out):
             f" + 1 = {n_out}")
 
 
+def _padding_text(padding, pads):
+    """``1``, ``(0, 1)`` for uneven sides, and the mode first when one was chosen: ``full = 2``."""
+    amount = pads[0][0] if pads[0][0] == pads[0][1] else f"{pads[0]}"
+    return f"{padding} = {amount}" if isinstance(padding, str) else f"{amount}"
+
+
 def _uncovered_text(n, k, s, pads, d):
     rows, _ = coverage.uncovered(n, k, s, pads, d)
     return ", ".join(map(str, rows)) if len(rows) else "none"
@@ -77,7 +83,7 @@ def conv_payload(size, kernel_size, stride, padding, dilation, channels=1):
     cols = [coverage.window_cells(0, j, k, s, d)[1].tolist() for j in range(wo)]
     n_out = g.output_shape[0]
     chan = f"{channels} channels, kernel {channels}\u00d7{k}\u00d7{k}" if channels > 1 else f"kernel {k}\u00d7{k}"
-    pad_text = pads[0][0] if pads[0][0] == pads[0][1] else f"{pads[0]}"
+    pad_text = _padding_text(padding, pads)
     summary = (f"input {size}\u00d7{size}, {chan}, stride {s}, padding {pad_text}, dilation {d} \u2192 "
                f'<b class="convlab-output">output {n_out}\u00d7{n_out}</b> = '
                f"{_formula(size, k, s, pads[0], d, n_out)} \u00b7 never-read rows/cols: "
@@ -144,10 +150,11 @@ def backward_payload(size, kernel_size, stride, padding, dilation):
     g_rows = [coverage.window_cells(m, 0, (ho, wo), d, s)[0].tolist() for m in range(k)]
     g_cols = [coverage.window_cells(0, c, (ho, wo), d, s)[1].tolist() for c in range(k)]
     op = remainder(n, k, s, padding, d)
-    pad_text = pads[0][0] if pads[0][0] == pads[0][1] else f"{pads[0]}"
+    pad_text = _padding_text(padding, pads)
+    amount = pads[0][0] if pads[0][0] == pads[0][1] else f"{pads[0]}"
     summary = (f"x {n}\u00d7{n}, w {k}\u00d7{k}, stride {s}, padding {pad_text}, dilation {d} \u2192 "
                f"G {_times(g.output_shape)}; dX = conv_transpose2d(G, w, stride={s}, "
-               f"padding={pad_text}, dilation={d}, output_padding={op}) \u00b7 input rows/cols no "
+               f"padding={amount}, dilation={d}, output_padding={op}) \u00b7 input rows/cols no "
                f"window reads: {_uncovered_text(n, k, s, pads, d)}")
     return {
         "kind": "backward", "input_shape": [n, n], "kernel_size": [k, k],

@@ -298,7 +298,8 @@ function layoutBackward(svg, p, target, viewName) {
       const g4 = put({ name: "dx", values: p.dx, title: "dX", kinds: uncovered });
       height = Math.max(height, g3.height, g4.height);
     } else {
-      const g4 = put({ name: "dw", values: [p.dw.flat()], title: "dW (row)", index: krow });
+      const g4 = put({ name: "dw", values: [p.dw.flat()], title: "dW (row)", index: krow,
+                       kinds: () => "is-pickable" });
       height = Math.max(height, g4.height);
     }
   } else if (target === "dx") {
@@ -334,6 +335,15 @@ function layoutBackward(svg, p, target, viewName) {
   svg.setAttribute("viewBox", `0 0 ${Math.max(x, 300)} ${height + top + 8}`);
   return { maps, pick: target };
 }
+
+const VIEW_TEXT = {
+  dx: { scatter: "dX, scatter view: each G entry spreads G\u00b7w over its window",
+        gather: "dX, gather view: the 180\u00b0-rotated kernel slides over G with zeros inserted and padding",
+        im2row: "dX, im2row view: G (column) times w (row) gives patch gradients, summed back into dX" },
+  dw: { scatter: "dW, scatter view: each G entry pairs with the input cell its window puts under w[m,n]",
+        gather: "dW, gather view: G, spread by the stride, slides over the padded input",
+        im2row: "dW, im2row view: G (column) dotted with one column of the patch matrix" },
+};
 
 function renderBackward(model, el) {
   const f = frame(model, el, "backward");
@@ -376,8 +386,7 @@ function renderBackward(model, el) {
         terms.push([colour, `G[${oi},${oj}]\u00b7x[${a},${b}]`, `${factor(p.grad_out[oi][oj])}\u00b7${factor(p.x[a][b])}`]);
       }
     });
-    const tIndex = vn === "im2row" && target === "dw" ? `0,${i * k + j}` : `${i},${j}`;
-    const tCell = m[target].get(tIndex);
+    const tCell = m[target].get(`${i},${j}`);
     lights.light(tCell);
     if (tCell) { tCell.classList.add("is-target"); }
     const name = target === "dx" ? "dX" : "dW", value = p[target][i][j];
@@ -399,12 +408,7 @@ function renderBackward(model, el) {
   function targetCell(ev) {
     const c = ev.target.closest(`[data-grid=${model.get("target")}]`);
     if (!c) return null;
-    let [i, j] = c.dataset.index.split(",").map(Number);
-    if (model.get("view") === "im2row" && model.get("target") === "dw") {
-      const k = model.get("payload").kernel_size[0];
-      [i, j] = [Math.floor(j / k), j % k];
-    }
-    return [i, j];
+    return c.dataset.index.split(",").map(Number);
   }
 
   function draw() {
@@ -424,6 +428,7 @@ function renderBackward(model, el) {
       model.save_changes();
     });
     f.summary.innerHTML = p.summary;
+    htmlEl("span", { class: "cl-view" }, f.summary, ` \u00b7 ${VIEW_TEXT[model.get("target")][model.get("view")]}`);
     const lim = model.get("target") === "dx" ? p.input_shape[0] : p.kernel_size[0];
     let [si, sj] = pinned || model.get("selected");
     if (si >= lim || sj >= lim) { si = 0; sj = 0; pinned = null; }
