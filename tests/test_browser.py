@@ -186,6 +186,8 @@ class Driver:
             ms = self.page.evaluate("([k, n, v]) => clt.setControl(k, n, v)", [self.kind, name, value])
             if ms is not None:
                 self.timings[(self.kind, "control \u2192 redrawn")].append(ms)
+                draw = self.page.evaluate("(k) => +clt.root(k).dataset.drawMs", self.kind)
+                self.timings[(self.kind, "  of which drawing")].append(draw)
 
     def hover(self, grid, index):
         ms, lit = self.page.evaluate("([k, g, i]) => clt.hover(k, g, i)", [self.kind, grid, index])
@@ -358,7 +360,7 @@ def test_explorers_in_jupyterlab(jupyter_lab, tmp_path):
     started = time.monotonic()
     rng = random.Random(12)
     timings = {(kind, action): [] for kind in ("conv", "backward", "filter")
-               for action in ("hover \u2192 lit", "control \u2192 redrawn")}
+               for action in ("hover \u2192 lit", "control \u2192 redrawn", "  of which drawing")}
     shots = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -128,14 +128,19 @@ def _new_figure(figsize):
     return fig
 
 
-class ConvExplorer(Explorer):
-    """See :func:`conv_explorer`."""
+class _GeometryExplorer(Explorer):
+    """An explorer of one convolution: input size, kernel size, stride, padding, dilation."""
 
     size = traitlets.Int(7).tag(sync=True)
     kernel_size = traitlets.Int(3).tag(sync=True)
     stride = traitlets.Int(1).tag(sync=True)
-    padding = traitlets.Any(0).tag(sync=True)
+    padding = traitlets.Any(0).tag(sync=True)  # an int or a mode ("valid", "same", "full")
     dilation = traitlets.Int(1).tag(sync=True)
+
+
+class ConvExplorer(_GeometryExplorer):
+    """See :func:`conv_explorer`."""
+
     channels = traitlets.Int(1).tag(sync=True)
     _TABLE = CONV_CONTROLS
 
@@ -162,14 +167,9 @@ class ConvExplorer(Explorer):
         return fig
 
 
-class BackwardExplorer(Explorer):
+class BackwardExplorer(_GeometryExplorer):
     """See :func:`backward_explorer`."""
 
-    size = traitlets.Int(5).tag(sync=True)
-    kernel_size = traitlets.Int(3).tag(sync=True)
-    stride = traitlets.Int(1).tag(sync=True)
-    padding = traitlets.Any(0).tag(sync=True)
-    dilation = traitlets.Int(1).tag(sync=True)
     output_padding = traitlets.Int(0).tag(sync=True)
     target = traitlets.Unicode("dx").tag(sync=True)
     view = traitlets.Unicode("scatter").tag(sync=True)

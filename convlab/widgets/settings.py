@@ -15,21 +15,21 @@ PADDING_MODES = ("valid", "same", "full")
 
 # name: ("int", label, lo, hi) | ("float", label, lo, hi, step) | ("choice", label, choices)
 #       | ("padding", label, lo, hi)
-CONV_CONTROLS = {
-    "size": ("int", "input size", 1, 16),
-    "kernel_size": ("int", "kernel size", 1, 7),
-    "stride": ("int", "stride", 1, 4),
-    "padding": ("padding", "padding", 0, 3),
-    "dilation": ("int", "dilation", 1, 3),
-    "channels": ("int", "input channels", 1, 3),
-}
+def _geometry_controls(max_size, max_kernel, max_stride):
+    """The five controls of a convolution's geometry, with this explorer's upper limits."""
+    return {
+        "size": ("int", "input size", 1, max_size),
+        "kernel_size": ("int", "kernel size", 1, max_kernel),
+        "stride": ("int", "stride", 1, max_stride),
+        "padding": ("padding", "padding", 0, 3),
+        "dilation": ("int", "dilation", 1, 3),
+    }
+
+
+CONV_CONTROLS = {**_geometry_controls(16, 7, 4), "channels": ("int", "input channels", 1, 3)}
 
 BACKWARD_CONTROLS = {
-    "size": ("int", "input size", 1, 10),
-    "kernel_size": ("int", "kernel size", 1, 5),
-    "stride": ("int", "stride", 1, 3),
-    "padding": ("padding", "padding", 0, 3),
-    "dilation": ("int", "dilation", 1, 3),
+    **_geometry_controls(10, 5, 3),
     "output_padding": ("int", "output padding", 0, 2),
     "target": ("choice", "gradient", ("dx", "dw")),
     "view": ("choice", "view", ("scatter", "gather", "im2row")),

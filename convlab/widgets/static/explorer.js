@@ -143,6 +143,12 @@ function frame(model, el, kind) {
   return { root, controls, summary, error, tools, stage, detail };
 }
 
+// Count redraws and keep the last one's duration (ms) on the root, for tests and curious users.
+function redrawn(root, t0) {
+  root.dataset.drawMs = (performance.now() - t0).toFixed(1);
+  root.dataset.redraws = String(+root.dataset.redraws + 1);
+}
+
 function newSvg(stage, width, height) {
   stage.replaceChildren();
   return svgEl("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "cl-svg" }, stage);
@@ -189,6 +195,7 @@ function renderConv(model, el) {
   }
 
   function draw() {
+    const t0 = performance.now();
     const p = model.get("payload");
     stopPlay();
     const [ph, pw] = p.padded_shape, k = p.kernel_size[0], [ho, wo] = p.output_shape;
@@ -240,7 +247,7 @@ function renderConv(model, el) {
     f.summary.innerHTML = p.summary;
     const [si, sj] = model.get("selected");
     light(Math.min(si, ho - 1), Math.min(sj, wo - 1));
-    f.root.dataset.redraws = String(+f.root.dataset.redraws + 1);
+    redrawn(f.root, t0);
   }
 
   function stopPlay() {
@@ -412,6 +419,7 @@ function renderBackward(model, el) {
   }
 
   function draw() {
+    const t0 = performance.now();
     const p = model.get("payload");
     const svg = newSvg(f.stage, 300, 100);
     view = layoutBackward(svg, p, model.get("target"), model.get("view"));
@@ -433,7 +441,7 @@ function renderBackward(model, el) {
     let [si, sj] = pinned || model.get("selected");
     if (si >= lim || sj >= lim) { si = 0; sj = 0; pinned = null; }
     light(si, sj);
-    f.root.dataset.redraws = String(+f.root.dataset.redraws + 1);
+    redrawn(f.root, t0);
   }
 
   drawControls(model, f.controls, model.get("controls"), (name) => {
@@ -466,6 +474,7 @@ function renderFilter(model, el) {
   applies();
 
   function draw() {
+    const t0 = performance.now();
     const p = model.get("payload");
     f.stage.replaceChildren();
     const [h, w] = p.image_shape;
@@ -513,7 +522,7 @@ function renderFilter(model, el) {
       f.detail.textContent = `${p.kernels[q].label}[${i},${j}] = ${fmt(p.kernels[q].values[i][j])}`;
     });
     f.summary.innerHTML = p.summary;
-    f.root.dataset.redraws = String(+f.root.dataset.redraws + 1);
+    redrawn(f.root, t0);
   }
   model.on("change:payload", draw);
   draw();
