@@ -321,6 +321,11 @@ def test_snapshots_are_static_figures_of_the_current_state(no_leaks):
     for fig in (conv.snapshot(), back.snapshot(), filter_explorer(np.eye(12)).snapshot()):
         assert isinstance(fig, Figure) and fig.axes
         fig.canvas.draw()
+    back.selected = [4, 5]  # clicked on dX, then the target became dW (3x3)
+    back.snapshot().canvas.draw()
+    conv.selected = [3, 3]
+    conv.stride = 3  # the output shrinks to 3x3 under the last click
+    conv.snapshot().canvas.draw()
 
 
 def test_measure_latency_reports_medians(no_leaks):

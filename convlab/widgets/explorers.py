@@ -128,6 +128,11 @@ def _new_figure(figsize):
     return fig
 
 
+def _inside(cell, shape):
+    """``cell`` moved inside ``shape`` (the last click may lie outside a grid that has since shrunk)."""
+    return tuple(min(max(int(v), 0), n - 1) for v, n in zip(cell, shape))
+
+
 class _GeometryExplorer(Explorer):
     """An explorer of one convolution: input size, kernel size, stride, padding, dilation."""
 
@@ -155,11 +160,17 @@ class ConvExplorer(_GeometryExplorer):
         """The window of output ``cell`` (default: the one last clicked) as a matplotlib figure.
 
         Multi-channel settings show channel 0 (the figure is single-channel).
+
+        Examples
+        --------
+        >>> fig = conv_explorer(7, 3, stride=2, padding=1).snapshot(cell=(1, 2))
+        >>> type(fig).__name__, len(fig.axes) > 0
+        ('Figure', True)
         """
         from convlab.viz import show_sliding_window
 
         p = self.payload
-        i, j = self.selected if cell is None else cell
+        i, j = _inside(self.selected if cell is None else cell, p["output_shape"])
         fig = _new_figure((8, 3.6))
         show_sliding_window(np.array(p["x"][0], float), p["kernel_size"][0], i, j, self.stride,
                             [tuple(a) for a in p["padding"]], self.dilation,
@@ -229,11 +240,19 @@ class BackwardExplorer(_GeometryExplorer):
         return backward_payload(self.size, self.kernel_size, self.stride, self.padding, self.dilation)
 
     def snapshot(self, cell=None):
-        """The current target, view and cell (default: the one last clicked) as a matplotlib figure."""
+        """The current target, view and cell (default: the one last clicked) as a matplotlib figure.
+
+        Examples
+        --------
+        >>> fig = backward_explorer(6, 3, stride=2, view="gather").snapshot(cell=(2, 3))
+        >>> type(fig).__name__
+        'Figure'
+        """
         from convlab.viz import show_backward
 
         p = self.payload
-        cell = tuple(self.selected if cell is None else cell)
+        shape = p["input_shape"] if self.target == "dx" else p["kernel_size"]
+        cell = _inside(self.selected if cell is None else cell, shape)
         fig = _new_figure((9, 3.8))
         show_backward(np.array(p["x"], float), np.array(p["w"], float),
                       np.array(p["grad_out"], float), self.target, cell, self.view, self.stride,
@@ -257,7 +276,13 @@ class FilterExplorer(Explorer):
         return filter_payload(self._image, self.filter, self.sigma, self.kernel_size)
 
     def snapshot(self):
-        """The photograph, the kernel(s) and the result as a matplotlib figure."""
+        """The photograph, the kernel(s) and the result as a matplotlib figure.
+
+        Examples
+        --------
+        >>> type(filter_explorer(np.eye(12), filter="sobel x").snapshot()).__name__
+        'Figure'
+        """
         from convlab import filters
         from convlab.viz import show_filters
 

@@ -72,10 +72,10 @@ function badge(cellEl, text, colour) {
 // Lit-state bookkeeping shared by every explorer: light a list of cells, clear them all at once.
 class Lights {
   constructor() { this.cells = []; this.badges = []; }
-  light(el, colour, label) {
+  light(el, colour, label, paired = true) {
     if (!el) return;
     el.classList.add("is-lit");
-    if (colour) el.classList.add("is-paired");
+    if (colour && paired) el.classList.add("is-paired");
     this.cells.push(el);
     if (label !== undefined) this.badges.push(badge(el, label, colour));
   }
@@ -169,29 +169,26 @@ function renderConv(model, el) {
     const p = model.get("payload");
     lights.clear();
     const rows = p.window_rows[i], cols = p.window_cols[j], k = p.kernel_size[0];
-    const terms = [], values = [];
+    const pt = p.padding[0][0], pl = p.padding[1][0], [h, w] = p.input_shape;
+    const values = [];
     for (let c = 0; c < p.channels; c++) {
       for (let m = 0; m < k; m++) {
         for (let n = 0; n < k; n++) {
-          const a = rows[m], b = cols[n];
-          lights.light(view.input.get(`${c},${a},${b}`));
+          const a = rows[m], b = cols[n], wv = p.w[c][m][n];
+          const inside = a >= pt && a < pt + h && b >= pl && b < pl + w;
+          // the weight that meets this cell, in its corner (as in the conv_arithmetic pictures)
+          lights.light(view.input.get(`${c},${a},${b}`), "#7a4b00", `\u00d7${wv}`, false);
           lights.mark(view.kernel.get(`${c},${m},${n}`), "is-window");
-          const pt = p.padding[0][0], pl = p.padding[1][0];
-          const inside = a >= pt && a < pt + p.input_shape[0] && b >= pl && b < pl + p.input_shape[1];
-          const xv = inside ? p.x[c][a - pt][b - pl] : 0;
-          const ci = p.channels > 1 ? `${c},` : "";
-          terms.push(`x${inside ? "" : "\u2080"}[${ci}${a},${b}]\u00b7w[${ci}${m},${n}]`);
-          values.push(`${factor(xv)}\u00b7${factor(p.w[c][m][n])}`);
+          values.push(`${factor(inside ? p.x[c][a - pt][b - pl] : 0)}\u00b7${factor(wv)}`);
         }
       }
     }
     lights.light(view.output.get(`${i},${j}`));
     const shown = values.length > 27 ? values.slice(0, 27).concat(["\u2026"]) : values;
-    f.detail.innerHTML = "";
+    f.detail.replaceChildren();
     htmlEl("b", {}, f.detail, `out[${i},${j}] = ${fmt(p.out[i][j])}`);
-    htmlEl("span", {}, f.detail, ` = ${shown.join(" + ")}   (${terms.length} products of the ` +
-      `padded input${p.channels > 1 ? " over all channels" : ""} with the kernel; ` +
-      `x\u2080 = a padding zero)`);
+    htmlEl("span", {}, f.detail, ` = ${shown.join(" + ")}   (${values.length} products x\u00b7w ` +
+      `over the window${p.channels > 1 ? ", all channels" : ""}; padding cells read 0)`);
   }
 
   function draw() {
