@@ -225,6 +225,7 @@ def test_backward_views_put_each_pair_where_the_browser_lights_it(config, no_lea
             for a, b, r, c in p["dw_pairs"][m][q]:
                 assert (p["dw_window_rows"][m][a], p["dw_window_cols"][q][b]) == (r + before, c + before)
                 assert xp[r + before, c + before] == x[r, c]
+                assert p["grad_spread"][a * s][b * s] == g[a, b]
                 assert patches[a * wo + b, m * k + q] == x[r, c]
     ids = np.array(reads)
     np.testing.assert_array_equal(patches, xp[ids[..., 0], ids[..., 1]])

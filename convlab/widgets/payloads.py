@@ -168,6 +168,7 @@ def backward_payload(size, kernel_size, stride, padding, dilation):
         "gather_kinds": coverage.gather_cells(n, k, s, pads, d).tolist(),
         "gather_rows": gather_rows, "gather_cols": gather_cols,
         "dw_window_rows": g_rows, "dw_window_cols": g_cols,
+        "grad_spread": _tolist(cl.zero_insert(grad_out, s)),
         "patches": _tolist(cl.im2row(x[None], k, s, pads, d)),
         "summary": summary,
     }

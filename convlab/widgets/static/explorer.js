@@ -66,6 +66,7 @@ function badge(cellEl, text, colour) {
   const b = svgEl("text", { x: w - 2, y: 9, class: "cl-badge", fill: colour }, cellEl);
   b.textContent = text;
   cellEl.style.setProperty("--pair", colour);
+  cellEl.classList.add("has-badge");
   return b;
 }
 
@@ -82,7 +83,7 @@ class Lights {
   mark(el, cls) { if (el) { el.classList.add(cls); this.cells.push(el); } }
   clear() {
     for (const el of this.cells) {
-      el.classList.remove("is-lit", "is-paired", "is-window", "is-target");
+      el.classList.remove("is-lit", "is-paired", "is-window", "is-target", "has-badge");
       el.style.removeProperty("--pair");
     }
     for (const b of this.badges) b.remove();
@@ -154,7 +155,7 @@ function newSvg(stage, width, height) {
   return svgEl("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "cl-svg" }, stage);
 }
 
-function cellSize(n) { return n <= 10 ? 28 : n <= 14 ? 22 : 17; }
+function cellSize(n) { return n <= 10 ? 32 : n <= 14 ? 24 : 18; }
 
 // ------------------------------------------------------------------ conv explorer
 function renderConv(model, el) {
@@ -323,7 +324,11 @@ function layoutBackward(svg, p, target, viewName) {
     height = Math.max(height, put({ name: "dx", values: p.dx, title: "dX", kinds: uncovered }).height);
   } else {
     const pt = p.padding[0][0], pl = p.padding[1][0];
-    const g1 = put({ name: "grad_out", values: p.grad_out, title: "G = \u2202L/\u2202y" });
+    const s = p.stride;
+    const g1 = viewName === "gather"
+      ? put({ name: "grad_spread", values: p.grad_spread, title: `G, ${s - 1} zero${s === 2 ? "" : "s"} between entries`,
+              kinds: (i, j) => (i % s || j % s ? "is-inserted" : "") })
+      : put({ name: "grad_out", values: p.grad_out, title: "G = \u2202L/\u2202y" });
     let g2;
     if (viewName === "gather") {
       g2 = put({ name: "input", values: p.x_padded, title: "padded x",
@@ -345,7 +350,7 @@ const VIEW_TEXT = {
         gather: "dX, gather view: the 180\u00b0-rotated kernel slides over G with zeros inserted and padding",
         im2row: "dX, im2row view: G (column) times w (row) gives patch gradients, summed back into dX" },
   dw: { scatter: "dW, scatter view: each G entry pairs with the input cell its window puts under w[m,n]",
-        gather: "dW, gather view: G, spread by the stride, slides over the padded input",
+        gather: "dW, gather view: G with zeros inserted (spread by the stride) slides over the padded input; dW[m,n] is its dot product at offset (m, n)\u00b7dilation",
         im2row: "dW, im2row view: G (column) dotted with one column of the patch matrix" },
 };
 
@@ -373,6 +378,7 @@ function renderBackward(model, el) {
     pairs.forEach(([oi, oj, a, b], q) => {
       const colour = PAIR[q % PAIR.length], label = String(q + 1);
       lights.light(m.grad_out && m.grad_out.get(`${oi},${oj}`), colour, label);
+      lights.light(m.grad_spread && m.grad_spread.get(`${oi * p.stride},${oj * p.stride}`), colour, label);
       if (target === "dx") {
         if (vn === "gather") {
           const fa = k - 1 - a, fb = k - 1 - b;
