@@ -329,6 +329,12 @@ def test_snapshots_are_static_figures_of_the_current_state(no_leaks):
     conv.snapshot().canvas.draw()
 
 
+def test_repr_names_the_settings_and_no_address(no_leaks):
+    assert repr(conv_explorer(5, 2, padding="same")) == (
+        "ConvExplorer(size=5, kernel_size=2, stride=1, padding='same', dilation=1, channels=1)")
+    assert repr(filter_explorer(np.eye(4))) == "FilterExplorer(filter='sobel', sigma=1.0, kernel_size=5)"
+
+
 def test_measure_latency_reports_medians(no_leaks):
     stats = measure_latency(conv_explorer(), "stride", [1, 2], repeats=3)
     assert stats["n"] == 3 and 0 < stats["median_ms"] <= stats["max_ms"]

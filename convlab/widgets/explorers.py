@@ -65,6 +65,10 @@ class Explorer(anywidget.AnyWidget):
         name = proposal["trait"].name
         return check_settings(self._TABLE, {name: proposal["value"]})[name]
 
+    def __repr__(self):
+        settings = ", ".join(f"{name}={value!r}" for name, value in self.values().items())
+        return f"{type(self).__name__}({settings})"
+
     def values(self):
         """Current value of every control, by name."""
         return {name: getattr(self, name) for name in self._TABLE}
@@ -120,11 +124,15 @@ class Explorer(anywidget.AnyWidget):
 
 
 def _new_figure(figsize):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    """A figure that Jupyter shows once when returned, and that pyplot no longer holds.
 
-    fig = Figure(figsize=figsize)
-    FigureCanvasAgg(fig)
+    Made through pyplot (so IPython's inline display of figures is set up)
+    and closed at once (so it is not shown a second time, and nothing leaks).
+    """
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=figsize)
+    plt.close(fig)
     return fig
 
 
