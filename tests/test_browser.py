@@ -204,6 +204,16 @@ class Driver:
 
 
 def _check_conv(drv, rng, shots):
+    from playwright.sync_api import expect
+
+    # a real keyboard step on the stride slider: 7x7 input, padding 1 -> output 7x7, then 4x4
+    summary = drv.page.locator(".convlab-conv .convlab-summary")
+    expect(summary).to_contain_text("output 7\u00d77")
+    drv.page.locator(".convlab-conv [data-control=stride] input").focus()
+    drv.page.keyboard.press("ArrowRight")
+    expect(summary).to_contain_text("output 4\u00d74", timeout=30_000)
+    expect(summary).to_contain_text("/ 2\u230b + 1 = 4")
+    expect(drv.page.locator(".convlab-conv [data-control=stride] output")).to_have_text("2")
     seen = {drv.summary()}
     for n, k, s, padding, d, channels in CONV_CONFIGS:
         drv.set(size=n, kernel_size=k, stride=s, padding=padding, dilation=d, channels=channels)

@@ -127,7 +127,9 @@ function drawControls(model, box, specs, onLocal) {
 
 function frame(model, el, kind) {
   const root = htmlEl("div", { class: `convlab-explorer convlab-${kind}`, "data-redraws": "0" }, el);
-  const controls = htmlEl("div", { class: "cl-controls" }, root);
+  // keys typed into the controls belong to them, not to the notebook's shortcuts (JupyterLab / Lumino)
+  const controls = htmlEl("div", { class: "cl-controls", "data-lm-suppress-shortcuts": "true" }, root);
+  controls.addEventListener("keydown", (ev) => ev.stopPropagation());
   const main = htmlEl("div", { class: "cl-main" }, root);
   const summary = htmlEl("div", { class: "convlab-summary" }, main);
   const error = htmlEl("div", { class: "convlab-error", role: "alert" }, main);
