@@ -534,10 +534,21 @@ function renderFilter(model, el) {
 }
 
 function render({ model, el }) {
+  // Every listener goes through `tracked`, so removing the view removes them all.
+  const handlers = [];
+  const tracked = {
+    get: (name) => model.get(name),
+    set: (name, value) => model.set(name, value),
+    save_changes: () => model.save_changes(),
+    on: (event, fn) => { model.on(event, fn); handlers.push([event, fn]); },
+  };
   const kind = model.get("kind");
-  if (kind === "conv") return renderConv(model, el);
-  if (kind === "backward") return renderBackward(model, el);
-  return renderFilter(model, el);
+  const draw = { conv: renderConv, backward: renderBackward, filter: renderFilter }[kind];
+  const stop = draw(tracked, el);
+  return () => {
+    if (stop) stop();
+    for (const [event, fn] of handlers) model.off(event, fn);
+  };
 }
 
 export default { render };
