@@ -311,7 +311,7 @@ def _check_backward(drv, rng):
     drv.set(padding=0)
     uncovered = drv.page.eval_on_selector_all(".convlab-backward [data-grid=dx].is-uncovered",
                                               "els => els.map(e => e.dataset.index)")
-    rows, cols = coverage.uncovered(8, 3, 2, 0, 1)
+    rows, cols = coverage.uncovered_cells(8, 3, 2, 0, 1)
     assert set(uncovered) == {f"{r},{c}" for r in range(8) for c in range(8) if r in rows or c in cols}
     drv.page.click(".convlab-backward [data-grid=dx][data-index='7,7']")  # click pins: no product
     assert "no window reads x[7,7]" in drv.page.locator(".convlab-backward .convlab-detail").inner_text()

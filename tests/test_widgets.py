@@ -140,17 +140,17 @@ def test_impossible_setting_keeps_the_last_picture_and_names_the_problem(no_leak
 
 
 @pytest.mark.parametrize("make, name, bad, message", [
-    (conv_explorer, "size", 500, r"size must be an int from 1 to 16; got 500"),
-    (conv_explorer, "kernel_size", 0, r"kernel_size must be an int from 1 to 7; got 0"),
-    (conv_explorer, "stride", 9, r"stride must be an int from 1 to 4"),
-    (conv_explorer, "padding", 7, r"padding must be an int from 0 to 3 or one of 'valid'"),
+    (conv_explorer, "size", 500, r"size must be an int in \[1, 16\]; got 500"),
+    (conv_explorer, "kernel_size", 0, r"kernel_size must be an int in \[1, 7\]; got 0"),
+    (conv_explorer, "stride", 9, r"stride must be an int in \[1, 4\]"),
+    (conv_explorer, "padding", 7, r"padding must be an int in \[0, 3\] or one of 'valid'"),
     (conv_explorer, "padding", "medium", r"padding must be one of \('valid', 'same', 'full'\)"),
-    (conv_explorer, "dilation", 4, r"dilation must be an int from 1 to 3"),
-    (conv_explorer, "channels", 4, r"channels must be an int from 1 to 3"),
-    (backward_explorer, "size", 11, r"size must be an int from 1 to 10"),
+    (conv_explorer, "dilation", 4, r"dilation must be an int in \[1, 3\]"),
+    (conv_explorer, "channels", 4, r"channels must be an int in \[1, 3\]"),
+    (backward_explorer, "size", 11, r"size must be an int in \[1, 10\]"),
     (backward_explorer, "target", "dy", r"target must be one of \('dx', 'dw'\)"),
     (backward_explorer, "view", "matrix", r"view must be one of \('scatter', 'gather', 'im2row'\)"),
-    (filter_explorer, "sigma", 9.0, r"sigma must lie in \[0.5, 4\]; got 9.0"),
+    (filter_explorer, "sigma", 9.0, r"sigma must be in \[0.5, 4.0\]; got 9.0"),
     (filter_explorer, "kernel_size", 6, r"kernel_size must be odd"),
     (filter_explorer, "filter", "box", r"filter must be one of"),
 ])

@@ -333,7 +333,7 @@ def conv_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1, channe
     >>> conv_explorer(size=500)
     Traceback (most recent call last):
     ...
-    ValueError: size must be an int from 1 to 16; got 500
+    ValueError: size must be an int in [1, 16]; got 500
     """
     return ConvExplorer(size=size, kernel_size=kernel_size, stride=stride, padding=padding,
                         dilation=dilation, channels=channels)

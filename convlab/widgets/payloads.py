@@ -56,7 +56,7 @@ def _padding_text(padding, pads):
 
 
 def _uncovered_text(n, k, s, pads, d):
-    rows, _ = coverage.uncovered(n, k, s, pads, d)
+    rows, _ = coverage.uncovered_cells(n, k, s, pads, d)
     return ", ".join(map(str, rows)) if len(rows) else "none"
 
 

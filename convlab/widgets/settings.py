@@ -5,7 +5,7 @@ explorers, their ES module (through ``spec``) and the tests all read it, so a
 range lives in one place.  A value outside it is refused with a
 ``ValueError`` naming the control and the range, never clamped.
 """
-from convlab._checks import check_choice, check_int
+from convlab._checks import check_choice, check_int, check_number
 
 __all__ = ["CONV_CONTROLS", "BACKWARD_CONTROLS", "FILTER_CONTROLS", "PADDING_MODES",
            "check_settings", "spec"]
@@ -49,19 +49,17 @@ def _check_one(name, value, rule):
     if kind == "padding" and isinstance(value, str):
         return check_choice(value, name, PADDING_MODES)
     if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{name} must be a number; got {value!r} ({type(value).__name__})")
-        lo, hi = rule[2], rule[3]
-        if not lo <= value <= hi:
-            raise ValueError(f"{name} must lie in [{lo:g}, {hi:g}]; got {value!r}")
-        return float(value)
+        return check_number(value, name, rule[2], rule[3])
     lo, hi = rule[2], rule[3]
-    value = check_int(value, name, 0)
-    if not lo <= value <= hi:
-        extra = " or one of " + ", ".join(repr(m) for m in PADDING_MODES) if kind == "padding" else ""
-        raise ValueError(f"{name} must be an int from {lo} to {hi}{extra}; got {value}")
+    if kind == "padding":
+        value = check_int(value, name, 0)
+        if value > hi:
+            modes = ", ".join(repr(m) for m in PADDING_MODES)
+            raise ValueError(f"{name} must be an int in [{lo}, {hi}] or one of {modes}; got {value}")
+        return value
+    value = check_int(value, name, lo, hi)
     if kind == "odd" and value % 2 == 0:
-        raise ValueError(f"{name} must be odd (a centre tap), from {lo} to {hi}; got {value}")
+        raise ValueError(f"{name} must be odd (a centre tap), in [{lo}, {hi}]; got {value}")
     return value
 
 
@@ -75,7 +73,7 @@ def check_settings(controls, values):
     >>> check_settings(CONV_CONTROLS, {"size": 500})
     Traceback (most recent call last):
     ...
-    ValueError: size must be an int from 1 to 16; got 500
+    ValueError: size must be an int in [1, 16]; got 500
     """
     unknown = set(values) - set(controls)
     if unknown:
