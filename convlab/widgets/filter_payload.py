@@ -18,6 +18,12 @@ FILTER_NAMES = {"sobel": "Sobel gradient magnitude \u221a(Gx\u00b2 + Gy\u00b2)",
                 "gaussian": "Gaussian blur"}
 
 
+_RESULT_LABELS = {"sobel": "\u221a(Gx\u00b2 + Gy\u00b2): edges of any direction",
+                  "sobel x": "image \u22c6 Sobel x (blue < 0 < red)",
+                  "sobel y": "image \u22c6 Sobel y (blue < 0 < red)",
+                  "gaussian": "image \u22c6 Gaussian, \u03c3 = {sigma:g}"}
+
+
 def png_data_url(array, signed=False):
     """An (H, W) array as a ``data:image/png;base64,...`` URL.
 
@@ -88,6 +94,7 @@ def filter_payload(image, name, sigma=1.0, kernel_size=5):
         "kind": "filter", "image_shape": [h, w],
         "image": png_data_url(image), "result": png_data_url(result, signed=signed),
         "result_range": [float(result.min()), float(result.max())], "signed": signed,
+        "result_label": _RESULT_LABELS[name].format(sigma=sigma),
         "kernels": [{"label": label, "shape": list(kk.shape), "values": np.round(kk, 4).tolist(),
                      "min": float(kk.min()), "max": float(kk.max())}
                     for label, kk in zip(labels, kernels)],

@@ -36,7 +36,7 @@ function grid(svg, opt) {
   const ch = opt.cellHeight || cell;
   const g = svgEl("g", { class: "cl-grid", "data-grid-box": name }, svg);
   const cells = new Map();
-  const showText = opt.values && ch >= 13 && cell >= 13 && !opt.heat;
+  const showText = opt.values && ch >= 13 && cell >= 13 && (!opt.heat || opt.numbers);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const index = opt.index ? opt.index(i, j) : `${i},${j}`;
@@ -482,11 +482,12 @@ function renderFilter(model, el) {
     const t0 = performance.now();
     const p = model.get("payload");
     f.stage.replaceChildren();
+    f.detail.textContent = "";
     const [h, w] = p.image_shape;
     const scale = Math.max(1, 300 / Math.min(h, w));
     const pics = htmlEl("div", { class: "cl-pictures" }, f.stage);
     for (const [name, src, title] of [["image", p.image, "photograph"],
-        ["result", p.result, p.signed ? "result (blue < 0 < red)" : "result"]]) {
+        ["result", p.result, p.result_label]]) {
       const fig = htmlEl("figure", {}, pics);
       const img = htmlEl("img", { src, "data-grid": name, width: Math.round(w * scale),
                                   height: Math.round(h * scale), alt: title }, fig);
@@ -501,9 +502,12 @@ function renderFilter(model, el) {
       const top = Math.max(Math.abs(kern.min), Math.abs(kern.max)) || 1;
       const t = (v) => (signed ? (v / top + 1) / 2 : (kern.max > kern.min ? (v - kern.min) / (kern.max - kern.min) : 1));
       const barW = heat ? 60 : 0;
-      const svg = svgEl("svg", { width: kw * cell + barW + 4, height: kh * cell + 30, class: "cl-svg" }, kbox);
-      grid(svg, { name: "kernel", values: kern.values, x: 0, y: 22, cell, title: `${kern.label} (${kh}\u00d7${kw})`,
-                  index: (i, j) => `${c},${i},${j}`, heat: heat ? (v) => ramp(t(v), signed) : null });
+      const title = `${kern.label} (${kh}\u00d7${kw})`;
+      const svg = svgEl("svg", { width: Math.max(kw * cell + barW + 4, titleWidth(title)),
+                                 height: kh * cell + 30, class: "cl-svg" }, kbox);
+      // colour always (diverging when signed); numbers on top when the kernel is small enough to read
+      grid(svg, { name: "kernel", values: kern.values, x: 0, y: 22, cell, title, numbers: !heat,
+                  index: (i, j) => `${c},${i},${j}`, heat: (v) => ramp(heat ? t(v) : 0.5 + (t(v) - 0.5) * 0.6, signed) });
       if (heat) {
         const id = `cl-bar-${Math.random().toString(36).slice(2)}`;
         const lg = svgEl("linearGradient", { id, x1: 0, y1: 1, x2: 0, y2: 0 }, svgEl("defs", {}, svg));
