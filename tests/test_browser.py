@@ -233,6 +233,7 @@ def _check_conv(drv, rng, shots):
             assert {(grid, idx) for grid, idx, _ in lit} == expected, (n, k, s, padding, d, i, j)
     # mid-hover picture for the README: 7x7 input, padding 1, stride 2
     drv.set(size=7, kernel_size=3, stride=2, padding=1, dilation=1, channels=1)
+    drv.page.evaluate("() => document.activeElement && document.activeElement.blur()")
     drv.real_hover("output", "1,2")
     shots["conv"] = drv.page.locator(".convlab-conv")
 
