@@ -189,8 +189,12 @@ class Driver:
             if name in ("target", "view"):  # answered in the browser, no kernel round trip
                 self.timings[(self.kind, "view switch \u2192 redrawn")].append(ms)
                 continue
+            draw, source = self.page.evaluate(
+                "(k) => [+clt.root(k).dataset.drawMs, clt.root(k).dataset.source]", self.kind)
+            if source == "prefetch":  # a one-step move drawn from the prefetched neighbours
+                self.timings[(self.kind, "control step \u2192 redrawn (prefetched)")].append(ms)
+                continue
             self.timings[(self.kind, "control \u2192 redrawn")].append(ms)
-            draw = self.page.evaluate("(k) => +clt.root(k).dataset.drawMs", self.kind)
             self.timings[(self.kind, "  of which drawing")].append(draw)
 
     def hover(self, grid, index):
@@ -214,6 +218,16 @@ def _check_conv(drv, rng, shots):
     expect(summary).to_contain_text("output 4\u00d74", timeout=30_000)
     expect(summary).to_contain_text("/ 2\u230b + 1 = 4")
     expect(drv.page.locator(".convlab-conv [data-control=stride] output")).to_have_text("2")
+    # one step of every control (drawn from the prefetched neighbours) changes the summary
+    for name, value in [("size", 8), ("kernel_size", 2), ("stride", 1), ("padding", 2),
+                        ("dilation", 2), ("channels", 2)]:
+        before = drv.summary()
+        drv.set(**{name: value})
+        assert drv.summary() != before, (name, value)
+    lit = drv.hover("output", "1,1")  # 8x8, k2, s1, p2, d2, 2 channels
+    rows, cols = coverage.window_cells(1, 1, 2, 1, 2)
+    assert {(g, i) for g, i, _ in lit} == {("input", f"{c},{r},{q}") for c in range(2) for r in rows
+                                           for q in cols} | {("output", "1,1")}
     seen = {drv.summary()}
     for n, k, s, padding, d, channels in CONV_CONFIGS:
         drv.set(size=n, kernel_size=k, stride=s, padding=padding, dilation=d, channels=channels)
@@ -376,7 +390,8 @@ def test_explorers_in_jupyterlab(jupyter_lab, tmp_path):
     started = time.monotonic()
     rng = random.Random(12)
     timings = {(kind, action): [] for kind in ("conv", "backward", "filter")
-               for action in ("hover \u2192 lit", "view switch \u2192 redrawn", "control \u2192 redrawn",
+               for action in ("hover \u2192 lit", "view switch \u2192 redrawn",
+                              "control step \u2192 redrawn (prefetched)", "control \u2192 redrawn",
                               "  of which drawing")}
     shots = {}
     with sync_playwright() as pw:
@@ -416,11 +431,11 @@ def test_explorers_in_jupyterlab(jupyter_lab, tmp_path):
           f"load average {load:.1f} on {os.cpu_count()} CPUs")
     print("control \u2192 redrawn = input event to redrawn SVG, through the kernel (payload "
           "recomputed in Python); drawing = the ES module's share")
-    print(f"{'explorer':10s} {'action':22s} {'n':>4s} {'p50 ms':>8s} {'p95 ms':>8s}")
+    print(f"{'explorer':10s} {'action':38s} {'n':>4s} {'p50 ms':>8s} {'p95 ms':>8s}")
     for (kind, action), values in timings.items():
         if values:
             p50, p95 = _percentiles(values)
-            print(f"{kind:10s} {action:22s} {len(values):4d} {p50:8.1f} {p95:8.1f}")
+            print(f"{kind:10s} {action:38s} {len(values):4d} {p50:8.1f} {p95:8.1f}")
     keep = os.environ.get("CONVLAB_SCREENSHOT")
     if keep:
         shutil.copyfile(shot, Path(keep))

@@ -261,6 +261,20 @@ def test_output_padding_control_resizes_the_input_and_keeps_g(no_leaks):
         backward_explorer(size=5, stride=1, output_padding=1)
 
 
+def test_prefetched_neighbours_are_the_payloads_of_those_settings(no_leaks):
+    ex = conv_explorer(size=4, kernel_size=3, stride=1, padding="valid", dilation=1)
+    ahead = ex.payload["next"]
+    assert sorted(ahead["size"]) == ["3", "5"] and sorted(ahead["padding"]) == ["3", "same"]
+    assert "dilation" not in ahead  # dilation 2: kernel 5 > input 4, impossible, left out
+    for name, options in ahead.items():
+        for key, near in options.items():
+            value = near["settings"][name]
+            assert str(value) == key
+            fresh = conv_explorer(**dict(ex.values(), **{name: value})).payload
+            fresh.pop("next")
+            assert near == fresh, (name, key)
+
+
 def test_target_and_view_change_nothing_on_the_server(no_leaks):
     ex = backward_explorer()
     payloads = []

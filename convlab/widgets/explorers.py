@@ -18,6 +18,7 @@ import traitlets
 from convlab.conv.transposed import transposed_output_size
 from convlab.widgets.filter_payload import filter_payload
 from convlab.widgets.payloads import backward_payload, conv_payload
+from convlab.widgets.prefetch import neighbours, value_key
 from convlab.widgets.settings import (
     BACKWARD_CONTROLS,
     CONV_CONTROLS,
@@ -37,7 +38,7 @@ class Explorer(anywidget.AnyWidget):
 
     Subclasses set ``_TABLE`` (the control rules of :mod:`convlab.widgets.settings`),
     ``_LOCAL`` (controls the browser handles alone, e.g. the view) and
-    ``_compute()`` (the payload for the current values).
+    ``_compute(values)`` (the payload for a dict of control values).
     """
 
     _esm = _STATIC / "explorer.js"
@@ -50,6 +51,7 @@ class Explorer(anywidget.AnyWidget):
     selected = traitlets.List([0, 0]).tag(sync=True)
     _TABLE = {}
     _LOCAL = ()
+    _PREFETCH = False
 
     def __init__(self, kind, **values):
         values = check_settings(self._TABLE, values)
@@ -97,10 +99,30 @@ class Explorer(anywidget.AnyWidget):
             self._refresh()
 
     def _payload(self):
-        """The payload with the settings it was made for (so two settings never look alike)."""
-        payload = self._compute()
-        payload["settings"] = self.values()
+        """The payload with the settings it was made for (so two settings never look alike).
+
+        Explorers with ``_PREFETCH`` add the payloads one step away along each
+        control (:mod:`convlab.widgets.prefetch`), impossible ones left out.
+        """
+        values = self.values()
+        payload = self._compute(values)
+        payload["settings"] = values
+        if self._PREFETCH:
+            ahead = {}
+            for name, value in neighbours(self._TABLE, values, self._prefetch_skip(values)):
+                moved = dict(values, **{name: value})
+                try:
+                    near = self._compute(moved)
+                except ValueError:
+                    continue
+                near["settings"] = moved
+                ahead.setdefault(name, {})[value_key(value)] = near
+            payload["next"] = ahead
         return payload
+
+    def _prefetch_skip(self, values):
+        """Controls whose neighbours are not worth sending for these values."""
+        return self._LOCAL
 
     def _refresh(self):
         try:
@@ -119,7 +141,7 @@ class Explorer(anywidget.AnyWidget):
         text = html.unescape(re.sub(r"<[^>]+>", "", self.payload.get("summary", "")))
         return f"{text} \u2014 {self.error}" if self.error else text
 
-    def _compute(self):
+    def _compute(self, values):
         raise NotImplementedError
 
 
@@ -160,9 +182,10 @@ class ConvExplorer(_GeometryExplorer):
     def __init__(self, **values):
         super().__init__("conv", **values)
 
-    def _compute(self):
-        return conv_payload(self.size, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.channels)
+    _PREFETCH = True
+
+    def _compute(self, values):
+        return conv_payload(**values)
 
     def snapshot(self, cell=None):
         """The window of output ``cell`` (default: the one last clicked) as a matplotlib figure.
@@ -244,8 +267,9 @@ class BackwardExplorer(_GeometryExplorer):
             self.output_padding = self.payload["output_padding"]
             self._quiet = False
 
-    def _compute(self):
-        return backward_payload(self.size, self.kernel_size, self.stride, self.padding, self.dilation)
+    def _compute(self, values):
+        return backward_payload(values["size"], values["kernel_size"], values["stride"],
+                                values["padding"], values["dilation"])
 
     def snapshot(self, cell=None):
         """The current target, view and cell (default: the one last clicked) as a matplotlib figure.
@@ -280,8 +304,8 @@ class FilterExplorer(Explorer):
         self._image = image
         super().__init__("filter", **values)
 
-    def _compute(self):
-        return filter_payload(self._image, self.filter, self.sigma, self.kernel_size)
+    def _compute(self, values):
+        return filter_payload(self._image, values["filter"], values["sigma"], values["kernel_size"])
 
     def snapshot(self):
         """The photograph, the kernel(s) and the result as a matplotlib figure.

@@ -146,9 +146,10 @@ function frame(model, el, kind) {
   return { root, controls, summary, error, tools, stage, detail };
 }
 
-// Count redraws and keep the last one's duration (ms) on the root, for tests and curious users.
-function redrawn(root, t0) {
+// Count redraws; keep the last one's duration (ms) and source ("kernel" or "prefetch") on the root.
+function redrawn(root, t0, source = "kernel") {
   root.dataset.drawMs = (performance.now() - t0).toFixed(1);
+  root.dataset.source = source;
   root.dataset.redraws = String(+root.dataset.redraws + 1);
 }
 
@@ -162,14 +163,20 @@ function cellSize(n) { return n <= 10 ? 32 : n <= 14 ? 24 : 18; }
 // ------------------------------------------------------------------ conv explorer
 function renderConv(model, el) {
   const f = frame(model, el, "conv");
-  drawControls(model, f.controls, model.get("controls"));
+  // A one-step move draws at once from the payload's prefetched neighbours (payload.next);
+  // the kernel's identical answer then only replaces `current`.
+  let current = model.get("payload"), drawnKey = null;
+  drawControls(model, f.controls, model.get("controls"), (name) => {
+    const near = current.next && current.next[name] && current.next[name][String(model.get(name))];
+    if (near) draw(near, "prefetch");
+  });
   const play = htmlEl("button", { class: "cl-play", type: "button" }, f.tools, "\u25B6 play");
   htmlEl("span", { class: "cl-hint" }, f.tools, "hover an output cell, or press play");
   const lights = new Lights();
   let view = null, timer = null, step = 0;
 
   function light(i, j) {
-    const p = model.get("payload");
+    const p = current;
     lights.clear();
     const rows = p.window_rows[i], cols = p.window_cols[j], k = p.kernel_size[0];
     const pt = p.padding[0][0], pl = p.padding[1][0], [h, w] = p.input_shape;
@@ -194,9 +201,10 @@ function renderConv(model, el) {
       `over the window${p.channels > 1 ? ", all channels" : ""}; padding cells read 0)`);
   }
 
-  function draw() {
+  function draw(p, source) {
     const t0 = performance.now();
-    const p = model.get("payload");
+    current = p;
+    drawnKey = JSON.stringify(p.settings);
     stopPlay();
     const [ph, pw] = p.padded_shape, k = p.kernel_size[0], [ho, wo] = p.output_shape;
     const cell = cellSize(Math.max(ph, pw));
@@ -247,7 +255,7 @@ function renderConv(model, el) {
     f.summary.innerHTML = p.summary;
     const [si, sj] = model.get("selected");
     light(Math.min(si, ho - 1), Math.min(sj, wo - 1));
-    redrawn(f.root, t0);
+    redrawn(f.root, t0, source);
   }
 
   function stopPlay() {
@@ -255,7 +263,7 @@ function renderConv(model, el) {
   }
   play.addEventListener("click", () => {
     if (timer) { stopPlay(); return; }
-    const [ho, wo] = model.get("payload").output_shape;
+    const [ho, wo] = current.output_shape;
     step = 0;
     play.textContent = "\u275A\u275A pause";
     const tick = () => {
@@ -269,8 +277,12 @@ function renderConv(model, el) {
     tick();
     timer = setInterval(tick, 450);
   });
-  model.on("change:payload", draw);
-  draw();
+  model.on("change:payload", () => {
+    const p = model.get("payload");
+    if (JSON.stringify(p.settings) === drawnKey) current = p;  // already drawn from `next`
+    else draw(p, "kernel");
+  });
+  draw(current, "kernel");
   return () => stopPlay();
 }
 
