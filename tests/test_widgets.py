@@ -361,7 +361,7 @@ def test_latency_command_runs():
 
 
 def test_es_module_and_css_ship_inside_the_package():
-    from convlab.widgets.explorers import Explorer
+    from convlab.widgets.base import Explorer
 
     js, css = Explorer._esm, Explorer._css  # file paths, read by anywidget; nothing from a CDN
     text = js.read_text() if hasattr(js, "read_text") else str(js)

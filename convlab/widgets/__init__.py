@@ -7,10 +7,10 @@ current setting (from :mod:`convlab.coverage` and the core) and whose
 Hover, click and play run in the browser; ``python -m convlab.widgets.latency``
 times the payload computation behind a control change.
 """
+from convlab.widgets.base import Explorer
 from convlab.widgets.explorers import (
     BackwardExplorer,
     ConvExplorer,
-    Explorer,
     FilterExplorer,
     backward_explorer,
     conv_explorer,

@@ -9,158 +9,17 @@ Python recomputes the payload, the browser redraws.  An impossible
 combination (say a dilated kernel larger than the padded input) keeps the
 last picture, greyed, with the message beside it (``.error``).
 """
-import pathlib
-
-import anywidget
 import numpy as np
 import traitlets
 
 from convlab.conv.transposed import transposed_output_size
+from convlab.widgets.base import Explorer, inside, new_figure
 from convlab.widgets.filter_payload import filter_payload
 from convlab.widgets.payloads import backward_payload, conv_payload
-from convlab.widgets.prefetch import neighbours, value_key
-from convlab.widgets.settings import (
-    BACKWARD_CONTROLS,
-    CONV_CONTROLS,
-    FILTER_CONTROLS,
-    check_settings,
-    spec,
-)
+from convlab.widgets.settings import BACKWARD_CONTROLS, CONV_CONTROLS, FILTER_CONTROLS
 
-__all__ = ["Explorer", "ConvExplorer", "BackwardExplorer", "FilterExplorer",
+__all__ = ["ConvExplorer", "BackwardExplorer", "FilterExplorer",
            "conv_explorer", "backward_explorer", "filter_explorer"]
-
-_STATIC = pathlib.Path(__file__).parent / "static"
-
-
-class Explorer(anywidget.AnyWidget):
-    """What the three explorers share: controls as synced traits, one payload, one error.
-
-    Subclasses set ``_TABLE`` (the control rules of :mod:`convlab.widgets.settings`),
-    ``_LOCAL`` (controls the browser handles alone, e.g. the view) and
-    ``_compute(values)`` (the payload for a dict of control values).
-    """
-
-    _esm = _STATIC / "explorer.js"
-    _css = _STATIC / "explorer.css"
-    kind = traitlets.Unicode("").tag(sync=True)
-    controls = traitlets.List().tag(sync=True)
-    payload = traitlets.Dict().tag(sync=True)
-    error = traitlets.Unicode("").tag(sync=True)
-    #: The output / gradient cell last clicked (or where play stopped), for :meth:`snapshot`.
-    selected = traitlets.List([0, 0]).tag(sync=True)
-    _TABLE = {}
-    _LOCAL = ()
-    _PREFETCH = False
-
-    def __init__(self, kind, **values):
-        values = check_settings(self._TABLE, values)
-        self._quiet = True
-        super().__init__(kind=kind, controls=spec(self._TABLE), **values)
-        self._quiet = False
-        self.payload = self._payload()  # an impossible setting raises here, before display
-        self.observe(self._on_control, names=[n for n in self._TABLE if n not in self._LOCAL])
-
-    @traitlets.validate("size", "kernel_size", "stride", "padding", "dilation", "channels",
-                        "output_padding", "target", "view", "filter", "sigma")
-    def _check_control(self, proposal):
-        name = proposal["trait"].name
-        return check_settings(self._TABLE, {name: proposal["value"]})[name]
-
-    def __repr__(self):
-        settings = ", ".join(f"{name}={value!r}" for name, value in self.values().items())
-        return f"{type(self).__name__}({settings})"
-
-    def values(self):
-        """Current value of every control, by name."""
-        return {name: getattr(self, name) for name in self._TABLE}
-
-    def set(self, **values):
-        """Set several controls at once, with a single recomputation.
-
-        Examples
-        --------
-        >>> ex = conv_explorer()
-        >>> ex.set(stride=2, padding=1)
-        >>> ex.values()["stride"], ex.payload["output_shape"]
-        (2, [4, 4])
-        """
-        values = check_settings(self._TABLE, values)
-        self._quiet = True
-        try:
-            for name, value in values.items():
-                setattr(self, name, value)
-        finally:
-            self._quiet = False
-        self._refresh()
-
-    def _on_control(self, change):
-        if not self._quiet:
-            self._refresh()
-
-    def _payload(self):
-        """The payload with the settings it was made for (so two settings never look alike).
-
-        Explorers with ``_PREFETCH`` add the payloads one step away along each
-        control (:mod:`convlab.widgets.prefetch`), impossible ones left out.
-        """
-        values = self.values()
-        payload = self._compute(values)
-        payload["settings"] = values
-        if self._PREFETCH:
-            ahead = {}
-            for name, value in neighbours(self._TABLE, values, self._prefetch_skip(values)):
-                moved = dict(values, **{name: value})
-                try:
-                    near = self._compute(moved)
-                except ValueError:
-                    continue
-                near["settings"] = moved
-                ahead.setdefault(name, {})[value_key(value)] = near
-            payload["next"] = ahead
-        return payload
-
-    def _prefetch_skip(self, values):
-        """Controls whose neighbours are not worth sending for these values."""
-        return self._LOCAL
-
-    def _refresh(self):
-        try:
-            payload = self._payload()
-        except ValueError as err:
-            self.error = str(err)
-            return
-        self.error = ""
-        self.payload = payload
-
-    def summary_text(self):
-        """The summary line as the browser shows it (the error, if any, after it)."""
-        import html
-        import re
-
-        text = html.unescape(re.sub(r"<[^>]+>", "", self.payload.get("summary", "")))
-        return f"{text} \u2014 {self.error}" if self.error else text
-
-    def _compute(self, values):
-        raise NotImplementedError
-
-
-def _new_figure(figsize):
-    """A figure that Jupyter shows once when returned, and that pyplot no longer holds.
-
-    Made through pyplot (so IPython's inline display of figures is set up)
-    and closed at once (so it is not shown a second time, and nothing leaks).
-    """
-    import matplotlib.pyplot as plt
-
-    fig = plt.figure(figsize=figsize)
-    plt.close(fig)
-    return fig
-
-
-def _inside(cell, shape):
-    """``cell`` moved inside ``shape`` (the last click may lie outside a grid that has since shrunk)."""
-    return tuple(min(max(int(v), 0), n - 1) for v, n in zip(cell, shape))
 
 
 class _GeometryExplorer(Explorer):
@@ -201,8 +60,8 @@ class ConvExplorer(_GeometryExplorer):
         from convlab.viz import show_sliding_window
 
         p = self.payload
-        i, j = _inside(self.selected if cell is None else cell, p["output_shape"])
-        fig = _new_figure((8, 3.6))
+        i, j = inside(self.selected if cell is None else cell, p["output_shape"])
+        fig = new_figure((8, 3.6))
         show_sliding_window(np.array(p["x"][0], float), p["kernel_size"][0], i, j, self.stride,
                             [tuple(a) for a in p["padding"]], self.dilation,
                             weight=np.array(p["w"][0], float), ax=fig.add_subplot())
@@ -284,8 +143,8 @@ class BackwardExplorer(_GeometryExplorer):
 
         p = self.payload
         shape = p["input_shape"] if self.target == "dx" else p["kernel_size"]
-        cell = _inside(self.selected if cell is None else cell, shape)
-        fig = _new_figure((9, 3.8))
+        cell = inside(self.selected if cell is None else cell, shape)
+        fig = new_figure((9, 3.8))
         show_backward(np.array(p["x"], float), np.array(p["w"], float),
                       np.array(p["grad_out"], float), self.target, cell, self.view, self.stride,
                       [tuple(a) for a in p["padding"]], self.dilation, ax=fig.add_subplot())
@@ -327,7 +186,7 @@ class FilterExplorer(Explorer):
             results = {"magnitude": filters.sobel(self._image)}
         else:
             results = None
-        fig = _new_figure((9, 4))
+        fig = new_figure((9, 4))
         show_filters(self._image, kernels, results, fig=fig)
         return fig
 
