@@ -8,7 +8,7 @@ __all__ = ["kinds_drawn", "legend_handles", "add_legend", "legend_rows", "legend
            "legend_labels", "PAIR_LABEL"]
 
 #: Legend label of product pairs drawn by :func:`convlab.viz.cells.draw_pairs`.
-PAIR_LABEL = "one product: same colour, same letter"
+PAIR_LABEL = "contributes: one product per colour and letter"
 
 
 def kinds_drawn(ax):
