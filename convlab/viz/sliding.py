@@ -6,12 +6,15 @@ import numpy as np
 
 import convlab as cl
 from convlab import _checks, coverage
-from convlab.viz.grid import clear_artists, plot_row
+from convlab.viz.cells import draw_cells
+from convlab.viz.grid import plot_row
 
 __all__ = ["sample_input", "show_sliding_window", "animate_conv", "MAX_FRAMES"]
 
 #: Most frames :func:`animate_conv` draws; longer sweeps are sampled evenly.
-MAX_FRAMES = 60
+MAX_FRAMES = 36
+#: Cells drawn over all frames at most (a large input gets fewer frames).
+MAX_FRAME_CELLS = 200_000
 
 
 def sample_input(shape, seed=0):
@@ -119,7 +122,8 @@ def animate_conv(x, kernel_size=3, stride=1, padding=0, dilation=1, weight=None,
     """The sweep of the window as an animation for a notebook.
 
     Every output position is one frame (drawn by :func:`show_sliding_window`)
-    up to ``max_frames``; a longer sweep is sampled evenly, with a warning
+    up to ``max_frames`` (fewer for a large input: at most
+    :data:`MAX_FRAME_CELLS` cells over all frames); a longer sweep is sampled evenly, with a warning
     and the frame's position written in its title.  The frames are embedded
     with ``FuncAnimation.to_jshtml`` (no external writer), and the figure is
     closed.
@@ -144,6 +148,7 @@ def animate_conv(x, kernel_size=3, stride=1, padding=0, dilation=1, weight=None,
     g = coverage.geometry(x.shape, kernel.shape, stride, padding, dilation)
     n_positions = g.output_shape[0] * g.output_shape[1]
     picked = np.arange(n_positions)
+    max_frames = min(max_frames, max(2, MAX_FRAME_CELLS // (g.padded_shape[0] * g.padded_shape[1])))
     if n_positions > max_frames:
         picked = np.unique(np.linspace(0, n_positions - 1, max_frames).round().astype(int))
         warnings.warn(f"animate_conv: the output has {n_positions:,} positions; drawing "
@@ -163,9 +168,22 @@ def animate_conv(x, kernel_size=3, stride=1, padding=0, dilation=1, weight=None,
         fig.set_size_inches(figsize)
 
     def draw(frame):
-        clear_artists(ax)
+        # only the window, the current output and the titles change from frame to frame
         i, j = divmod(int(picked[frame]), g.output_shape[1])
-        show_sliding_window(x, None, i, j, ax=ax, title=frame_title(frame), **args)
+        for coll in [c for c in ax.collections if c.get_label() in ("input:window", "output:selected")]:
+            coll.remove()
+        (input_box, _, output_box), heat = ax.convlab_boxes, ax.convlab_heat
+        selected = np.zeros(g.output_shape, dtype=bool)
+        selected[i, j] = True
+        for mask, kind, box, name, is_heat in [
+                (window_kinds(x, g, i, j)["window"], "window", input_box, "input", heat[0]),
+                (selected, "selected", output_box, "output", heat[2])]:
+            draw_cells(ax, mask, kind, box[:2], name, is_heat).heat = is_heat
+        for text in ax.texts:
+            if text.get_gid() == "title" and text.get_text().startswith("output ("):
+                text.set_text(f"output ({i}, {j})")
+        if frame_title(frame):
+            ax.set_title(frame_title(frame))
         return []
 
     try:
