@@ -175,7 +175,7 @@ def plot_history(history, fig=None):
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (keys, label) in zip(axes, panels):
         for key in keys:
-            values = np.asarray(history[key], dtype=float)
+            values = _checks.as_array(history[key], f"history[{key!r}]").astype(float)
             ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=key)
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)

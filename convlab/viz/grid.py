@@ -28,6 +28,7 @@ _SIDE_IN = 0.12
 _CBAR_IN = 0.8          # room right of a heatmap for its colour bar and tick labels
 _CBAR_MIN_IN = 0.7      # shortest colour bar
 _LINE_IN = 1.3 / 72     # one line of text per point of font size
+_MAX_NUMBERS = 4096     # most numbers written in one grid
 
 
 def clear_artists(ax):
@@ -80,7 +81,7 @@ def _numbers_fit(spec, cell_pt, annotate):
         return False
     if annotate is None and max(spec["shape"]) > MAX_ANNOTATED:
         return False
-    if cell_pt < FONT_PT or np.prod(spec["shape"]) > 4096:
+    if cell_pt < FONT_PT or np.prod(spec["shape"]) > _MAX_NUMBERS:
         return False
     extra = 1 if spec["pairs"] else 0
     return fits_in_cell(_strings(spec), cell_pt, extra_lines=extra)
@@ -117,7 +118,8 @@ def _plan(specs, symbols, annotate, width_in, height_in, title, footer, legend_l
         if any(heat):
             bottom += max(0.0, _CBAR_MIN_IN - rows * cell)
         cell = min(largest, ((width_in or MAX_WIDTH_IN) - fixed_w) / cols)
-        if height_in is not None or annotate is not True:  # asked for numbers: grow tall
+        tall = annotate is True and all(np.prod(s["shape"]) <= _MAX_NUMBERS for s in specs)
+        if height_in is not None or not tall:  # numbers asked for (and possible): grow tall
             cell = min(cell, ((height_in or MAX_HEIGHT_IN) - top - bottom) / rows)
         cell = max(cell, 1e-3)
         new_heat = [s.get("values") is not None and not _numbers_fit(s, 72 * cell, annotate)

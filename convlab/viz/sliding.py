@@ -39,6 +39,8 @@ def as_image(x, name="x"):
 def kernel_from(weight, kernel_size):
     """The 2-D kernel to draw: ``weight``, or ones of ``kernel_size``."""
     if weight is None:
+        if isinstance(kernel_size, np.ndarray) and kernel_size.ndim == 0:
+            kernel_size = kernel_size.item()  # a 0-d array is a scalar, like np.int64
         return np.ones(_checks.int_tuple(kernel_size, "kernel_size", 2))
     weight = _checks.as_array(weight, "weight")
     _checks.check_ndim(weight, "weight", (2,), "a 2-D kernel (kH, kW)")
