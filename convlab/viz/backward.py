@@ -105,7 +105,7 @@ def _product_lines(pairs, factor, grids):
     if not pairs:
         return []
     shown = pairs[:MAX_LISTED_PRODUCTS]
-    items = [f"{pair_letter(k) or k}: G[{o[0]},{o[1]}]\u00b7{factor}[{t[0]},{t[1]}]"
+    items = [f"{pair_letter(k) or k}:\u00a0G[{o[0]},{o[1]}]\u00b7{factor}[{t[0]},{t[1]}]"
              for k, (o, t) in enumerate(shown)]
     if len(pairs) > len(shown):
         items.append(f"\u2026 and {len(pairs) - len(shown)} more")

@@ -110,8 +110,11 @@ def _plan(specs, symbols, annotate, width_in, height_in, title, footer, legend_l
     cell = largest = _cell_for_numbers(specs, annotate)
     cols = sum(s["shape"][1] for s in specs)
     rows = max(s["shape"][0] for s in specs)
-    for _ in range(3):
-        fixed_w = 2 * _SIDE_IN + sum(_gap_in(s) for s in symbols[: len(specs) - 1])
+    for _ in range(5):
+        previous = cell
+        gaps = _gaps_in(specs, symbols, cell)
+        fixed_w = (2 * _SIDE_IN + sum(gaps) + _overflow_in(specs[0], cell)
+                   + _overflow_in(specs[-1], cell))
         fixed_w += _CBAR_IN * sum(heat)
         top = _top_in(specs, cell, symbols, title)
         bottom = _bottom_in(width_in or MAX_WIDTH_IN, footer, legend_labels_)
@@ -124,22 +127,34 @@ def _plan(specs, symbols, annotate, width_in, height_in, title, footer, legend_l
         cell = max(cell, 1e-3)
         new_heat = [s.get("values") is not None and not _numbers_fit(s, 72 * cell, annotate)
                     and s.get("heat", True) for s in specs]
-        if new_heat == heat:
+        if new_heat == heat and abs(cell - previous) < 0.01 * cell:
             break
         heat = [a or b for a, b in zip(heat, new_heat)]
-    return cell, heat, fixed_w, top, bottom
+    return cell, heat, top, bottom, _gaps_in(specs, symbols, cell)
 
 
-def _grid_title(spec, cell, gap_in):
+def _grid_title(spec, cell):
     if not spec.get("title"):
         return ""
-    return wrap_to_width(spec["title"], 72 * (spec["shape"][1] * cell + 0.8 * gap_in))
+    return wrap_to_width(spec["title"], 72 * max(spec["shape"][1] * cell, 2.5))
+
+
+def _overflow_in(spec, cell):
+    """How far (inches) a grid's title sticks out on each side of the grid."""
+    title = _grid_title(spec, cell)
+    if not title:
+        return 0.0
+    return max(0.0, (text_width_pt(title, TITLE_PT) / 72 - spec["shape"][1] * cell) / 2 + 0.04)
+
+
+def _gaps_in(specs, symbols, cell):
+    """Room after each grid: the connector's, plus the titles sticking out on both sides."""
+    return [_gap_in(symbol) + _overflow_in(left, cell) + _overflow_in(right, cell)
+            for left, right, symbol in zip(specs, specs[1:], symbols)] + [0.0]
 
 
 def _top_in(specs, cell, symbols, title):
-    gaps = [_gap_in(s) for s in symbols] + [0.55] * len(specs)
-    lines = max((_grid_title(s, cell, g).count("\n") + 1 if s.get("title") else 0)
-                for s, g in zip(specs, gaps))
+    lines = max((_grid_title(s, cell).count("\n") + 1 if s.get("title") else 0) for s in specs)
     figtitle = (title.count("\n") + 1) * FIGTITLE_PT * _LINE_IN + 0.06 if title else 0.0
     return 0.08 + lines * TITLE_PT * _LINE_IN + figtitle
 
@@ -181,17 +196,19 @@ def plot_row(ax, grids, symbols=(), annotate=None, title=None, legend=True, foot
     if ax is not None:
         box = ax.get_position()
         given = (box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight())
-    cell, heat, fixed_w, top, bottom = _plan(specs, symbols, annotate, given and given[0],
+    cell, heat, top, bottom, gaps = _plan(specs, symbols, annotate, given and given[0],
                                               given and given[1], title, footer, guess)
     cols = sum(s["shape"][1] for s in specs)
     rows = max(s["shape"][0] for s in specs)
+    fixed_w = (2 * _SIDE_IN + sum(gaps) + _CBAR_IN * sum(heat) + _overflow_in(specs[0], cell)
+               + _overflow_in(specs[-1], cell))
     content_w, content_h = fixed_w + cols * cell, top + rows * cell + bottom
     if ax is None:
         fig = plt.figure(figsize=(content_w, content_h))
         ax = fig.add_axes((0, 0, 1, 1))
         given = (content_w, content_h)
     # data units: one cell; place content centred (or at the top) in the Axes
-    x_lo = -_SIDE_IN / cell - (given[0] - content_w) / (2 * cell)
+    x_lo = -(_SIDE_IN + _overflow_in(specs[0], cell)) / cell - (given[0] - content_w) / (2 * cell)
     spare_h = (given[1] - content_h) / cell
     y_lo = -top / cell - (spare_h / 2 if valign == "center" else 0.0)
     ax.set_xlim(x_lo, x_lo + given[0] / cell)
@@ -199,19 +216,20 @@ def plot_row(ax, grids, symbols=(), annotate=None, title=None, legend=True, foot
     ax.set_aspect("equal")
     ax.set_axis_off()
     boxes, x = [], 0.0
-    for spec, symbol, is_heat in zip(specs, symbols, heat):
+    for spec, gap, is_heat in zip(specs, gaps, heat):
         boxes.append(_draw_grid(ax, spec, (x, 0.0), is_heat, cell, annotate))
-        x += spec["shape"][1] + (_CBAR_IN * is_heat + _gap_in(symbol)) / cell
-        spec["gap_in"] = _gap_in(symbol)
+        x += spec["shape"][1] + (_CBAR_IN * is_heat + gap) / cell
     for spec, box in zip(specs, boxes):
         if spec.get("title"):
-            ax.text(box[0] + box[2] / 2, -0.08 / cell, _grid_title(spec, cell, spec["gap_in"]),
+            ax.text(box[0] + box[2] / 2, -0.08 / cell, _grid_title(spec, cell),
                     ha="center", va="bottom", fontsize=TITLE_PT, gid="title", linespacing=1.1)
-    for left, right, symbol, is_heat in zip(boxes, boxes[1:], symbols, heat):
+    for k, (left, right, symbol, is_heat) in enumerate(zip(boxes, boxes[1:], symbols, heat)):
         if symbol:
-            x_sym = left[0] + left[2] + (_CBAR_IN * is_heat + _gap_in(symbol) / 2) / cell
+            x_sym = left[0] + left[2] + (_CBAR_IN * is_heat + _overflow_in(specs[k], cell)
+                                         + _gap_in(symbol) / 2) / cell
             ax.text(x_sym, min(left[3], right[3]) / 2, symbol, ha="center", va="center",
-                    fontsize=16 if len(symbol) <= 2 else 11, gid="connector")
+                    fontsize=(20 if symbol == "\u22c6" else 16) if len(symbol) <= 2 else 11,
+                    gid="connector")
     y = rows + (max(0.0, _CBAR_MIN_IN / cell - rows) if any(heat) else 0.0) + 0.12 / cell
     for line in footer:
         ax.text(x_lo + given[0] / (2 * cell), y, line,

@@ -165,7 +165,7 @@ def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=No
     ax.set_yticks([])
     ax.set_xlabel(f"input x.ravel(): {n_in} = {g.input_shape[0]}\u00d7{g.input_shape[1]}",
                   fontsize=FONT_PT)
-    ax.set_ylabel(f"output y.ravel(): {n_out} = {g.output_shape[0]}\u00d7{g.output_shape[1]}",
+    ax.set_ylabel(f"output y.ravel()\n{n_out} = {g.output_shape[0]}\u00d7{g.output_shape[1]}",
                   fontsize=FONT_PT)
     density = np.count_nonzero(tap_of) / tap_of.size
     ax.set_title(f"convolution matrix {n_out}\u00d7{n_in}, {density:.0%} non-zero",
