@@ -123,7 +123,7 @@ def _draw_cells(ax, sizes, fields, labels):
                 gid="rowlabel")
     ax.set_xlim(-5.0, sizes[0] + 0.5)
     ax.set_ylim(1.6 * n_layers + 3.2, -0.6)
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_aspect("equal")
     add_legend(ax, (0.5 * sizes[0], 1.6 * n_layers + 1.3), 72 * ax.figure.get_figwidth())
 
 
