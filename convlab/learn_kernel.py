@@ -16,7 +16,8 @@ import numpy as np
 from . import conv2d, conv2d_backward, im2row
 from ._checks import check_int
 from .filters import SOBEL_X
-from .nn.base import make_rng, resolve_method
+from .conv.methods import resolve_method
+from .nn.base import make_rng
 
 __all__ = ["learn_kernel", "LearnedKernel"]
 

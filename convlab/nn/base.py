@@ -15,10 +15,9 @@ import numbers
 
 import numpy as np
 
-from .. import BACKWARD_METHODS, FORWARD_METHODS
 from .._checks import check_int, int_tuple
 
-__all__ = ["Layer", "resolve_method", "make_rng"]
+__all__ = ["Layer", "make_rng"]
 
 
 class Layer:
@@ -78,33 +77,6 @@ def check_grad_out(grad_out, shape, layer):
             f"grad_out must have the shape of {layer}'s last output {tuple(shape)}; got {g.shape}"
         )
     return g
-
-
-def resolve_method(method):
-    """``(forward_method, backward_method)`` from a name or a pair of names.
-
-    A single name must be valid in both directions (``"loops"``, ``"shift"``,
-    ``"im2row"``, ``"fast"``); ``"matrix"`` (forward only) and ``"flip"``
-    (backward only) go in a pair, e.g. ``("matrix", "flip")``.
-    """
-    if isinstance(method, str):
-        if method not in FORWARD_METHODS or method not in BACKWARD_METHODS:
-            both = tuple(m for m in FORWARD_METHODS if m in BACKWARD_METHODS)
-            raise ValueError(
-                f"method must be one of {both} or a (forward, backward) pair with forward in "
-                f"{FORWARD_METHODS} and backward in {BACKWARD_METHODS}; got {method!r}"
-            )
-        return method, method
-    if isinstance(method, (tuple, list)) and len(method) == 2:
-        fwd, bwd = method
-        if fwd not in FORWARD_METHODS:
-            raise ValueError(f"method[0] (forward) must be one of {FORWARD_METHODS}; got {fwd!r}")
-        if bwd not in BACKWARD_METHODS:
-            raise ValueError(f"method[1] (backward) must be one of {BACKWARD_METHODS}; got {bwd!r}")
-        return fwd, bwd
-    raise TypeError(
-        f"method must be a method name or a (forward, backward) pair of names; got {method!r}"
-    )
 
 
 def check_padding(padding):

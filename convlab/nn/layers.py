@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import conv2d, conv2d_backward
 from .._checks import check_int, int_tuple
-from .base import (Layer, check_array, check_dtype, check_grad_out, check_padding, make_rng,
-                   resolve_method)
+from ..conv.methods import resolve_method
+from .base import Layer, check_array, check_dtype, check_grad_out, check_padding, make_rng
 
 __all__ = ["Conv2d", "Linear", "ReLU", "LeakyReLU", "Flatten"]
 
