@@ -71,7 +71,8 @@ class _Grid:
         self.tiles_h, self.tiles_w = -(-self.out_h // TILE), -(-self.out_w // TILE)
         rows = max(1, min(self.tiles_h, TILES_PER_BLOCK // self.tiles_w))
         self.blocks = [(r, min(r + rows, self.tiles_h)) for r in range(0, self.tiles_h, rows)]
-        self.buffer_hw = (TILE * self.tiles_h + 2, TILE * self.tiles_w + 2)
+        # rows for every tile; columns a whole number of 4-column groups (see `_column_phases`)
+        self.buffer_hw = (TILE * self.tiles_h + 2, TILE * (self.tiles_w + 1))
 
 
 def _padded_image(image, pads, grid, name):
@@ -88,16 +89,24 @@ def _padded_image(image, pads, grid, name):
     return buffer
 
 
-def _input_frequencies(padded, r0, r1, grid, input_t):
+def _column_phases(padded):
+    """``phases[p, c, h, j] = padded[c, h, 4 j + p]``: tile pixel ``(u, v)`` of tile ``(i, j)``
+    is then ``phases[v % 4, c, 4 i + u, j + v // 4]``, runs of contiguous numbers."""
+    channels, rows, cols = padded.shape
+    phases = workspace("winograd_phases", (TILE, channels, rows, cols // TILE), padded.dtype)
+    phases[...] = padded.reshape(channels, rows, cols // TILE, TILE).transpose(3, 0, 1, 2)
+    return phases
+
+
+def _input_frequencies(phases, r0, r1, grid, input_t):
     """``V`` (36, C, tiles) of tile rows ``r0:r1``: gather the 36 tile pixels, one GEMM."""
-    channels, n_tiles = padded.shape[0], (r1 - r0) * grid.tiles_w
-    pixels = workspace("winograd_pixels", (6, 6, channels, r1 - r0, grid.tiles_w), padded.dtype)
-    s_c, s_h, s_w = padded.strides
-    for u in range(6):  # pixels[u, v, c, i, j] = padded[c, 4 (r0 + i) + u, 4 j + v]
-        start = padded[:, TILE * r0 + u:, :]
-        pixels[u] = as_strided(start, (6, channels, r1 - r0, grid.tiles_w),
-                               (s_w, s_c, TILE * s_h, TILE * s_w), writeable=False)
-    V = workspace("winograd_v", (36, channels, n_tiles), padded.dtype)
+    channels, n_tiles = phases.shape[1], (r1 - r0) * grid.tiles_w
+    pixels = workspace("winograd_pixels", (6, 6, channels, r1 - r0, grid.tiles_w), phases.dtype)
+    for u in range(6):
+        rows = slice(TILE * r0 + u, TILE * (r1 - 1) + u + 1, TILE)
+        for v in range(6):
+            pixels[u, v] = phases[v % TILE, :, rows, v // TILE:v // TILE + grid.tiles_w]
+    V = workspace("winograd_v", (36, channels, n_tiles), phases.dtype)
     np.matmul(input_t, pixels.reshape(36, -1), out=V.reshape(36, -1))
     return V
 
@@ -112,22 +121,27 @@ def _correlate_images(images, kernel_freq, pads, out, start, stop, bias=None):
     grid = _Grid((images.shape[2] + top + bottom, images.shape[3] + left + right))
     mats = _kron_matrices(dtype)
     for b in range(start, stop):
-        padded = _padded_image(images[b], pads, grid, "winograd_padded")
+        phases = _column_phases(_padded_image(images[b], pads, grid, "winograd_padded"))
         for r0, r1 in grid.blocks:
-            V = _input_frequencies(padded, r0, r1, grid, mats["input"])
+            V = _input_frequencies(phases, r0, r1, grid, mats["input"])
             M = workspace("winograd_m", (36, c_out, V.shape[2]), dtype)
             np.matmul(kernel_freq, V, out=M)  # one GEMM per frequency
             Y = workspace("winograd_y", (16, c_out * V.shape[2]), dtype)
             np.matmul(mats["output"], M.reshape(36, -1), out=Y)
-            rows = (r1 - r0) * TILE
+            # y[o, 4 i + r, 4 j + s] = Y[r, s, o, i, j]
             blocks = Y.reshape(TILE, TILE, c_out, r1 - r0, grid.tiles_w).transpose(2, 3, 0, 4, 1)
-            wide = blocks.reshape(c_out, rows, grid.tiles_w * TILE)  # a copy: tiles to rows
-            keep = min(rows, grid.out_h - r0 * TILE)
+            rows, keep = (r1 - r0) * TILE, min((r1 - r0) * TILE, grid.out_h - r0 * TILE)
             target = out[b, :, r0 * TILE:r0 * TILE + keep]
+            if keep == rows and grid.out_w == grid.tiles_w * TILE:  # whole tiles: one copy
+                target = target.reshape(blocks.shape)
+            else:  # partial tiles at the bottom/right edge: through a kept buffer
+                wide = workspace("winograd_wide", (c_out, rows, grid.tiles_w * TILE), out.dtype)
+                wide.reshape(blocks.shape)[...] = blocks
+                blocks = wide[:, :keep, :grid.out_w]
             if bias is None:
-                target[...] = wide[:, :keep, :grid.out_w]
+                target[...] = blocks
             else:
-                np.add(wide[:, :keep, :grid.out_w], bias[:, None, None], out=target)
+                np.add(blocks, bias.reshape((-1,) + (1,) * (blocks.ndim - 1)), out=target)
 
 
 def _kernel_frequencies(weight):
@@ -185,12 +199,12 @@ def _weight_grad_range(x, grad_out, pads, start, stop):
     mats = _kron_matrices(dtype)
     total = np.zeros((36, c_out, c_in), dtype)
     for b in range(start, stop):
-        padded = _padded_image(x[b], pads, grid, "winograd_padded")
+        phases = _column_phases(_padded_image(x[b], pads, grid, "winograd_padded"))
         grad = workspace("winograd_grad", (c_out, grid.tiles_h * TILE, grid.tiles_w * TILE), dtype)
         grad[...] = 0
         grad[:, :grid.out_h, :grid.out_w] = grad_out[b]
         for r0, r1 in grid.blocks:
-            V = _input_frequencies(padded, r0, r1, grid, mats["input"])
+            V = _input_frequencies(phases, r0, r1, grid, mats["input"])
             rows = grad[:, r0 * TILE:r1 * TILE].reshape(c_out, r1 - r0, TILE, grid.tiles_w, TILE)
             e = workspace("winograd_e", (TILE, TILE, c_out, r1 - r0, grid.tiles_w), dtype)
             e[...] = rows.transpose(2, 4, 0, 1, 3)  # e[r, s, o, i, j] = g[o, 4 i + r, 4 j + s]
