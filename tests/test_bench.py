@@ -122,6 +122,9 @@ def test_cli_rejects_bad_arguments():
     done = subprocess.run([sys.executable, "-m", "convlab.bench", "--case", "nope"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "invalid choice: 'nope'" in done.stderr
+    done = subprocess.run([sys.executable, "-m", "convlab.bench", "--blocks", "2"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "--blocks must be an integer >= 3; got 2" in done.stderr
 
 
 def test_ratios_are_medians_of_interleaved_blocks(tiny_rows):
