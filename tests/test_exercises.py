@@ -85,7 +85,7 @@ SOLUTIONS = {
     "check_sobel_magnitude": sol.sobel_magnitude, "check_gaussian_kernel": sol.gaussian_kernel,
     "check_separable_blur": sol.separable_blur,
     "check_circular_correlate_fft": sol.circular_correlate_fft,
-    "check_circulant_matrix": sol.circulant_matrix,
+    "check_circulant_matrix": sol.circulant_matrix, "check_winograd_f23": sol.winograd_f23,
 }
 
 

@@ -138,8 +138,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, meth
         Spacing between kernel taps; 1 is a dense kernel.
     groups : int, default 1
         Split channels into independent groups (``groups == C_in`` is depthwise).
-    method : {"loops", "shift", "im2row", "matrix", "fast"}
-        The formulation to run; all give the same numbers.
+    method : {"loops", "shift", "im2row", "matrix", "winograd", "fast"}
+        The formulation to run; all give the same numbers ("winograd" only
+        for 3x3 kernels with stride 1 and dilation 1).
 
     Returns
     -------
@@ -179,7 +180,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
         The gradient of the loss with respect to the output.
     x, weight, stride, padding, dilation, groups
         As passed to `conv2d`.
-    method : {"loops", "shift", "flip", "im2row", "fast"}
+    method : {"loops", "shift", "flip", "im2row", "winograd", "fast"}
 
     Returns
     -------

@@ -32,6 +32,7 @@ from .layers import check_linear_backward, check_maxpool_backward, check_relu_ba
 from .filtering import (check_circulant_matrix, check_circular_correlate_fft,
                         check_gaussian_kernel, check_separable_blur, check_sobel_magnitude)
 from .misconceptions import MESSAGES, misconception_table
+from .winograd import check_winograd_f23
 from .result import CheckResult
 from .questions import ask, expect_shape, expect_value  # questions with feedback
 
@@ -46,7 +47,7 @@ CHECKERS = (
     check_conv2d_function, check_conv2d_unfold,
     check_relu_backward, check_maxpool_backward, check_linear_backward,
     check_sobel_magnitude, check_gaussian_kernel, check_separable_blur,
-    check_circular_correlate_fft, check_circulant_matrix,
+    check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
 )
 """Every checker, in lesson order."""
 
