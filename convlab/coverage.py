@@ -22,6 +22,7 @@ what these return; the tests check them against :func:`convlab.conv2d` and
 import numpy as np
 
 import convlab as cl
+from convlab._checks import int_tuple
 from convlab.shapes import ConvGeometry, conv_geometry, conv_output_size
 
 __all__ = [
@@ -40,16 +41,7 @@ __all__ = [
 
 def _pair(value, name):
     """Return ``value`` as a pair of positive ints (int or 2-sequence)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        value = (value, value)
-    try:
-        a, b = value
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an int or a pair of ints; got {value!r}") from None
-    for v in (a, b):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} must hold positive ints; got {value!r}")
-    return int(a), int(b)
+    return int_tuple(value, name, 2)
 
 
 def geometry(input_shape, kernel_size, stride=1, padding=0, dilation=1):
