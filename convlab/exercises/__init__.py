@@ -30,6 +30,7 @@ from .filtering import (check_circulant_matrix, check_circular_correlate_fft,
 from .misconceptions import MESSAGES, misconception_table
 from .result import CheckResult
 from .questions import ask, expect_shape, expect_value  # questions with feedback
+from . import integrated, interface, kernel_fit, worked  # checkers of the new exercises
 
 CHECKERS = (
     check_correlate1d, check_correlate2d, check_convolve2d,
@@ -46,6 +47,10 @@ CHECKERS = (
 )
 """Every checker, in lesson order."""
 
+LESSON_CHECKERS = interface.CHECKERS + integrated.CHECKERS + worked.CHECKERS + kernel_fit.CHECKERS
+"""Checkers of the exercises added with the question API (layer interface, 05, 07, 09, 10)."""
+
 __all__ = (["CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "MESSAGES", "case",
-           "misconception_table", "run_check", "ask", "expect_shape", "expect_value"]
+           "misconception_table", "run_check", "ask", "expect_shape", "expect_value",
+            "LESSON_CHECKERS"]
            + [c.__name__ for c in CHECKERS])
