@@ -29,7 +29,7 @@ from .filtering import (check_circulant_matrix, check_circular_correlate_fft,
                         check_gaussian_kernel, check_separable_blur, check_sobel_magnitude)
 from .misconceptions import MESSAGES, misconception_table
 from .result import CheckResult
-from .questions import ask, expect_shape, expect_value  # questions with feedback
+from .questions import ask, expect_shape, expect_value, question  # questions with feedback
 from . import integrated, interface, kernel_fit, worked  # checkers of the new exercises
 
 CHECKERS = (
@@ -51,6 +51,6 @@ LESSON_CHECKERS = interface.CHECKERS + integrated.CHECKERS + worked.CHECKERS + k
 """Checkers of the exercises added with the question API (layer interface, 05, 07, 09, 10)."""
 
 __all__ = (["CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "MESSAGES", "case",
-           "misconception_table", "run_check", "ask", "expect_shape", "expect_value",
+           "misconception_table", "run_check", "ask", "expect_shape", "expect_value", "question",
             "LESSON_CHECKERS"]
            + [c.__name__ for c in CHECKERS])

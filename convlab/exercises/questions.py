@@ -39,7 +39,7 @@ from .question_types import INVALID, QUESTIONS, Question, QuestionResult
 from .result import FAILED, NOT_IMPLEMENTED, PASSED
 
 __all__ = ["INVALID", "QUESTIONS", "Question", "ask", "expect_shape", "expect_value",
-           "multiple_choice", "predict_shape", "predict_value", "question_table"]
+           "multiple_choice", "predict_shape", "predict_value", "question", "question_table"]
 
 
 # ------------------------------------------------------------------ declaring
@@ -308,3 +308,14 @@ def print_question_table():
         print(f"{name} ({kind}{', lesson ' + lesson if lesson else ''}):")
         for answer, why in diagnoses:
             print(f"    {answer!r}: {why}")
+
+
+def question(name):
+    """The registered question ``name``, shown as its prompt (and choices) in a notebook.
+
+    Examples
+    --------
+    >>> print(question("matmul_gradient").text.splitlines()[1])
+      (a) G X^T
+    """
+    return _lookup(name)
