@@ -208,3 +208,14 @@ def test_the_worked_problem_cases_match_the_library_reference():
     assert np.allclose(worked._kernel_grads(image, kernels, r["d_pool"].ravel()), r["d_weight"][:, 0])
     assert np.allclose(worked._logit_grads(r["logits"][0], 1), r["d_logits"][0])
     assert worked._winners(r["relu"][0]).tolist() == [[0, 0], [0, 0]]
+
+
+def avgpool_backward(x, grad_out, kernel_size):
+    k = kernel_size
+    dx = np.zeros_like(x)
+    spread = np.repeat(np.repeat(grad_out, k, axis=2), k, axis=3) / k**2
+    dx[:, :, :spread.shape[2], :spread.shape[3]] = spread
+    return dx
+
+
+SOLUTIONS["avgpool_backward"] = avgpool_backward

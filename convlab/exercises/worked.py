@@ -36,6 +36,10 @@ NEW_MESSAGES = {
     "softmax_grad_no_onehot": "you returned softmax(z) alone: subtract 1 at the true label.",
     "worked_relu_ignored": "the ReLU was ignored: where the winning pre-activation is <= 0 "
                            "the ReLU blocks the gradient, so that kernel gets 0.",
+    "avgpool_not_divided": "the gradient was not divided by the window size: each output "
+                           "is the *mean* of k*k inputs, so each input gets grad_out / k**2.",
+    "avgpool_to_one_cell": "the whole gradient went to one cell of the window; an average "
+                           "depends on every cell equally, so each gets grad_out / k**2.",
     "worked_patch_at_origin": "you always took the patch under output (0, 0); take the patch "
                               "under the *winning* position of each map.",
 }
@@ -221,4 +225,55 @@ check_kernel_grads.mistakes = [
     ("grad_flipped", lambda i, k, d: _kernel_grads(i, k, d)[:, ::-1, ::-1]),
 ]
 
-CHECKERS = (check_feature_maps, check_pool_winners, check_logit_grads, check_kernel_grads)
+
+# ------------------------------------------------------------- average pooling
+def _avgpool_backward(x, grad_out, kernel_size):
+    import torch
+    xs = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.avg_pool2d(xs, kernel_size).backward(torch.tensor(grad_out))
+    return xs.grad.numpy()
+
+
+def _avgpool_mistake(x, grad_out, k, share):
+    dx = np.zeros_like(x)
+    h, w = grad_out.shape[2] * k, grad_out.shape[3] * k
+    if share == "all":
+        dx[:, :, :h, :w] = np.repeat(np.repeat(grad_out, k, axis=2), k, axis=3)
+    else:
+        dx[:, :, :h:k, :w:k] = grad_out
+    return dx
+
+
+def check_avgpool_backward(avgpool_backward, *, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``avgpool_backward(x, grad_out, kernel_size)``: dL/dx of a k x k average pool, stride k.
+
+    ``x`` (N, C, H, W), ``grad_out`` (N, C, H // k, W // k); rows and columns
+    left over by the last window get 0. Reference: ``F.avg_pool2d`` under
+    torch autograd.
+
+    Examples
+    --------
+    >>> r = check_avgpool_backward(_avgpool_backward)
+    avgpool_backward: passed 4 cases.
+    """
+    rng = np.random.default_rng(133)
+    cases = [case("one window", x=ints(rng, 1, 1, 2, 2), grad_out=np.array([[[[4.0]]]]), kernel_size=2),
+             case("2x2 windows", x=ints(rng, 1, 1, 4, 4), grad_out=ints(rng, 1, 1, 2, 2), kernel_size=2),
+             case("a left-over row and column", x=ints(rng, 2, 1, 5, 5), grad_out=ints(rng, 2, 1, 2, 2),
+                  kernel_size=2),
+             case("3x3 windows, channels", x=ints(rng, 1, 2, 6, 6), grad_out=ints(rng, 1, 2, 2, 2),
+                  kernel_size=3)]
+    import_torch()
+    return run_check(avgpool_backward, name="avgpool_backward", argument="avgpool_backward",
+                     cases=cases, reference=_avgpool_backward,
+                     mistakes=check_avgpool_backward.mistakes, time_limit=time_limit)
+
+
+check_avgpool_backward.mistakes = [
+    ("avgpool_not_divided", lambda x, g, k: _avgpool_mistake(x, g, k, "all")),
+    ("avgpool_to_one_cell", lambda x, g, k: _avgpool_mistake(x, g, k, "first") * k * k),
+    ("avgpool_to_one_cell", lambda x, g, k: _avgpool_mistake(x, g, k, "first")),
+]
+
+CHECKERS = (check_feature_maps, check_pool_winners, check_logit_grads, check_kernel_grads,
+            check_avgpool_backward)
