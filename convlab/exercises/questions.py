@@ -267,10 +267,12 @@ def _grade(question, answer, time_limit):
                 else f"{type(given).__name__}: {given}")
         return QuestionResult(question.name, FAILED, 1, reason=reason,
                               details=[("", text)]).show()
-    try:
-        verdict = question.grade(given)
-    except Exception as exc:  # an answer whose arithmetic or comparison raises
-        verdict = ("not understood", [("", f"{type(exc).__name__}: {exc}")], [])
+    # Reading the answer runs the learner's objects too (their __eq__, __float__, ...):
+    # under the same time limit, and whatever they raise is a verdict.
+    outcome, verdict = call_with_time_limit(question.grade, (given,), time_limit)
+    if outcome != "ok":
+        why = "too slow to read" if outcome == "slow" else f"{type(verdict).__name__}: {verdict}"
+        verdict = ("not understood", [("", why)], [])
     if verdict is None:
         return QuestionResult(question.name, PASSED, 1, 1).show()
     reason, details, explanations = verdict
