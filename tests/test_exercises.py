@@ -135,7 +135,8 @@ def test_conv2d_function_slips(slip):
 
 
 def test_every_message_is_used_by_some_checker():
-    used = {key for _, keys in ex.misconception_table(ex.CHECKERS) for key in keys}
+    used = {key for _, keys in ex.misconception_table(ex.CHECKERS + ex.LESSON_CHECKERS)
+            for key in keys}
     assert used == set(ex.MESSAGES)
 
 

@@ -167,3 +167,19 @@ def test_the_command_line_lists_the_questions_and_what_they_diagnose():
     for name, kind, lesson, diagnoses in qs.question_table():
         assert f"{name} ({kind}, lesson {lesson}):" in done.stdout
         assert diagnoses[0][1] in done.stdout
+
+
+def test_an_answer_whose_conversion_hangs_or_raises_is_a_verdict():
+    class Slow(float):
+        def __float__(self):
+            while True:
+                pass
+
+    class Broken(int):
+        def __index__(self):
+            raise RuntimeError("no")
+
+        def __int__(self):
+            raise RuntimeError("no")
+    assert qs.expect_value(VALUE, answer(Slow(27.0)), time_limit=0.3).reason == "not understood"
+    assert qs.expect_shape(SHAPE, answer((Broken(1), 2, 3))).reason == "not understood"

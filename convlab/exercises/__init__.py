@@ -34,7 +34,8 @@ from .filtering import (check_circulant_matrix, check_circular_correlate_fft,
 from .misconceptions import MESSAGES, misconception_table
 from .winograd import check_winograd_f23
 from .result import CheckResult
-from .questions import ask, expect_shape, expect_value  # questions with feedback
+from .questions import ask, expect_shape, expect_value, question  # questions with feedback
+from . import integrated, interface, kernel_fit, worked  # checkers of the new exercises
 
 CHECKERS = (
     check_correlate1d, check_correlate2d, check_convolve2d,
@@ -54,7 +55,10 @@ CHECKERS = (
 ALIASES = {"check_unfold_conv2d": check_unfold_conv2d}
 """Former names of checkers that lessons may still call."""
 
+LESSON_CHECKERS = interface.CHECKERS + integrated.CHECKERS + worked.CHECKERS + kernel_fit.CHECKERS
+"""Checkers of the exercises added with the question API (layer interface, 05, 07, 09, 10)."""
+
 __all__ = (["ALIASES", "CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "Exercise",
-            "MESSAGES", "ask", "case", "exercise", "expect_shape", "expect_value",
-            "misconception_table", "run_check"]
+            "LESSON_CHECKERS", "MESSAGES", "ask", "case", "exercise", "expect_shape",
+            "expect_value", "misconception_table", "question", "run_check"]
            + [c.__name__ for c in CHECKERS] + list(ALIASES))

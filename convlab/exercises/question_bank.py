@@ -245,7 +245,7 @@ predict_value(
     "last_max_tie", lesson="09",
     prompt="In the worked problem, suppose the max pool sent a tied gradient to the *last* "
            "maximum (row-major) instead of the first. What would dL/dw1 be at (0, 0)?",
-    correct=0.5, tolerance=1e-9,
+    correct=0.5,
     wrong={0: "with the last maximum the gradient comes from output (1, 1), whose window "
               "starts at input (1, 1): the image's ones then sit at kernel offsets (0, 0) "
               "and (1, 1).",

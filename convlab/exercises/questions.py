@@ -39,7 +39,7 @@ from .question_types import INVALID, QUESTIONS, Question, QuestionResult
 from .result import FAILED, NOT_IMPLEMENTED, PASSED
 
 __all__ = ["INVALID", "QUESTIONS", "Question", "ask", "expect_shape", "expect_value",
-           "multiple_choice", "predict_shape", "predict_value", "question_table"]
+           "multiple_choice", "predict_shape", "predict_value", "question", "question_table"]
 
 
 # ------------------------------------------------------------------ declaring
@@ -267,10 +267,12 @@ def _grade(question, answer, time_limit):
                 else f"{type(given).__name__}: {given}")
         return QuestionResult(question.name, FAILED, 1, reason=reason,
                               details=[("", text)]).show()
-    try:
-        verdict = question.grade(given)
-    except Exception as exc:  # an answer whose arithmetic or comparison raises
-        verdict = ("not understood", [("", f"{type(exc).__name__}: {exc}")], [])
+    # Reading the answer runs the learner's objects too (their __eq__, __float__, ...):
+    # under the same time limit, and whatever they raise is a verdict.
+    outcome, verdict = call_with_time_limit(question.grade, (given,), time_limit)
+    if outcome != "ok":
+        why = "too slow to read" if outcome == "slow" else f"{type(verdict).__name__}: {verdict}"
+        verdict = ("not understood", [("", why)], [])
     if verdict is None:
         return QuestionResult(question.name, PASSED, 1, 1).show()
     reason, details, explanations = verdict
@@ -308,3 +310,14 @@ def print_question_table():
         print(f"{name} ({kind}{', lesson ' + lesson if lesson else ''}):")
         for answer, why in diagnoses:
             print(f"    {answer!r}: {why}")
+
+
+def question(name):
+    """The registered question ``name``, shown as its prompt (and choices) in a notebook.
+
+    Examples
+    --------
+    >>> print(question("matmul_gradient").text.splitlines()[1])
+      (a) G X^T
+    """
+    return _lookup(name)
