@@ -18,6 +18,7 @@ output_size: passed 8 cases.
 from .engine import DEFAULT_TIME_LIMIT, Case, case, run_check
 from .forward import (check_convolve2d, check_correlate1d, check_correlate2d,
                       check_output_shape, check_output_size, check_same_padding)
+from .geometry import check_receptive_field, check_unread_cells
 from .vectorised import (check_conv_forward_loops, check_conv_forward_shift, check_conv_matrix,
                          check_conv_via_im2row, check_im2row)
 from .backward import (check_bias_grad, check_input_grad, check_kernel_grad,
@@ -33,6 +34,7 @@ from .result import CheckResult
 CHECKERS = (
     check_correlate1d, check_correlate2d, check_convolve2d,
     check_output_size, check_same_padding, check_output_shape,
+    check_unread_cells, check_receptive_field,
     check_conv_forward_loops, check_conv_forward_shift,
     check_im2row, check_conv_matrix, check_conv_via_im2row,
     check_kernel_grad_1d, check_bias_grad, check_kernel_grad,
