@@ -16,7 +16,7 @@ from torch.autograd.function import once_differentiable
 
 from . import conv2d as _np_conv2d
 from . import conv2d_backward as _np_conv2d_backward
-from .nn.base import resolve_method
+from .conv.methods import resolve_method
 
 __all__ = ["Conv2dFunction", "conv2d", "Conv2d", "validation_network"]
 

@@ -30,6 +30,7 @@ from .filtering import (check_circulant_matrix, check_circular_correlate_fft,
                         check_gaussian_kernel, check_separable_blur, check_sobel_magnitude)
 from .misconceptions import MESSAGES, misconception_table
 from .result import CheckResult
+from .questions import ask, expect_shape, expect_value  # questions with feedback
 
 CHECKERS = (
     check_correlate1d, check_correlate2d, check_convolve2d,
@@ -47,5 +48,6 @@ CHECKERS = (
 )
 """Every checker, in lesson order."""
 
-__all__ = ["CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "MESSAGES", "case",
-           "misconception_table", "run_check"] + [c.__name__ for c in CHECKERS]
+__all__ = (["CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "MESSAGES", "case",
+           "misconception_table", "run_check", "ask", "expect_shape", "expect_value"]
+           + [c.__name__ for c in CHECKERS])

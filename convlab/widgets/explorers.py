@@ -106,7 +106,7 @@ def conv_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1):
         ax = reuse_axes(fig, (0.0, 0.0, 1.0, 0.97))
         show_sliding_window(sample_input((n, n)), k, v["i"], v["j"], s, g.padding, d, ax=ax,
                             annotate=g.padded_shape[0] <= 12, legend=False)
-        rows, _ = coverage.uncovered(n, k, s, g.padding, d)
+        rows, _ = coverage.uncovered_cells(n, k, s, g.padding, d)
         left_out = ", ".join(map(str, rows)) if len(rows) else "none"
         return (f"input {n}\u00d7{n}, kernel {k}\u00d7{k}, stride {s}, padding {pads}, "
                 f"dilation {d} \u2192 "
