@@ -8,7 +8,7 @@ from .questions import INVALID, multiple_choice, predict_shape, predict_value
 
 # ------------------------------------------------------------ lesson 01
 multiple_choice(
-    "impulse_response", lesson="01",
+    "impulse_flip", lesson="01",
     prompt="An image is all zeros except a single 1 in its middle. You cross-correlate it with "
            "a 3x3 kernel K (padding 'same'). What appears around the 1 in the output?",
     choices={"a": "K itself",
