@@ -228,7 +228,8 @@ def check_gradients(
     eps = positive_float(eps, "eps")
     rtol = check_number(rtol, "rtol", 0)
     atol = check_number(atol, "atol", 0)
-    if names is not None and (isinstance(names, str) or not all(isinstance(n, str) for n in names)):
+    if names is not None and (not isinstance(names, (list, tuple))
+                              or not all(isinstance(n, str) for n in names)):
         raise TypeError(f"names must be a sequence of str, one per input; got {names!r}")
     if grad_out is None:
         g = _default_grad_out(f, xs)

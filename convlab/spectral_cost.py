@@ -7,7 +7,7 @@ shapes only, so a lesson can tabulate them for any layer without arrays.
 
 import math
 
-from ._checks import check_channels, check_shape
+from ._checks import check_bool, check_channels, check_shape
 
 __all__ = ["direct_cost", "fft_cost"]
 
@@ -54,6 +54,7 @@ def fft_cost(input_shape, weight_shape, kernel_transforms=True):
     100
     """
     (n, c_in, height, width), (c_out, _, _, _) = _cost_shapes(input_shape, weight_shape)
+    kernel_transforms = check_bool(kernel_transforms, "kernel_transforms")
     points = height * width
     transform = 2 * points * math.log2(points) if points > 1 else 0
     transforms = n * c_in + n * c_out + (c_out * c_in if kernel_transforms else 0)

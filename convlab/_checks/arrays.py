@@ -197,3 +197,17 @@ def check_channels(weight_channels, x_channels, x_shape, weight_shape, *, x_name
     raise ValueError(
         f"{weight_name} has {weight_channels} input channels{axis_note}{per_group} but {x_name} has "
         f"{x_channels} ({label(x_name)}={tuple(x_shape)}, {label(weight_name)}={tuple(weight_shape)})")
+
+
+def check_tensor(value, name, optional=False):
+    """Raise unless ``value`` is a floating ``torch.Tensor`` (or None when ``optional``).
+
+    torch is not imported here: a tensor is recognised by its type's module,
+    so ``import convlab`` stays free of torch.
+    """
+    if optional and value is None:
+        return
+    if type(value).__module__.split(".")[0] != "torch" or not hasattr(value, "is_floating_point"):
+        raise TypeError(f"{name} must be a torch.Tensor; got {type(value).__name__}")
+    if not value.is_floating_point():
+        raise TypeError(f"{name} must be a floating tensor; got dtype {value.dtype}")

@@ -97,3 +97,15 @@ def check_memory(what, shape, dtype=np.float64):
             f"({dtype}) needs {_format_bytes(nbytes)}, over convlab's memory limit of "
             f"{_format_bytes(limit)}; use smaller arguments or raise the limit with "
             f"convlab.set_memory_limit(n_bytes) or the environment variable {MEMORY_LIMIT_ENV}")
+
+
+def check_conv_memory(batch, c_in, c_out, kernel_size, pads, in_size, out_size, dtype):
+    """Refuse a convolution whose output, padded input or one image's patch matrix is over the limit.
+
+    ``batch`` is the batch part of the input's shape (``()`` unbatched); sizes
+    are per spatial axis, ``pads`` ``(before, after)`` pairs.
+    """
+    padded = tuple(n + before + after for n, (before, after) in zip(in_size, pads))
+    check_memory("the convolution's output", tuple(batch) + (c_out,) + tuple(out_size), dtype)
+    check_memory("the padded input", tuple(batch) + (c_in,) + padded, dtype)
+    check_memory("one image's patch matrix", tuple(out_size) + (c_in,) + tuple(kernel_size), dtype)

@@ -63,6 +63,20 @@ def int_tuple(value, name, length, minimum=1):
     return (check_int(value, name, minimum),) * length
 
 
+def int_list(value, name, minimum=1):
+    """Return ``value``, a non-empty sequence of ints (one per layer, say), as a list.
+
+    >>> int_list((3, 3), "kernel_sizes")
+    [3, 3]
+    """
+    value = _scalar(value)
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (tuple, list)) or not value:
+        raise TypeError(f"{name} must be a non-empty sequence of ints; got {_given(value)}")
+    return [check_int(v, f"{name}[{i}]", minimum) for i, v in enumerate(value)]
+
+
 def _range_text(low, high, low_open, high_open):
     if high is None:
         if low is None:

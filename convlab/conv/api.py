@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import (as_array, check_bias, check_channels, check_choice, check_conv_arrays,
-                       check_int, check_memory, check_padding, compute_dtype)
+                       check_conv_memory, check_int, check_memory, check_padding, compute_dtype)
 from ..shapes import ConvGeometry, conv_geometry
 from .methods import BACKWARD_METHODS, FORWARD_METHODS
 
@@ -83,19 +83,13 @@ def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=(
     geometry = conv_geometry(x.shape[-spatial:], weight.shape[-spatial:], stride, padding, dilation,
                              AXIS_NAMES[spatial])
     dtype = compute_dtype(x, weight)
-    _check_work_memory(x.shape[:-spatial - 1], c_in, c_out, geometry, dtype)
+    check_conv_memory(x.shape[:-spatial - 1], c_in, c_out, geometry.kernel_size, geometry.padding,
+                      geometry.input_shape, geometry.output_shape, dtype)
     batched = x.ndim == spatial + 2
     x4, w4 = to_batched_2d(x, weight, spatial, dtype)
     out_shape = (x.shape[:1] if batched else ()) + (c_out,) + geometry.output_shape
     bias = None if bias is None else bias.astype(dtype, copy=False)
     return ConvCall(x4, w4, bias, lifted(geometry, spatial), groups, out_shape, batched, spatial)
-
-
-def _check_work_memory(batch, c_in, c_out, geometry, dtype):
-    """Refuse before allocating: the output, the padded input and one image's patch matrix."""
-    check_memory("the convolution's output", batch + (c_out,) + geometry.output_shape, dtype)
-    check_memory("the padded input", batch + (c_in,) + geometry.padded_shape, dtype)
-    check_memory("one image's patch matrix", geometry.output_shape + (c_in,) + geometry.kernel_size, dtype)
 
 
 def _forward(x, weight, bias, stride, padding, dilation, groups, method, spatial):
@@ -144,8 +138,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, meth
         Spacing between kernel taps; 1 is a dense kernel.
     groups : int, default 1
         Split channels into independent groups (``groups == C_in`` is depthwise).
-    method : {"loops", "shift", "im2row", "matrix", "fast"}
-        The formulation to run; all give the same numbers.
+    method : {"loops", "shift", "im2row", "matrix", "winograd", "fast"}
+        The formulation to run; all give the same numbers ("winograd" only
+        for 3x3 kernels with stride 1 and dilation 1).
 
     Returns
     -------
@@ -185,7 +180,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
         The gradient of the loss with respect to the output.
     x, weight, stride, padding, dilation, groups
         As passed to `conv2d`.
-    method : {"loops", "shift", "flip", "im2row", "fast"}
+    method : {"loops", "shift", "flip", "im2row", "winograd", "fast"}
 
     Returns
     -------

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from .backward import backward_flip, backward_im2row, backward_loops, backward_shift
 from .fast import backward_fast, forward_fast
 from .forward import forward_im2row, forward_loops, forward_matrix, forward_shift
+from .winograd import backward_winograd, forward_winograd
 
 __all__ = ["MethodTable", "FORWARD_METHODS", "BACKWARD_METHODS", "resolve_method"]
 
@@ -65,6 +66,7 @@ FORWARD_METHODS = MethodTable({
     "shift": forward_shift,
     "im2row": forward_im2row,
     "matrix": forward_matrix,
+    "winograd": forward_winograd,
     "fast": forward_fast,
 })
 
@@ -73,6 +75,7 @@ BACKWARD_METHODS = MethodTable({
     "shift": backward_shift,
     "flip": backward_flip,
     "im2row": backward_im2row,
+    "winograd": backward_winograd,
     "fast": backward_fast,
 })
 

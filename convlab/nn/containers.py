@@ -86,6 +86,9 @@ class SGD:
     def __init__(self, params_and_grads, lr, momentum=0.0):
         if hasattr(params_and_grads, "parameters"):
             params_and_grads = params_and_grads.parameters()
+        if not isinstance(params_and_grads, (list, tuple)) and not hasattr(params_and_grads, "__next__"):
+            raise TypeError(f"params_and_grads must be a model or a list of (param, grad) pairs; "
+                            f"got {type(params_and_grads).__name__}")
         pairs = list(params_and_grads)
         for i, pair in enumerate(pairs):
             if (not isinstance(pair, (tuple, list)) or len(pair) != 2
