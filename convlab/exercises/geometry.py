@@ -10,7 +10,8 @@ import numpy as np
 
 from convlab import coverage, shapes
 
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
+from .definition import exercise
+from .engine import case
 from .misconceptions import MESSAGES
 
 
@@ -18,19 +19,6 @@ def _unread_cells(n, k, s, p, d):
     read = coverage.covered_mask((1, n), (1, k), stride=(1, s), padding=((0, 0), (p, p)),
                                  dilation=(1, d))[0]
     return [int(c) for c in np.flatnonzero(~read)]
-
-
-def _unread_cases():
-    return [
-        case("every cell read", n=7, k=3, s=2, p=0, d=1),
-        case("remainder, no padding", n=8, k=3, s=2, p=0, d=1),
-        case("remainder lands on padding", n=8, k=3, s=2, p=1, d=1),
-        case("1x1 kernel at stride 2", n=8, k=1, s=2, p=0, d=1),
-        case("kernel shorter than the stride", n=9, k=2, s=3, p=0, d=1),
-        case("dilation leaves holes", n=8, k=2, s=2, p=0, d=3),
-        case("remainder larger than the padding", n=10, k=3, s=4, p=1, d=1),
-        case("stride 1 reads everything", n=6, k=4, s=1, p=2, d=1),
-    ]
 
 
 def _remainder_only(n, k, s, p, d):
@@ -56,7 +44,13 @@ def _dilation_ignored(n, k, s, p, d):
     return _unread_cells(n, k, s, p, 1)
 
 
-def check_unread_cells(unread_cells, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_unread_cells, mistakes=[  # most specific first: several may match one case
+    ("dilation_ignored", _dilation_ignored),
+    ("unread_gaps_missed", _remainder_minus_padding),
+    ("unread_padding_not_shifted", _padding_not_shifted),
+    ("unread_remainder_is_padding", _remainder_only),
+])
+def check_unread_cells():
     """Check ``unread_cells(n, k, s, p, d)``: the input cells no window reads, along one axis.
 
     The learner's function returns the indices (0-based, in the unpadded input of
@@ -78,34 +72,20 @@ def check_unread_cells(unread_cells, *, time_limit=DEFAULT_TIME_LIMIT):
     ...
         likely misconception: the remainder counts cells of the *padded* axis...
     """
-    return run_check(unread_cells, name="unread_cells", argument="unread_cells",
-                     cases=_unread_cases(), reference=_unread_cells,
-                     mistakes=check_unread_cells.mistakes, time_limit=time_limit)
-
-
-check_unread_cells.mistakes = [  # most specific first: several may match one failing case
-    ("dilation_ignored", _dilation_ignored),
-    ("unread_gaps_missed", _remainder_minus_padding),
-    ("unread_padding_not_shifted", _padding_not_shifted),
-    ("unread_remainder_is_padding", _remainder_only),
-]
+    return [
+        case("every cell read", n=7, k=3, s=2, p=0, d=1),
+        case("remainder, no padding", n=8, k=3, s=2, p=0, d=1),
+        case("remainder lands on padding", n=8, k=3, s=2, p=1, d=1),
+        case("1x1 kernel at stride 2", n=8, k=1, s=2, p=0, d=1),
+        case("kernel shorter than the stride", n=9, k=2, s=3, p=0, d=1),
+        case("dilation leaves holes", n=8, k=2, s=2, p=0, d=3),
+        case("remainder larger than the padding", n=10, k=3, s=4, p=1, d=1),
+        case("stride 1 reads everything", n=6, k=4, s=1, p=2, d=1),
+    ]
 
 
 def _receptive_field(kernel_sizes, strides):
     return shapes.receptive_field(list(kernel_sizes), stride=list(strides))
-
-
-def _receptive_cases():
-    return [
-        case("one layer", kernel_sizes=[3], strides=[1]),
-        case("one strided layer", kernel_sizes=[5], strides=[2]),
-        case("two 3x3 layers", kernel_sizes=[3, 3], strides=[1, 1]),
-        case("stride in the first layer", kernel_sizes=[3, 3], strides=[2, 1]),
-        case("stride in the last layer only", kernel_sizes=[3, 3, 3], strides=[1, 1, 2]),
-        case("1x1 layer in the middle", kernel_sizes=[3, 1, 3], strides=[2, 2, 1]),
-        case("a small VGG-like stack", kernel_sizes=[3, 3, 2, 3, 3], strides=[1, 1, 2, 1, 1]),
-        case("three strided layers", kernel_sizes=[7, 3, 3], strides=[2, 2, 2]),
-    ]
 
 
 def _strides_ignored(kernel_sizes, strides):
@@ -130,7 +110,12 @@ def _sum_of_kernels(kernel_sizes, strides):
     return total
 
 
-def check_receptive_field(receptive_field, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_receptive_field, mistakes=[
+    ("receptive_strides_ignored", _strides_ignored),
+    ("receptive_own_stride", _own_stride_included),
+    ("receptive_overlap_counted_twice", _sum_of_kernels),
+])
+def check_receptive_field():
     """Check ``receptive_field(kernel_sizes, strides)``: input cells one top output sees.
 
     ``kernel_sizes`` and ``strides`` are lists, first layer first (dense kernels);
@@ -148,16 +133,16 @@ def check_receptive_field(receptive_field, *, time_limit=DEFAULT_TIME_LIMIT):
     >>> r = check_receptive_field(receptive_field)
     receptive_field: passed 8 cases.
     """
-    return run_check(receptive_field, name="receptive_field", argument="receptive_field",
-                     cases=_receptive_cases(), reference=_receptive_field,
-                     mistakes=check_receptive_field.mistakes, time_limit=time_limit)
-
-
-check_receptive_field.mistakes = [
-    ("receptive_strides_ignored", _strides_ignored),
-    ("receptive_own_stride", _own_stride_included),
-    ("receptive_overlap_counted_twice", _sum_of_kernels),
-]
+    return [
+        case("one layer", kernel_sizes=[3], strides=[1]),
+        case("one strided layer", kernel_sizes=[5], strides=[2]),
+        case("two 3x3 layers", kernel_sizes=[3, 3], strides=[1, 1]),
+        case("stride in the first layer", kernel_sizes=[3, 3], strides=[2, 1]),
+        case("stride in the last layer only", kernel_sizes=[3, 3, 3], strides=[1, 1, 2]),
+        case("1x1 layer in the middle", kernel_sizes=[3, 1, 3], strides=[2, 2, 1]),
+        case("a small VGG-like stack", kernel_sizes=[3, 3, 2, 3, 3], strides=[1, 1, 2, 1, 1]),
+        case("three strided layers", kernel_sizes=[7, 3, 3], strides=[2, 2, 2]),
+    ]
 
 MESSAGES.update({
     "unread_remainder_is_padding": (
