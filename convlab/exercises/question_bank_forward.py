@@ -10,7 +10,8 @@ from .questions import INVALID, multiple_choice, predict_shape, predict_value
 multiple_choice(
     "impulse_flip", lesson="01",
     prompt="An image is all zeros except a single 1 in its middle. You cross-correlate it with "
-           "a 3x3 kernel K (padding 'same'). What appears around the 1 in the output?",
+           "a 3x3 kernel K (padding 'same', so the output keeps the image's size). What does "
+           "the output show around the centre?",
     choices={"a": "K itself",
              "b": "K rotated by 180 degrees",
              "c": "K transposed",
@@ -47,7 +48,8 @@ predict_shape(
                          "on both sides, (9 + 2 - 3) // 2 + 1 = 5.",
            (1, 3, 5, 5): "the output has one channel per kernel: weight.shape[0] = 8.",
            (1, 8, 9, 9): "the stride skips positions: only every 2nd window is computed.",
-           (1, 8, 6, 6): "round down: a window that does not fit is not computed."},
+           (1, 8, 6, 6): "you left out the kernel's span: subtract k (in general d(k - 1) + 1) "
+                         "before dividing, (9 + 2 - 3) // 2 + 1 = 5."},
     hint="floor((n + 2p - k) / s) + 1 along each axis; channels come from weight.shape[0].")
 
 predict_shape(
@@ -67,12 +69,12 @@ predict_value(
     prompt="A kernel has 3 taps and dilation 3 (in convlab's convention, 1 = dense). How many "
            "input cells does one window span, from its first tap to its last?",
     correct=7,
-    wrong={9: "d * k counts one gap too many: 3 taps have 2 gaps of 3 cells, plus the first "
-              "cell, d(k - 1) + 1 = 7.",
+    wrong={9: "d * k counts one gap too many (or counts dilation from 0, taps 4 apart): in "
+              "convlab 3 taps with dilation 3 have 2 steps of 3 cells, plus the first cell, "
+              "d(k - 1) + 1 = 7.",
            3: "dilation spreads the taps apart: they are 3 cells apart.",
            6: "d(k - 1) counts the gaps; add the first cell: d(k - 1) + 1.",
-           10: "that counts dilation from 0 (4 gaps per step); in convlab dilation 3 puts taps "
-               "3 cells apart."},
+           10: "d * k + 1: 3 taps have 2 gaps between them, not 3; the span is d(k - 1) + 1."},
     hint="draw the taps on a line: positions 0, d, 2d.")
 
 # ------------------------------------------------------------ lesson 03
