@@ -71,6 +71,7 @@ SOLUTIONS = {
     "check_correlate1d": sol.correlate1d, "check_correlate2d": sol.correlate2d,
     "check_convolve2d": sol.convolve2d, "check_output_size": sol.output_size,
     "check_same_padding": sol.same_padding, "check_output_shape": sol.output_shape,
+    "check_unread_cells": sol.unread_cells, "check_receptive_field": sol.receptive_field,
     "check_conv_forward_loops": sol.conv_forward_loops,
     "check_conv_forward_shift": sol.conv_forward_shift, "check_im2row": sol.im2row,
     "check_conv_matrix": sol.conv_matrix, "check_conv_via_im2row": sol.conv_via_im2row,

@@ -22,6 +22,7 @@ from .definition import Exercise, exercise
 from .engine import DEFAULT_TIME_LIMIT, Case, case, run_check
 from .forward import (check_convolve2d, check_correlate1d, check_correlate2d,
                       check_output_shape, check_output_size, check_same_padding)
+from .geometry import check_receptive_field, check_unread_cells
 from .vectorised import (check_conv_forward_loops, check_conv_forward_shift, check_conv_matrix,
                          check_conv_via_im2row, check_im2row)
 from .backward import (check_bias_grad, check_input_grad, check_kernel_grad,
@@ -40,6 +41,7 @@ from . import integrated, interface, kernel_fit, worked  # checkers of the new e
 CHECKERS = (
     check_correlate1d, check_correlate2d, check_convolve2d,
     check_output_size, check_same_padding, check_output_shape,
+    check_unread_cells, check_receptive_field,
     check_conv_forward_loops, check_conv_forward_shift,
     check_im2row, check_conv_matrix, check_conv_via_im2row,
     check_kernel_grad_1d, check_bias_grad, check_kernel_grad,

@@ -281,7 +281,7 @@ def _grade(question, answer, time_limit):
 
 
 # ------------------------------------------------------------------ listing
-BANKS = ("convlab.exercises.question_bank",)
+BANKS = ("convlab.exercises.question_bank_forward", "convlab.exercises.question_bank")
 """Modules that declare the lessons' questions (imported on first use)."""
 
 
