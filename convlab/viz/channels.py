@@ -18,7 +18,8 @@ from convlab.viz.legend import add_legend, legend_rows
 from convlab.viz.style import (CELL_IN, FIGTITLE_PT, FONT_PT, KINDS, MAX_HEIGHT_IN, MAX_WIDTH_IN,
                                TITLE_PT, cell_text, text_width_pt)
 
-__all__ = ["MAX_CHANNELS", "channel_values", "plan_channels", "draw_channels", "show_channels"]
+__all__ = ["MAX_CHANNELS", "channel_values", "caption", "plan_channels", "draw_channels",
+           "show_channels"]
 
 #: Most input channels drawn (one row each).
 MAX_CHANNELS = 8
@@ -55,7 +56,13 @@ def channel_values(x, weight, g):
 
 
 def caption(partial, y, i, j):
-    """The sum over channels written out: ``"output (i, j) = p0 + p1 + ... = y"``."""
+    """The sum over channels written out: ``"output (i, j) = p0 + p1 + ... = y"``.
+
+    Examples
+    --------
+    >>> caption(np.array([[[2.0]], [[-1.0]]]), np.array([[1.0]]), 0, 0)
+    'output (0, 0) = 2 + (-1) = 1'
+    """
     terms = [cell_text(v) for v in partial[:, i, j]]
     terms = [f"({t})" if t.startswith("-") else t for t in terms]
     return f"output ({i}, {j}) = " + " + ".join(terms) + f" = {cell_text(y[i, j])}"
@@ -260,7 +267,26 @@ def draw_channels(ax, x, weight, g, i, j, kinds, partial, y, plan, legend=True, 
 
 def show_channels(ax, x, weight, g, i, j, kinds, annotate=None, legend=True, title=None,
                   cell_in=CELL_IN):
-    """Plan and draw the channel rows for output ``(i, j)``; a figure is made when ``ax`` is None."""
+    """Plan and draw the channel rows for output ``(i, j)``; a figure is made when ``ax`` is None.
+
+    ``g`` is the geometry of one channel and ``kinds`` the masks of its
+    padded grid (see :func:`convlab.viz.sliding.window_kinds`); the values
+    come from :func:`channel_values`.  Most callers want
+    :func:`convlab.viz.show_sliding_window`, which checks the arguments.
+
+    Examples
+    --------
+    >>> from convlab import coverage
+    >>> from convlab.viz import lit_cells
+    >>> from convlab.viz.sliding import window_kinds
+    >>> g = coverage.geometry((4, 4), (2, 2), stride=2)
+    >>> x = np.arange(32.0).reshape(2, 4, 4)
+    >>> ax = show_channels(None, x, np.ones((2, 2, 2)), g, 1, 0, window_kinds(x[0], g, 1, 0))
+    >>> sorted(lit_cells(ax)["input[1]:window"])
+    [(2, 0), (2, 1), (3, 0), (3, 1)]
+    >>> [t.get_text() for t in ax.texts if t.get_gid() == "partial"]
+    ['42', '106']
+    """
     partial, y = channel_values(x, weight, g)
     given = (None, None)
     if ax is not None:

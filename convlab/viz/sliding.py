@@ -22,7 +22,7 @@ MAX_FRAME_CELLS = 200_000
 #: Colours of each embedded frame (a palette PNG).
 FRAME_COLORS = 128
 #: Cell size (inches) of the multi-channel animation: small enough to embed, numbers still at 9 pt.
-ANIMATION_CELL_IN = 0.3
+ANIMATION_CELL_IN = 0.27
 
 
 def sample_input(shape, seed=0):
