@@ -559,4 +559,4 @@ def _report():
     seconds, slow = STATS["worst_seconds"]
     peak, big = STATS["worst_bytes"]
     print(f"\n{STATS['calls']} bad calls outside {sorted(PENDING_REWRITE)}; slowest {seconds:.3f} s ({slow}); "
-          f"largest peak {peak / 2 ** 20:.1f} MiB ({big})")
+          f"largest peak {peak / 1024:.1f} KiB ({big})")
