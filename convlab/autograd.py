@@ -18,7 +18,7 @@ from . import conv2d as _np_conv2d
 from . import conv2d_backward as _np_conv2d_backward
 from ._checks import (as_array, check_bool, check_int, check_number, check_padding, check_tensor,
                       int_tuple)
-from .nn.base import resolve_method
+from .conv.methods import resolve_method
 
 __all__ = ["Conv2dFunction", "conv2d", "Conv2d", "validation_network"]
 

@@ -6,7 +6,7 @@ the same for columns).  Every function here answers one question about that
 index map, for a single channel, with plain numpy:
 
 - :func:`window_cells` -- which padded-input cells output ``(i, j)`` reads;
-- :func:`covered_mask` / :func:`uncovered` -- which input cells no window reads
+- :func:`covered_mask` / :func:`uncovered_cells` -- which input cells no window reads
   (their input gradient is always zero);
 - :func:`dx_contributions` -- which products ``G[o] * w[m, n]`` add up to
   ``dx[i, j]``;
@@ -23,14 +23,14 @@ import numpy as np
 
 import convlab as cl
 from convlab._checks import as_array, check_int, int_list, int_tuple
-from convlab.shapes import conv_output_size, resolve_padding
+from convlab.shapes import ConvGeometry, conv_geometry, conv_output_size
 
 __all__ = [
     "ConvGeometry",
     "geometry",
     "window_cells",
     "covered_mask",
-    "uncovered",
+    "uncovered_cells",
     "dx_contributions",
     "dw_contributions",
     "gather_gradient",
@@ -44,45 +44,10 @@ def _pair(value, name):
     return int_tuple(value, name, 2)
 
 
-class ConvGeometry:
-    """Sizes of one single-channel 2-D convolution, resolved once.
-
-    Attributes: ``input_shape`` (H, W), ``kernel_size`` (kH, kW), ``stride``,
-    ``dilation`` (pairs), ``padding`` ((top, bottom), (left, right)),
-    ``padded_shape`` and ``output_shape``.
-    """
-
-    def __init__(self, input_shape, kernel_size, stride=1, padding=0, dilation=1):
-        self.input_shape = _pair(input_shape, "input_shape")
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.dilation = _pair(dilation, "dilation")
-        self.padding = tuple(
-            tuple(int(v) for v in side)
-            for side in resolve_padding(
-                padding, self.kernel_size, self.stride, self.dilation, self.input_shape
-            )
-        )
-        self.padded_shape = tuple(
-            n + before + after for n, (before, after) in zip(self.input_shape, self.padding)
-        )
-        self.output_shape = tuple(
-            conv_output_size(n, k, s, p, d)
-            for n, k, s, p, d in zip(
-                self.input_shape, self.kernel_size, self.stride, self.padding, self.dilation
-            )
-        )
-
-    def __repr__(self):
-        return (
-            f"ConvGeometry(input_shape={self.input_shape}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}, "
-            f"output_shape={self.output_shape})"
-        )
-
-
 def geometry(input_shape, kernel_size, stride=1, padding=0, dilation=1):
-    """Resolve padding and sizes once; see :class:`ConvGeometry`.
+    """The :class:`convlab.shapes.ConvGeometry` of a single-channel 2-D convolution.
+
+    ``input_shape`` and ``kernel_size`` may be an int (a square) or a pair.
 
     Examples
     --------
@@ -90,7 +55,8 @@ def geometry(input_shape, kernel_size, stride=1, padding=0, dilation=1):
     >>> g.padding, g.output_shape
     (((1, 1), (1, 1)), (4, 4))
     """
-    return ConvGeometry(input_shape, kernel_size, stride, padding, dilation)
+    return conv_geometry(_pair(input_shape, "input_shape"), _pair(kernel_size, "kernel_size"),
+                         _pair(stride, "stride"), padding, _pair(dilation, "dilation"))
 
 
 def _axis_pairs(target, n_out, k, s, d, shift):
@@ -139,14 +105,15 @@ def covered_mask(input_shape, kernel_size, stride=1, padding=0, dilation=1):
     return axes[0][:, None] & axes[1][None, :]
 
 
-def uncovered(input_shape, kernel_size, stride=1, padding=0, dilation=1):
+def uncovered_cells(input_shape, kernel_size, stride=1, padding=0, dilation=1):
     """Input rows and columns that no window reads (a stride remainder, or dilation gaps).
 
-    Returns ``(rows, cols)``, sorted int arrays in input (unpadded) coordinates.
+    Returns ``(rows, cols)``, sorted int arrays in input (unpadded) coordinates;
+    `convlab.shapes.uncovered_count` counts the trailing ones along one axis.
 
     Examples
     --------
-    >>> rows, cols = uncovered(6, 3, stride=2)   # (6 - 3) % 2 = 1 row left over
+    >>> rows, cols = uncovered_cells(6, 3, stride=2)   # (6 - 3) % 2 = 1 row left over
     >>> rows.tolist(), cols.tolist()
     ([5], [5])
     """

@@ -16,7 +16,7 @@ import numpy as np
 from . import conv2d, conv2d_backward, im2row
 from ._checks import check_array, check_bool, check_int, check_number, check_rng
 from .filters import SOBEL_X
-from .nn.base import resolve_method
+from .conv.methods import resolve_method
 
 __all__ = ["learn_kernel", "LearnedKernel"]
 

@@ -22,7 +22,8 @@ _IMAGE_LAYOUT = "a 3-D (C, H, W) or 4-D (N, C, H, W) array"
 def _geometry(shape, kernel_size, stride, padding, dilation):
     kernel_size = int_tuple(kernel_size, "kernel_size", 2)
     padding = check_padding(padding)
-    return (kernel_size,) + conv_geometry(shape[-2:], kernel_size, stride, padding, dilation)
+    g = conv_geometry(shape[-2:], kernel_size, stride, padding, dilation)
+    return kernel_size, g.stride, g.padding, g.dilation, g.output_shape
 
 
 def patch_matrix(x, kernel_size, stride, padding, dilation, out_size):

@@ -253,3 +253,11 @@ def circulant_matrix(w, n):
         for u in range(len(w)):
             c[i, (i + u) % n] += w[u]
     return c
+
+
+def winograd_f23(d, g):
+    m1 = (d[0] - d[2]) * g[0]
+    m2 = (d[1] + d[2]) * (g[0] + g[1] + g[2]) / 2
+    m3 = (d[2] - d[1]) * (g[0] - g[1] + g[2]) / 2
+    m4 = (d[1] - d[3]) * g[2]
+    return np.array([m1 + m2 + m3, m2 - m3 - m4])

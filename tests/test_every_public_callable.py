@@ -37,7 +37,7 @@ PENDING_REWRITE = {"convlab.viz": "viz/widgets validation lands with their rewri
 # Plain records (named tuples, dataclasses) and abstract bases: nothing to validate.
 RECORDS = {"convlab.Grads", "convlab.data.Digits", "convlab.training.TrainingResult",
            "convlab.learn_kernel.LearnedKernel", "convlab.gradcheck.GradcheckResult",
-           "convlab.bench.Case", "convlab.nn.Layer",
+           "convlab.bench.Case", "convlab.nn.Layer", "convlab.coverage.ConvGeometry",
            # torch's autograd.Function protocol (apply/forward/backward with ctx), reached
            # and validated through convlab.autograd.conv2d
            "convlab.autograd.Conv2dFunction"}
@@ -132,7 +132,7 @@ CATEGORY_OVERRIDES = {
     ("convlab.coverage.geometry", "input_shape"): "int_pair",
     ("convlab.coverage.ConvGeometry", "input_shape"): "int_pair",
     ("convlab.coverage.covered_mask", "input_shape"): "int_pair",
-    ("convlab.coverage.uncovered", "input_shape"): "int_pair",
+    ("convlab.coverage.uncovered_cells", "input_shape"): "int_pair",
     ("convlab.coverage.dx_contributions", "input_shape"): "int_pair",
     ("convlab.coverage.dw_contributions", "input_shape"): "int_pair",
     ("convlab.coverage.gather_gradient", "input_shape"): "int_pair",
@@ -239,7 +239,7 @@ BASELINES = {
                                                                               dilation=1)),
     "convlab.coverage.covered_mask": lambda: (cl.coverage.covered_mask, dict(input_shape=5, kernel_size=3, stride=2,
                                                                               padding=0, dilation=1)),
-    "convlab.coverage.uncovered": lambda: (cl.coverage.uncovered, dict(input_shape=6, kernel_size=3, stride=2,
+    "convlab.coverage.uncovered_cells": lambda: (cl.coverage.uncovered_cells, dict(input_shape=6, kernel_size=3, stride=2,
                                                                         padding=0, dilation=1)),
     "convlab.coverage.dx_contributions": lambda: (cl.coverage.dx_contributions, dict(
         i=1, j=1, input_shape=5, kernel_size=3, stride=1, padding=0, dilation=1)),

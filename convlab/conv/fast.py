@@ -2,8 +2,11 @@
 
 `forward_fast` and `backward_fast` follow the internal contract of every
 method in `convlab.conv` (validated, normalised arguments) and pick one of
-two engines:
+three engines:
 
+* **winograd** (`winograd_fast`) for 3x3 stride-1 layers with at least 16
+  channels per group in and out (`winograd_wins`): F(4x4, 3x3), 4x fewer
+  multiply-adds;
 * **blocks** (`fast_forward`, `fast_backward`) for every layer: patches of
   a few output rows at a time in a reused, cache-sized buffer, laid out as
   columns so each GEMM writes the output layout directly; the padded input
@@ -23,6 +26,7 @@ import numpy as np
 
 from .fast_backward import backward_blocks, backward_depthwise, forward_depthwise, is_depthwise
 from .fast_forward import PATCH_BYTES, Plan, blas_threads, clear_workspaces, forward_blocks
+from .winograd_fast import backward_winograd_fast, forward_winograd_fast, winograd_wins
 
 __all__ = ["forward_fast", "backward_fast", "blas_threads", "clear_workspaces", "PATCH_BYTES"]
 
@@ -62,6 +66,8 @@ def forward_fast(x, weight, bias, stride, padding, dilation, groups):
     array([[10., 18.],
            [42., 50.]])
     """
+    if winograd_wins(weight.shape, stride, dilation, groups):
+        return forward_winograd_fast(x, weight, bias, stride, padding, dilation, groups)
     plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
     if is_depthwise(plan):
         return forward_depthwise(x, weight, bias, plan)
@@ -110,6 +116,8 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
     (array([[ 8., 12.],
            [20., 24.]]), array([4.]))
     """
+    if winograd_wins(weight.shape, stride, dilation, groups):
+        return backward_winograd_fast(grad_out, x, weight, stride, padding, dilation, groups)
     plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
     grad_out = np.ascontiguousarray(grad_out)
     if is_depthwise(plan):

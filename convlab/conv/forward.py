@@ -11,7 +11,7 @@ import numpy as np
 
 from ..blocks import pad
 from ..matrices import patch_matrix, toeplitz_matrix
-from ..shapes import offset_slice, output_shape
+from ..shapes import offset_slice, output_shape, window_slice
 from .groups import per_group_forward
 
 
@@ -40,10 +40,9 @@ def forward_loops(x, weight, bias, stride, padding, dilation):
         for o in range(c_out):
             for i in range(oh):
                 for j in range(ow):
-                    top, left = i * stride[0], j * stride[1]
-                    # window.shape = (C_in, kH, kW): the input cells under the kernel
-                    window = xp[b, :, top:top + dilation[0] * (kh - 1) + 1:dilation[0],
-                                left:left + dilation[1] * (kw - 1) + 1:dilation[1]]
+                    rows = window_slice(i, kh, stride[0], dilation[0])
+                    cols = window_slice(j, kw, stride[1], dilation[1])
+                    window = xp[b, :, rows, cols]  # (C_in, kH, kW): the input cells under the kernel
                     y[b, o, i, j] = np.sum(window * weight[o])
     return _add_bias(y, bias)
 

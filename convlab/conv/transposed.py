@@ -9,8 +9,10 @@ import numpy as np
 
 from .._checks import (check_bias, check_channels, check_conv_arrays, check_int, check_memory,
                        check_padding, compute_dtype, int_tuple)
-from ..shapes import effective_kernel_size, resolve_padding
+from ..shapes import conv_geometry, effective_kernel_size, resolve_padding
+from .api import AXIS_NAMES, lifted, to_batched_2d, to_caller
 from .backward import input_grad_flip
+from .groups import split_groups
 
 def transposed_output_size(n, kernel_size, stride, padding, dilation, output_padding):
     """``(n - 1) * stride - before - after + dilation * (k - 1) + output_padding + 1``.
@@ -50,18 +52,16 @@ def _transpose(x, weight, bias, stride, padding, output_padding, dilation, group
     check_memory("the transposed convolution's output", x.shape[:-spatial - 1] + (c_out,) + out_size,
                  compute_dtype(x, weight))
 
-    dtype = compute_dtype(x, weight)
-    x4 = x.astype(dtype, copy=False).reshape((-1,) + x.shape[-spatial - 1:])
-    w4 = weight.astype(dtype, copy=False)
-    if spatial == 1:
-        x4, w4, out_size = x4[:, :, None], w4[:, :, None], (1,) + out_size
-        stride, pads, dilation = (1,) + stride, ((0, 0),) + pads, (1,) + dilation
-    parts = zip(np.split(x4, groups, axis=1), np.split(w4, groups, axis=0))
-    y = np.concatenate([input_grad_flip(xg, wg, out_size, stride, pads, dilation) for xg, wg in parts], axis=1)
+    # The convolution this one transposes: its input has our output's size, the same padding.
+    g = lifted(conv_geometry(out_size, kernel_size, stride, padding, dilation, AXIS_NAMES[spatial]),
+               spatial)
+    x4, w4 = to_batched_2d(x, weight, spatial, compute_dtype(x, weight))
+    parts = zip(split_groups(x4, groups, 1), split_groups(w4, groups, 0))
+    y = np.concatenate([input_grad_flip(xg, wg, input_hw=g.input_shape, stride=g.stride, padding=g.padding,
+                                        dilation=g.dilation) for xg, wg in parts], axis=1)
     if bias is not None:
-        y = y + bias.astype(dtype, copy=False).reshape(1, -1, 1, 1)
-    y = y[:, :, 0] if spatial == 1 else y
-    return y if x.ndim == spatial + 2 else y[0]
+        y = y + bias.astype(y.dtype, copy=False).reshape(1, -1, 1, 1)
+    return to_caller(y, spatial, x.ndim == spatial + 2)
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):

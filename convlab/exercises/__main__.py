@@ -36,6 +36,9 @@ def main(argv=None):
     print()
     for key, message in MESSAGES.items():
         print(f"{key}: {message}")
+    print()
+    from .questions import print_question_table
+    print_question_table()
     return 0
 
 

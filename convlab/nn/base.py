@@ -1,4 +1,4 @@
-"""The layer interface, and the method names a layer accepts.
+"""The layer interface.
 
 A layer is an object with
 
@@ -11,9 +11,7 @@ Backprop is then: forward through the list of layers, take the loss
 gradient, backward through the reversed list.
 """
 
-from .. import BACKWARD_METHODS, FORWARD_METHODS
-
-__all__ = ["Layer", "resolve_method"]
+__all__ = ["Layer"]
 
 
 class Layer:
@@ -53,28 +51,3 @@ class Layer:
         return ""
 
 
-def resolve_method(method):
-    """``(forward_method, backward_method)`` from a name or a pair of names.
-
-    A single name must be valid in both directions (``"loops"``, ``"shift"``,
-    ``"im2row"``, ``"fast"``); ``"matrix"`` (forward only) and ``"flip"``
-    (backward only) go in a pair, e.g. ``("matrix", "flip")``.
-    """
-    if isinstance(method, str):
-        if method not in FORWARD_METHODS or method not in BACKWARD_METHODS:
-            both = tuple(m for m in FORWARD_METHODS if m in BACKWARD_METHODS)
-            raise ValueError(
-                f"method must be one of {both} or a (forward, backward) pair with forward in "
-                f"{FORWARD_METHODS} and backward in {BACKWARD_METHODS}; got {method!r}"
-            )
-        return method, method
-    if isinstance(method, (tuple, list)) and len(method) == 2:
-        fwd, bwd = method
-        if fwd not in FORWARD_METHODS:
-            raise ValueError(f"method[0] (forward) must be one of {FORWARD_METHODS}; got {fwd!r}")
-        if bwd not in BACKWARD_METHODS:
-            raise ValueError(f"method[1] (backward) must be one of {BACKWARD_METHODS}; got {bwd!r}")
-        return fwd, bwd
-    raise TypeError(
-        f"method must be a method name or a (forward, backward) pair of names; got {method!r}"
-    )

@@ -14,7 +14,8 @@ import numpy as np
 from .. import conv2d, conv2d_backward
 from .._checks import (as_array, check_array, check_bool, check_dtype, check_grad_out, check_int,
                        check_number, check_padding, check_rng, int_tuple)
-from .base import Layer, resolve_method
+from ..conv.methods import resolve_method
+from .base import Layer
 
 __all__ = ["Conv2d", "Linear", "ReLU", "LeakyReLU", "Flatten"]
 
