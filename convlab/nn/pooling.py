@@ -10,6 +10,7 @@ the window, exactly as PyTorch's CPU kernel does.
 import numpy as np
 
 from .._checks import check_array, check_grad_out, int_tuple
+from ..shapes import offset_slice
 from .base import Layer
 
 __all__ = ["MaxPool2d", "GlobalMaxPool2d"]
@@ -70,7 +71,7 @@ class MaxPool2d(Layer):
 
     def _window(self, xp, m, n, out):
         (sh, sw), (ho, wo) = self.stride, out
-        return xp[:, :, m : m + sh * (ho - 1) + 1 : sh, n : n + sw * (wo - 1) + 1 : sw]
+        return xp[:, :, offset_slice(m, 1, sh, ho), offset_slice(n, 1, sw, wo)]  # tap (m, n) of every window
 
     def forward(self, x):
         """``(N, C, H, W)`` → ``(N, C, H_out, W_out)``."""
