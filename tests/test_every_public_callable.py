@@ -571,3 +571,29 @@ def _report():
     peak, big = STATS["worst_bytes"]
     print(f"\n{STATS['calls']} bad calls outside {sorted(PENDING_REWRITE)}; slowest {seconds:.3f} s ({slow}); "
           f"largest peak {peak / 1024:.1f} KiB ({big})")
+
+
+# ------------------------------------------------------------------ one home for validators
+# Validators still defined outside convlab._checks, to move there (listed so that no new one
+# appears unnoticed). check_gradients is gradcheck's public API, not an argument check.
+VALIDATORS_ELSEWHERE = {
+    "convlab/gradcheck.py:check_gradients",
+    "convlab/conv/winograd.py:check_winograd_geometry", "convlab/conv/winograd.py:_check_tile",
+    "convlab/viz/flip.py:_check_spread", "convlab/widgets/base.py:_check_control",
+    "convlab/widgets/settings.py:_check_one", "convlab/widgets/settings.py:check_settings",
+}
+
+
+def test_validators_live_in_the_validator_package():
+    import pathlib
+    import re
+
+    root = pathlib.Path(cl.__file__).parent
+    found = set()
+    for path in root.rglob("*.py"):
+        relative = path.relative_to(root.parent).as_posix()
+        if relative.startswith(("convlab/_checks/", "convlab/exercises/")):
+            continue  # the validator itself, and the exercise checkers (check_<exercise>)
+        for name in re.findall(r"^\s*def (_?check_\w+)\(", path.read_text(), flags=re.M):
+            found.add(f"{relative}:{name}")
+    assert found <= VALIDATORS_ELSEWHERE, f"validators outside convlab._checks: {sorted(found - VALIDATORS_ELSEWHERE)}"
