@@ -15,6 +15,19 @@ Conventions shared by all checks:
   structured dtypes are refused by name, complex unless the caller allows it;
 * nothing here copies or modifies an input.
 
+Which check for which argument:
+
+* arrays: `check_array` (dtype policy, allowed ``ndim`` or ``min_ndim``, a
+  layout for the message, optional float conversion), `check_conv_arrays`,
+  `check_grad_out`, `check_bias`, `check_channels`, `check_kernel_fits`;
+* ints: `check_int` (optional ``minimum``/``maximum``: indices, sizes, counts),
+  `int_tuple` (an int or a pair), `int_list` (one int per layer), `check_shape`;
+* everything else: `check_padding`, `check_number` / `positive_float`,
+  `check_bool`, `check_choice` (dropdowns, modes), `check_dtype`, `check_rng`,
+  `check_callable`, `check_tensor`;
+* sizes: `check_memory(what, shape, dtype)` before allocating any array whose
+  size the caller controls (figures and widgets too).
+
 The memory limit (`set_memory_limit`, the ``CONVLAB_MEMORY_LIMIT``
 environment variable, default 2 GiB) bounds the arrays convlab allocates:
 `check_memory` refuses before allocating.

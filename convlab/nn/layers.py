@@ -59,7 +59,8 @@ class Conv2d(Layer):
         self.out_channels = check_int(out_channels, "out_channels", 1)
         self.kernel_size = int_tuple(kernel_size, "kernel_size", 2)
         self.stride = int_tuple(stride, "stride", 2)
-        self.padding = check_padding(padding)
+        check_padding(padding)  # kept as given (a 1-D or 0-d array as a list or int), as repr shows it
+        self.padding = padding.tolist() if isinstance(padding, np.ndarray) else padding
         self.dilation = int_tuple(dilation, "dilation", 2)
         self.groups = check_int(groups, "groups", 1)
         if self.in_channels % self.groups or self.out_channels % self.groups:
