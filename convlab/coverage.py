@@ -22,6 +22,7 @@ what these return; the tests check them against :func:`convlab.conv2d` and
 import numpy as np
 
 import convlab as cl
+from convlab._checks import as_array, check_int, int_list, int_tuple
 from convlab.shapes import ConvGeometry, conv_geometry, conv_output_size
 
 __all__ = [
@@ -40,16 +41,7 @@ __all__ = [
 
 def _pair(value, name):
     """Return ``value`` as a pair of positive ints (int or 2-sequence)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        value = (value, value)
-    try:
-        a, b = value
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an int or a pair of ints; got {value!r}") from None
-    for v in (a, b):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} must hold positive ints; got {value!r}")
-    return int(a), int(b)
+    return int_tuple(value, name, 2)
 
 
 def geometry(input_shape, kernel_size, stride=1, padding=0, dilation=1):
@@ -89,6 +81,7 @@ def window_cells(i, j, kernel_size, stride=1, dilation=1):
         _pair(stride, "stride"),
         _pair(dilation, "dilation"),
     )
+    i, j = check_int(i, "i", 0), check_int(j, "j", 0)
     return i * sh + dh * np.arange(kh), j * sw + dw * np.arange(kw)
 
 
@@ -142,6 +135,7 @@ def dx_contributions(i, j, input_shape, kernel_size, stride=1, padding=0, dilati
     4
     """
     g = geometry(input_shape, kernel_size, stride, padding, dilation)
+    i, j = (check_int(v, name, 0, n - 1) for v, name, n in zip((i, j), "ij", g.input_shape))
     rows = _axis_pairs(i, g.output_shape[0], g.kernel_size[0], g.stride[0], g.dilation[0], g.padding[0][0])
     cols = _axis_pairs(j, g.output_shape[1], g.kernel_size[1], g.stride[1], g.dilation[1], g.padding[1][0])
     return [((oi, oj), (m, n)) for oi, m in rows for oj, n in cols]
@@ -160,6 +154,7 @@ def dw_contributions(m, n, input_shape, kernel_size, stride=1, padding=0, dilati
     [((0, 0), (0, 0)), ((0, 1), (0, 1)), ((1, 0), (1, 0)), ((1, 1), (1, 1))]
     """
     g = geometry(input_shape, kernel_size, stride, padding, dilation)
+    m, n = (check_int(v, name, 0, k - 1) for v, name, k in zip((m, n), "mn", g.kernel_size))
     pairs = []
     for oi in range(g.output_shape[0]):
         r = oi * g.stride[0] + m * g.dilation[0] - g.padding[0][0]
@@ -221,7 +216,7 @@ def gather_gradient(grad_out, input_shape, kernel_size, stride=1, padding=0, dil
            [0, 0, 0, 0, 0]])
     """
     g = geometry(input_shape, kernel_size, stride, padding, dilation)
-    grad_out = np.asarray(grad_out)
+    grad_out = as_array(grad_out, "grad_out")
     if grad_out.shape[-2:] != g.output_shape:
         raise ValueError(
             f"grad_out must have shape {g.output_shape} for this convolution; got {grad_out.shape}"
@@ -270,18 +265,19 @@ def receptive_field_cells(kernel_sizes, strides, dilations, position=None, input
     >>> sizes, cells[0].tolist()
     ([7, 5, 3], [1, 2, 3, 4, 5])
     """
-    layers = list(zip(kernel_sizes, strides, dilations))
+    layers = list(zip(int_list(kernel_sizes, "kernel_sizes"), int_list(strides, "strides"),
+                      int_list(dilations, "dilations")))
     if input_size is None:
         size = 3
         for k, s, d in reversed(layers):
             size = (size - 1) * s + d * (k - 1) + 1
         input_size = size
-    sizes = [int(input_size)]
+    sizes = [check_int(input_size, "input_size", 1)]
     for k, s, d in layers:
         sizes.append(conv_output_size(sizes[-1], k, s, 0, d))
     if position is None:
         position = sizes[-1] // 2
-    if not 0 <= position < sizes[-1]:
+    if check_int(position, "position") < 0 or position >= sizes[-1]:
         raise ValueError(f"position must lie in the top layer of size {sizes[-1]}; got {position}")
     cells = [np.array([position])]
     for k, s, d in reversed(layers):

@@ -8,9 +8,7 @@ convolution, the fast engine's plan and `convlab.coverage` all read.
 
 from dataclasses import dataclass
 
-from ._checks import check_int, int_tuple
-
-PADDING_MODES = ("valid", "same", "full")
+from ._checks import PADDING_MODES, check_int, check_padding, int_tuple
 
 def effective_kernel_size(kernel_size, dilation=1):
     """Span of a dilated kernel: ``dilation * (kernel_size - 1) + 1``."""
@@ -149,6 +147,7 @@ def conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):
     kernel_size = check_int(kernel_size, "kernel_size", 1)
     stride = check_int(stride, "stride", 1)
     dilation = check_int(dilation, "dilation", 1)
+    padding = check_padding(padding, spatial=1)
     before, after = _pads_along_axis(padding, n, kernel_size, stride, dilation, "padding")
     return _output_length(n, kernel_size, stride, (before, after), dilation)
 

@@ -172,9 +172,9 @@ def test_receptive_field_cells_match_shapes_and_backward(layers):
 
 
 def test_bad_arguments_name_themselves():
-    with pytest.raises(ValueError, match="kernel_size must hold positive ints"):
+    with pytest.raises(ValueError, match="kernel_size must be a positive int; got 0"):
         coverage.geometry(5, 0)
-    with pytest.raises(TypeError, match="stride must be an int or a pair"):
+    with pytest.raises(TypeError, match="stride must be an int; got '2'"):
         coverage.geometry(5, 3, stride="2")
     with pytest.raises(ValueError, match="position must lie in the top layer"):
         coverage.receptive_field_cells([3], [1], [1], position=7)

@@ -23,14 +23,6 @@ from convlab.viz import KINDS, drawn_cells, drawn_numbers, legend_labels  # noqa
 from convlab.viz.grid import cell_text  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    before = set(plt.get_fignums())
-    yield
-    for num in set(plt.get_fignums()) - before:
-        plt.close(num)
-
-
 def _texts(values):
     return [cell_text(v) for v in np.asarray(values).ravel()]
 

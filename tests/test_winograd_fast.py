@@ -5,7 +5,6 @@ Called with normalised arguments (the internal contract of `forward_fast` /
 so that every configuration also meets the block and thread paths.
 """
 
-import contextlib
 
 import numpy as np
 import pytest
@@ -13,11 +12,10 @@ import torch
 import torch.nn.functional as F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from threadpoolctl import threadpool_limits
-from torch_reference import MAX_ERRORS, relative_error
+from torch_reference import MAX_ERRORS, scaled_error
 
-from convlab.conv import fast_forward, winograd_fast
-from convlab.conv.winograd_fast import backward_winograd_fast, forward_winograd_fast
+from convlab.conv import fast
+from convlab.conv.fast.winograd import backward_winograd_fast, forward_winograd_fast
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -32,19 +30,12 @@ def torch_result(x, weight, bias, padding, groups, grad_out):
     return y.detach().numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
 
 
-@contextlib.contextmanager
 def small_blocks_and_threads(tiles_per_block, threaded):
-    saved = (winograd_fast.TILES_PER_BLOCK, fast_forward.MIN_PARALLEL_MACS,
-             fast_forward.MIN_IMAGES_PER_THREAD)
-    winograd_fast.TILES_PER_BLOCK = tiles_per_block
+    """Tiny tile blocks, and (if ``threaded``) every call shared out over two worker threads."""
     if threaded:
-        fast_forward.MIN_PARALLEL_MACS, fast_forward.MIN_IMAGES_PER_THREAD = 0, 1
-    try:
-        with threadpool_limits(limits=2 if threaded else 1, user_api="blas"):
-            yield
-    finally:
-        (winograd_fast.TILES_PER_BLOCK, fast_forward.MIN_PARALLEL_MACS,
-         fast_forward.MIN_IMAGES_PER_THREAD) = saved
+        return fast.configure(winograd_tiles_per_block=tiles_per_block, min_parallel_macs=0,
+                              min_images_per_thread=1, threads=2)
+    return fast.configure(winograd_tiles_per_block=tiles_per_block, threads=1)
 
 
 @st.composite
@@ -81,7 +72,7 @@ def test_matches_torch(dtype, tol):
         expected = torch_result(x, weight, bias, layer["padding"], layer["groups"], grad_out)
         for name, got, want in zip(("y", "dx", "dw", "db"), (y,) + tuple(grads), expected):
             assert got.dtype == dtype and got.shape == want.shape, name
-            error = relative_error(got, want)
+            error = scaled_error(got, want)
             key = (f"{name} {np.dtype(dtype).name}", "winograd_fast*")
             MAX_ERRORS[key] = max(MAX_ERRORS.get(key, 0.0), error)
             assert error <= tol, f"{name}: {error:.3g} > {tol:g}"
@@ -99,7 +90,7 @@ def test_resnet_like_float32_error_within_budget():
     expected = torch_result(x, w, None, args[1], 1, g)
     x32, w32, g32 = (a.astype(np.float32) for a in (x, w, g))
     got = (forward_winograd_fast(x32, w32, None, *args),) + backward_winograd_fast(g32, x32, w32, *args)
-    errors = [relative_error(mine, theirs) for mine, theirs in zip(got, expected)]
+    errors = [scaled_error(mine, theirs) for mine, theirs in zip(got, expected)]
     assert max(errors) <= 2e-5, errors
 
 

@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from ..conv.fast import clear_workspaces
+from ..conv.fast import configure as fast_configure
 from .cases import (CASE_NAMES, CASES, Case, applies, first_output, make_arrays, methods_for,
                     numpy_calls, too_slow, torch_calls)
 from .measure import blas_description, blas_threads, sgemm_gflops, time_block, torch_peak_bytes
@@ -104,7 +105,7 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
     torch.set_num_threads(threads)
     rows = []
     try:
-        with threadpool_limits(limits=threads, user_api="blas"):
+        with threadpool_limits(limits=threads, user_api="blas"), fast_configure(threads=threads):
             settings = {"threads_blas": blas_threads(), "threads_torch": torch.get_num_threads(),
                         "blas": blas_description(), "sgemm_gflops": sgemm_gflops(blocks),
                         "blocks": blocks, "rough": bool(quick)}

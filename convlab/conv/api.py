@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_array, check_bias, check_choice, check_int, check_ndim, compute_dtype
+from .._checks import (as_array, check_bias, check_channels, check_choice, check_conv_arrays,
+                       check_conv_memory, check_int, check_memory, check_padding, compute_dtype)
 from ..shapes import ConvGeometry, conv_geometry
 from .methods import BACKWARD_METHODS, FORWARD_METHODS
 
@@ -64,22 +65,10 @@ def lifted(geometry, spatial):
     return geometry if spatial == 2 else geometry.with_leading_axis()
 
 
-def check_arrays(x, weight, spatial, names=("x", "weight"), weight_axes="C_out, C_in // groups"):
-    """Check the dimensions of a convolution's input and weight (batched or not, 1-D or 2-D)."""
-    x_name, w_name = names
-    x, weight = as_array(x, x_name), as_array(weight, w_name)
-    dims = ", ".join(AXIS_NAMES[spatial])
-    check_ndim(x, x_name, (spatial + 1, spatial + 2),
-               f"a {spatial + 1}-D (C_in, {dims}) or {spatial + 2}-D (N, C_in, {dims}) array")
-    kdims = ", ".join("k" + a for a in AXIS_NAMES[spatial])
-    check_ndim(weight, w_name, (spatial + 2,), f"a {spatial + 2}-D ({weight_axes}, {kdims}) array")
-    return x, weight
-
-
 def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=("x", "weight")):
     """Validate a convolution's arguments and normalise them (see `ConvCall`)."""
     x_name, w_name = names
-    x, weight = check_arrays(x, weight, spatial, names)
+    x, weight = check_conv_arrays(x, weight, spatial, names)
     groups = check_int(groups, "groups", 1)
     c_in, (c_out, c_group) = x.shape[-spatial - 1], weight.shape[:2]
     shapes = f"({x_name}.shape={x.shape}, {w_name}.shape={weight.shape})"
@@ -87,13 +76,15 @@ def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=(
         raise ValueError(
             f"groups={groups} must divide both the input channels ({c_in}) and the output "
             f"channels ({c_out}) {shapes}")
-    if c_group * groups != c_in:
-        per_group = "" if groups == 1 else f" per group (x groups={groups} = {c_group * groups})"
-        raise ValueError(f"{w_name} has {c_group} input channels{per_group} but {x_name} has {c_in} {shapes}")
+    check_channels(c_group, c_in, x.shape, weight.shape, x_name=x_name, weight_name=w_name,
+                   groups=groups)
     bias = check_bias(bias, c_out)
+    padding = check_padding(padding, spatial=spatial)
     geometry = conv_geometry(x.shape[-spatial:], weight.shape[-spatial:], stride, padding, dilation,
                              AXIS_NAMES[spatial])
     dtype = compute_dtype(x, weight)
+    check_conv_memory(x.shape[:-spatial - 1], c_in, c_out, geometry.kernel_size, geometry.padding,
+                      geometry.input_shape, geometry.output_shape, dtype)
     batched = x.ndim == spatial + 2
     x4, w4 = to_batched_2d(x, weight, spatial, dtype)
     out_shape = (x.shape[:1] if batched else ()) + (c_out,) + geometry.output_shape
@@ -104,6 +95,11 @@ def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=(
 def _forward(x, weight, bias, stride, padding, dilation, groups, method, spatial):
     check_choice(method, "method", FORWARD_METHODS)
     call = prepare(x, weight, bias, stride, padding, dilation, groups, spatial)
+    if method == "matrix":
+        (c_out, c_group), n_out = call.weight.shape[:2], np.prod(call.out_shape[-spatial:], dtype=object)
+        check_memory("method='matrix''s convolution matrix",
+                     (c_out // call.groups * n_out, c_group * np.prod(call.x.shape[-2:], dtype=object)),
+                     call.x.dtype)
     y = FORWARD_METHODS[method](call.x, call.weight, call.bias, *call.args())
     return call.to_caller(y)
 

@@ -95,8 +95,10 @@ def forward_matrix(x, weight, bias, stride, padding, dilation):
     -----
     ``vec(y) = T(w) vec(x)`` with ``T`` of shape (C_out*H_out*W_out, C_in*H*W),
     built by `convlab.conv_matrix`; dense, so it costs ``O(H^2 W^2)`` per channel pair.
-    Because ``T`` is dense, an ``inf`` anywhere in ``x`` meets the zeros of
-    ``T`` and turns every output into NaN (``0 * inf``), unlike the other methods.
+    The formula multiplies every input cell by every row of ``T``, zeros
+    included: an ``inf`` or NaN in ``x`` turns every output whose window does
+    *not* read it into NaN (``0 * inf``), where PyTorch and the other methods
+    leave those outputs finite.
     """
     out_size = _out_size(x, weight, stride, padding, dilation)
     matrix = toeplitz_matrix(weight, x.shape[-2:], stride, padding, dilation, 1, out_size)

@@ -16,9 +16,9 @@ the work is cut into cache-sized blocks:
   four column phases with channels innermost, so each of the 36 tile
   pixels of a block is copied as one long contiguous run per tile row.
 * **Blocks.** One image at a time (tile rows split when an image has more
-  than `TILES_PER_BLOCK` tiles), in scratch arrays kept between calls
-  (`convlab.conv.fast_forward.workspace`), images shared out over threads
-  (`convlab.conv.fast_forward.map_images`).
+  than ``winograd_tiles_per_block`` tiles, see `configure`), in scratch arrays kept between calls
+  (`convlab.conv.fast.workspace.workspace`), images shared out over threads
+  (`convlab.conv.fast.threads.map_images`).
 
 F(4x4, 3x3) is used because its float32 error stays small on unit-scale
 layers: measured about 5e-6 relative to the output's scale (F(2x2, 3x3) and
@@ -31,13 +31,14 @@ arguments of every method; they handle groups group by group.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .fast_forward import map_images, workspace
-from .winograd import check_winograd_geometry, transform_matrices
+from ..winograd import check_winograd_geometry, transform_matrices
+from .config import settings
+from .threads import map_images
+from .workspace import workspace
 
 #: Outputs per tile side: F(4x4, 3x3), 6x6 input tiles, 36 frequencies.
 TILE = 4
 #: Upper bound on the tiles transformed together (a block's arrays are ~36 x channels x tiles).
-TILES_PER_BLOCK = 256
 
 
 #: `fast` runs Winograd when each group has at least this many input and output channels:
@@ -72,7 +73,7 @@ class _Grid:
     def __init__(self, padded_hw):
         self.out_h, self.out_w = padded_hw[0] - 2, padded_hw[1] - 2
         self.tiles_h, self.tiles_w = -(-self.out_h // TILE), -(-self.out_w // TILE)
-        rows = max(1, min(self.tiles_h, TILES_PER_BLOCK // self.tiles_w))
+        rows = max(1, min(self.tiles_h, settings().winograd_tiles_per_block // self.tiles_w))
         self.blocks = [(r, min(r + rows, self.tiles_h)) for r in range(0, self.tiles_h, rows)]
         # rows for every tile; columns a whole number of 4-column groups (see `_column_phases`)
         self.buffer_hw = (TILE * self.tiles_h + 2, TILE * (self.tiles_w + 1))
