@@ -29,7 +29,6 @@ arguments of every method; they handle groups group by group.
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ..winograd import check_winograd_geometry, transform_matrices
 from .config import settings
