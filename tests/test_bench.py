@@ -150,6 +150,8 @@ def test_unsteady_rows_are_flagged_and_quick_says_rough():
     shaky = dict(base, method="im2row", forward_ms=2.0, forward_ratio=2.5, forward_spread=0.4)
     table = format_table([steady, shaky])
     assert "1.20x±5% " in table and "2.50x±40%!" in table
+    wild = dict(shaky, forward_spread=25.0)  # a block 25x off: the cell keeps its width
+    assert "2.50x±>999%!" in format_table([wild])
     assert "ROUGH" not in table
     assert "ROUGH ratios" in format_table([dict(steady, rough=True)]).splitlines()[1]
 

@@ -73,7 +73,8 @@ def _ratio(row, phase):
     ratio, spread = row.get(f"{phase}_ratio"), row.get(f"{phase}_spread")
     if ratio is None or spread is None:
         return _number(ratio, suffix="x")
-    return f"{_number(ratio, suffix='x')}±{100 * spread:.0f}%" + ("!" if spread > UNSTEADY else "")
+    percent = f"{100 * spread:.0f}%" if spread < 10 else ">999%"
+    return f"{_number(ratio, suffix='x')}±{percent}" + ("!" if spread > UNSTEADY else "")
 
 
 def _cells(row):

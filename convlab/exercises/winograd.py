@@ -13,7 +13,8 @@ import numpy as np
 import convlab as cl
 from convlab.conv.winograd import transform_matrices
 
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
+from .definition import exercise
+from .engine import case
 from .misconceptions import MESSAGES
 from .questions import multiple_choice, predict_value
 
@@ -52,7 +53,14 @@ def _with(B_T=None, G=None, A_T=None, flip=False):
 _B_T, _G, _A_T = transform_matrices(2)
 
 
-def check_winograd_f23(winograd_f23, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_reference, mistakes=[
+    ("winograd_b_not_transposed", _with(B_T=_B_T.T)),
+    ("winograd_kernel_not_halved", _with(G=_G * [[1], [2], [2], [1]])),
+    ("winograd_output_sign", _with(A_T=[[1, 1, 1, 0], [0, 1, -1, 1]])),
+    ("winograd_output_sign", _with(A_T=[[1, 1, 1, 0], [0, 1, 1, -1]])),
+    ("winograd_kernel_flipped", _with(flip=True)),
+])
+def check_winograd_f23():
     """Check ``winograd_f23(d, g)``: the two outputs of F(2, 3) from four products.
 
     ``d`` has 4 entries, ``g`` 3; the answer is an array of 2 numbers equal to
@@ -65,7 +73,7 @@ def check_winograd_f23(winograd_f23, *, time_limit=DEFAULT_TIME_LIMIT):
     winograd_f23: passed 6 cases.
     """
     rng = np.random.default_rng(111)
-    cases = [
+    return [
         case("the identity kernel [1, 0, 0]", d=np.array([1.0, 2.0, 3.0, 4.0]),
              g=np.array([1.0, 0.0, 0.0])),
         case("a worked example", d=np.array([1.0, 2.0, 3.0, 4.0]), g=np.array([2.0, -1.0, 3.0])),
@@ -75,18 +83,6 @@ def check_winograd_f23(winograd_f23, *, time_limit=DEFAULT_TIME_LIMIT):
              g=rng.integers(-5, 6, 3).astype(float)),
         case("random reals", d=rng.standard_normal(4), g=rng.standard_normal(3)),
     ]
-    return run_check(winograd_f23, name="winograd_f23", argument="winograd_f23", cases=cases,
-                     reference=_reference, mistakes=check_winograd_f23.mistakes,
-                     time_limit=time_limit)
-
-
-check_winograd_f23.mistakes = [
-    ("winograd_b_not_transposed", _with(B_T=_B_T.T)),
-    ("winograd_kernel_not_halved", _with(G=_G * [[1], [2], [2], [1]])),
-    ("winograd_output_sign", _with(A_T=[[1, 1, 1, 0], [0, 1, -1, 1]])),
-    ("winograd_output_sign", _with(A_T=[[1, 1, 1, 0], [0, 1, 1, -1]])),
-    ("winograd_kernel_flipped", _with(flip=True)),
-]
 
 
 # ------------------------------------------------------------------ questions

@@ -12,6 +12,9 @@ the work is cut into cache-sized blocks:
   16 x 36). The result of each is already laid out for the next GEMM.
 * **Per-frequency GEMMs.** ``M[f] = U[f] (C_out, C_in) @ V[f] (C_in, tiles)``
   for the 36 frequencies: 4x fewer multiply-adds than the direct sum.
+* **Channels last for the gather.** The padded image is split into its
+  four column phases with channels innermost, so each of the 36 tile
+  pixels of a block is copied as one long contiguous run per tile row.
 * **Blocks.** One image at a time (tile rows split when an image has more
   than ``winograd_tiles_per_block`` tiles, see `configure`), in scratch arrays kept between calls
   (`convlab.conv.fast.workspace.workspace`), images shared out over threads
@@ -26,7 +29,6 @@ arguments of every method; they handle groups group by group.
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ..winograd import check_winograd_geometry, transform_matrices
 from .config import settings
@@ -91,23 +93,23 @@ def _padded_image(image, pads, grid, name):
 
 
 def _column_phases(padded):
-    """``phases[p, c, h, j] = padded[c, h, 4 j + p]``: tile pixel ``(u, v)`` of tile ``(i, j)``
-    is then ``phases[v % 4, c, 4 i + u, j + v // 4]``, runs of contiguous numbers."""
+    """``phases[p, h, j, c] = padded[c, h, 4 j + p]``, channels last: tile pixel ``(u, v)`` of
+    the tiles ``(i, j)`` is ``phases[v % 4, 4 i + u, j + v // 4]``, long contiguous runs."""
     channels, rows, cols = padded.shape
-    phases = workspace("winograd_phases", (TILE, channels, rows, cols // TILE), padded.dtype)
-    phases[...] = padded.reshape(channels, rows, cols // TILE, TILE).transpose(3, 0, 1, 2)
+    phases = workspace("winograd_phases", (TILE, rows, cols // TILE, channels), padded.dtype)
+    phases[...] = padded.reshape(channels, rows, cols // TILE, TILE).transpose(3, 1, 2, 0)
     return phases
 
 
 def _input_frequencies(phases, r0, r1, grid, input_t):
-    """``V`` (36, C, tiles) of tile rows ``r0:r1``: gather the 36 tile pixels, one GEMM."""
-    channels, n_tiles = phases.shape[1], (r1 - r0) * grid.tiles_w
-    pixels = workspace("winograd_pixels", (6, 6, channels, r1 - r0, grid.tiles_w), phases.dtype)
+    """``V`` (36, tiles, C) of tile rows ``r0:r1``: gather the 36 tile pixels, one GEMM."""
+    channels, n_tiles = phases.shape[3], (r1 - r0) * grid.tiles_w
+    pixels = workspace("winograd_pixels", (6, 6, r1 - r0, grid.tiles_w, channels), phases.dtype)
     for u in range(6):
         rows = slice(TILE * r0 + u, TILE * (r1 - 1) + u + 1, TILE)
         for v in range(6):
-            pixels[u, v] = phases[v % TILE, :, rows, v // TILE:v // TILE + grid.tiles_w]
-    V = workspace("winograd_v", (36, channels, n_tiles), phases.dtype)
+            pixels[u, v] = phases[v % TILE, rows, v // TILE:v // TILE + grid.tiles_w]
+    V = workspace("winograd_v", (36, n_tiles, channels), phases.dtype)
     np.matmul(input_t, pixels.reshape(36, -1), out=V.reshape(36, -1))
     return V
 
@@ -121,16 +123,17 @@ def _correlate_images(images, kernel_freq, pads, out, start, stop, bias=None):
     (top, bottom), (left, right) = pads
     grid = _Grid((images.shape[2] + top + bottom, images.shape[3] + left + right))
     mats = _kron_matrices(dtype)
+    kernel_t = np.ascontiguousarray(kernel_freq.transpose(0, 2, 1))  # (36, C_in, C_out)
     for b in range(start, stop):
         phases = _column_phases(_padded_image(images[b], pads, grid, "winograd_padded"))
         for r0, r1 in grid.blocks:
             V = _input_frequencies(phases, r0, r1, grid, mats["input"])
-            M = workspace("winograd_m", (36, c_out, V.shape[2]), dtype)
-            np.matmul(kernel_freq, V, out=M)  # one GEMM per frequency
-            Y = workspace("winograd_y", (16, c_out * V.shape[2]), dtype)
+            M = workspace("winograd_m", (36, V.shape[1], c_out), dtype)
+            np.matmul(V, kernel_t, out=M)  # one GEMM per frequency: (tiles, C_in) @ (C_in, C_out)
+            Y = workspace("winograd_y", (16, c_out * V.shape[1]), dtype)
             np.matmul(mats["output"], M.reshape(36, -1), out=Y)
-            # y[o, 4 i + r, 4 j + s] = Y[r, s, o, i, j]
-            blocks = Y.reshape(TILE, TILE, c_out, r1 - r0, grid.tiles_w).transpose(2, 3, 0, 4, 1)
+            # y[o, 4 i + r, 4 j + s] = Y[r, s, i, j, o]
+            blocks = Y.reshape(TILE, TILE, r1 - r0, grid.tiles_w, c_out).transpose(4, 2, 0, 3, 1)
             rows, keep = (r1 - r0) * TILE, min((r1 - r0) * TILE, grid.out_h - r0 * TILE)
             target = out[b, :, r0 * TILE:r0 * TILE + keep]
             if keep == rows and grid.out_w == grid.tiles_w * TILE:  # whole tiles: one copy
@@ -209,9 +212,9 @@ def _weight_grad_range(x, grad_out, pads, start, stop):
             rows = grad[:, r0 * TILE:r1 * TILE].reshape(c_out, r1 - r0, TILE, grid.tiles_w, TILE)
             e = workspace("winograd_e", (TILE, TILE, c_out, r1 - r0, grid.tiles_w), dtype)
             e[...] = rows.transpose(2, 4, 0, 1, 3)  # e[r, s, o, i, j] = g[o, 4 i + r, 4 j + s]
-            E = workspace("winograd_ef", (36, c_out, V.shape[2]), dtype)
+            E = workspace("winograd_ef", (36, c_out, V.shape[1]), dtype)
             np.matmul(mats["grad"], e.reshape(16, -1), out=E.reshape(36, -1))
-            total += E @ V.transpose(0, 2, 1)  # per frequency: (C_out, tiles) @ (tiles, C_in)
+            total += E @ V  # per frequency: (C_out, tiles) @ (tiles, C_in)
     return total
 
 
