@@ -139,10 +139,16 @@ def to_nchw(array, kind="image"):
 def to_nhwc(array, kind="image"):
     """Convert convlab's channels-first layout to channels-last (inverse of `to_nchw`).
 
+    ``kind="image"``: ``(C, H, W) -> [H, W, C]``; ``kind="kernel"``:
+    ``(C_out, C_in, kH, kW) -> [kH, kW, C_in, C_out]``.
+
     Examples
     --------
-    >>> to_nhwc(np.zeros((3, 5, 4))).shape
-    (5, 4, 3)
+    >>> image = np.arange(24).reshape(2, 3, 4)
+    >>> to_nhwc(image)[1, 2].tolist()  # pixel (1, 2), one value per channel
+    [6, 18]
+    >>> bool(np.array_equal(to_nchw(to_nhwc(image)), image))
+    True
     >>> to_nhwc(np.zeros((8, 2, 3, 3)), kind="kernel").shape
     (3, 3, 2, 8)
     """

@@ -306,11 +306,14 @@ def circulant_eigenvalues(weight, input_shape):
     Parameters
     ----------
     weight : array_like, shape (..., kH, kW)
+        One kernel, or a stack of kernels along leading axes.
     input_shape : (H, W) or (C_in, H, W)
+        The size of the (wrapped) image the circulant matrix acts on.
 
     Returns
     -------
     complex ndarray, shape (..., H, W)
+        Entry ``(u, v)`` is the eigenvalue for the 2-D frequency ``(u, v)``.
 
     Examples
     --------

@@ -160,6 +160,53 @@ def test_every_bank_question_accepts_its_answer_and_explains_every_listed_wrong_
             assert not result and why in result.text, (name, wrong)
 
 
+def _names_asked_by_the_lessons():
+    import re
+    import nbformat
+    names = set()
+    for path in sorted((ROOT / "lessons").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                names.update(re.findall(r"\bask\(\s*[\"'](\w+)[\"']", cell.source))
+    return names
+
+
+def test_every_question_a_lesson_asks_is_in_a_bank():
+    asked = _names_asked_by_the_lessons()
+    assert len(asked) >= 20
+    known = {name for name, *_ in qs.question_table()}
+    assert sorted(asked - known) == []
+
+
+def test_bank_files_keep_the_values_and_types_of_the_questions():
+    qs.question_table()
+    # (1, 3, 32, 32) -> (1, 16, 32, 32): one Jacobian entry per (output, input) pair.
+    jacobian = qs.QUESTIONS["jacobian_entries"]
+    assert jacobian.correct == (16 * 32 * 32) * (3 * 32 * 32)
+    assert (16 * 3 * 3 * 3) in dict(jacobian.wrong)
+    # (9 + 2*1 - 3) // 2 + 1 = 5 along each axis, 8 output channels.
+    strided = qs.QUESTIONS["strided_output_shape"]
+    assert strided.correct == (1, 8, 5, 5) and isinstance(strided.correct, tuple)
+    assert all(isinstance(shape, tuple) for shape, _ in strided.wrong)
+    assert qs.QUESTIONS["kernel_too_large"].correct == qs.INVALID
+
+
+def test_a_bank_record_goes_through_the_same_validation():
+    record = {"name": "t_record", "kind": "shape", "prompt": "Which shape?", "register": False,
+              "correct": [1, 2], "wrong": [[[2, 1], "swapped"]]}
+    question = qs._declare_from_record(record, "test")
+    assert question.correct == (1, 2) and dict(question.wrong) == {(2, 1): "swapped"}
+    assert record["correct"] == [1, 2]  # the record itself is not modified
+    with pytest.raises(ValueError, match="kind"):
+        qs._declare_from_record({**record, "kind": "essay"}, "test")
+    with pytest.raises(ValueError, match="explain"):
+        qs._declare_from_record({"name": "t_bad", "kind": "choice", "prompt": "?",
+                                 "register": False, "choices": {"a": "x", "b": "y"},
+                                 "correct": "a", "explain": {}}, "test")
+    with pytest.raises(ValueError, match="filename"):
+        qs.load_bank("../pyproject.toml")
+
+
 def test_the_command_line_lists_the_questions_and_what_they_diagnose():
     done = subprocess.run([sys.executable, "-m", "convlab.exercises", "misconceptions"],
                           capture_output=True, text=True, cwd=ROOT)

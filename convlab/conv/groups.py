@@ -16,30 +16,41 @@ def split_groups(array, groups, axis):
     return np.split(array, groups, axis=axis) if array is not None else [None] * groups
 
 
-def per_group_forward(formulation):
-    """Lift ``formulation(x, weight, bias, stride, padding, dilation)`` to any ``groups``."""
+def _per_group(formulation, split_axes, join):
+    """``formulation`` run on each group's slices (split along ``split_axes``), joined by ``join``."""
 
     @functools.wraps(formulation)
-    def forward(x, weight, bias, stride, padding, dilation, groups):
-        parts = zip(split_groups(x, groups, 1), split_groups(weight, groups, 0),
-                    split_groups(bias, groups, 0))
-        outputs = [formulation(xg, wg, bg, stride, padding, dilation) for xg, wg, bg in parts]
-        return outputs[0] if groups == 1 else np.concatenate(outputs, axis=1)
+    def lifted(first, second, third, stride, padding, dilation, groups):
+        slices = [split_groups(array, groups, axis)
+                  for array, axis in zip((first, second, third), split_axes)]
+        results = [formulation(*group, stride, padding, dilation) for group in zip(*slices)]
+        return results[0] if groups == 1 else join(results)
 
-    return forward
+    return lifted
+
+
+def _join_outputs(outputs):
+    return np.concatenate(outputs, axis=1)
+
+
+def _join_gradients(grads):
+    dx, dw, db = zip(*grads)
+    return np.concatenate(dx, axis=1), np.concatenate(dw, axis=0), np.concatenate(db)
+
+
+def per_group_forward(formulation):
+    """Lift ``formulation(x, weight, bias, stride, padding, dilation)`` to any ``groups``.
+
+    Group ``k`` correlates input channels ``x[:, k-th part]`` with filters
+    ``weight[k-th part]``; the outputs are stacked along the channel axis.
+    """
+    return _per_group(formulation, (1, 0, 0), _join_outputs)
 
 
 def per_group_backward(formulation):
-    """Lift ``formulation(grad_out, x, weight, stride, padding, dilation)`` to any ``groups``."""
+    """Lift ``formulation(grad_out, x, weight, stride, padding, dilation)`` to any ``groups``.
 
-    @functools.wraps(formulation)
-    def backward(grad_out, x, weight, stride, padding, dilation, groups):
-        parts = zip(split_groups(grad_out, groups, 1), split_groups(x, groups, 1),
-                    split_groups(weight, groups, 0))
-        grads = [formulation(gg, xg, wg, stride, padding, dilation) for gg, xg, wg in parts]
-        if groups == 1:
-            return grads[0]
-        dx, dw, db = zip(*grads)
-        return np.concatenate(dx, axis=1), np.concatenate(dw, axis=0), np.concatenate(db)
-
-    return backward
+    Each group's ``(dx, dw, db)`` is computed from its own slices; ``dx`` is
+    stacked along the input channels, ``dw`` and ``db`` along the filters.
+    """
+    return _per_group(formulation, (1, 1, 0), _join_gradients)

@@ -27,7 +27,7 @@ A value or shape question may have no valid answer (a kernel larger than the
 padded input): then the right prediction is the string ``"invalid"``
 (:data:`INVALID`), and ``"invalid"`` for a valid setting is a wrong answer
 with its own explanation. Questions are declared once, by name, in a question
-bank module (``convlab.exercises.question_bank``) and asked from a lesson by
+bank file (``convlab/exercises/question_bank.json``) and asked from a lesson by
 name; :func:`ask`, :func:`expect_value` and :func:`expect_shape` also take a
 whole question inline, for an instructor's own notebook.
 """
@@ -281,14 +281,71 @@ def _grade(question, answer, time_limit):
 
 
 # ------------------------------------------------------------------ listing
-BANKS = ("convlab.exercises.question_bank_forward", "convlab.exercises.question_bank")
-"""Modules that declare the lessons' questions (imported on first use)."""
+BANKS = ("question_bank_forward.json", "question_bank.json")
+"""The lessons' questions, one JSON file per bank beside this module (read on first use).
+
+Each file is a list of questions; each question is an object with ``name``,
+``kind`` (``"choice"``, ``"value"`` or ``"shape"``), ``lesson``, ``prompt`` and
+the keyword arguments of :func:`multiple_choice` (``choices`` and ``explain`` as
+``{letter: sentence}``) or of :func:`predict_value` / :func:`predict_shape`
+(``wrong`` as a list of ``[wrong answer, why it is wrong]`` pairs; shapes are
+written as lists). Every question goes through the same validation as one
+declared in Python.
+"""
+
+_DECLARE = {"choice": multiple_choice, "value": predict_value, "shape": predict_shape}
+
+
+def _as_answer(kind, value):
+    return tuple(value) if kind == "shape" and isinstance(value, list) else value
+
+
+def _declare_from_record(record, bank):
+    fields = dict(record)
+    kind, name, prompt = fields.pop("kind", None), fields.pop("name", None), fields.pop("prompt", None)
+    if kind not in _DECLARE:
+        raise ValueError(f"{bank}: question {name!r} has kind {kind!r}; expected one of "
+                         f"{sorted(_DECLARE)}")
+    if "correct" in fields:
+        fields["correct"] = _as_answer(kind, fields["correct"])
+    if kind != "choice" and "wrong" in fields:
+        fields["wrong"] = {_as_answer(kind, answer): why for answer, why in fields["wrong"]}
+    return _DECLARE[kind](name, prompt, **fields)
+
+
+def load_bank(filename):
+    """Declare (and register) every question of one bank file of this package.
+
+    Parameters
+    ----------
+    filename : str
+        One of :data:`BANKS`.
+
+    Returns
+    -------
+    list of Question
+
+    Examples
+    --------
+    >>> [q.name for q in load_bank("question_bank_forward.json")][:2]
+    ['impulse_flip', 'valid_length']
+    """
+    import json
+    from importlib import resources
+    if filename not in BANKS:
+        raise ValueError(f"filename must be one of {BANKS}, got {filename!r}")
+    text = resources.files(__package__).joinpath(filename).read_text(encoding="utf-8")
+    return [_declare_from_record(record, filename) for record in json.loads(text)]
+
+
+_loaded_banks = set()
 
 
 def _load_banks():
-    import importlib
-    for module in BANKS:
-        importlib.import_module(module)
+    for filename in BANKS:
+        if filename not in _loaded_banks:
+            load_bank(filename)
+            _loaded_banks.add(filename)
 
 
 def question_table():

@@ -47,7 +47,10 @@ class Layer:
     def __repr__(self):
         return f"{type(self).__name__}({self.extra_repr()})"
 
+    repr_fields = ()
+    """Attributes shown in the layer's repr, as ``name=value``."""
+
     def extra_repr(self):
-        return ""
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self.repr_fields)
 
 

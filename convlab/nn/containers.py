@@ -4,6 +4,8 @@
 in reverse order, feeding each the gradient the next one returned.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .._checks import check_number
@@ -12,8 +14,8 @@ from .base import Layer
 __all__ = ["Sequential", "SGD"]
 
 
-class Sequential(Layer):
-    """Layers applied in order.
+class Sequential(Layer, Sequence):
+    """Layers applied in order; indexing, ``len`` and iteration reach the layers.
 
     Examples
     --------
@@ -53,9 +55,6 @@ class Sequential(Layer):
 
     def __len__(self):
         return len(self.layers)
-
-    def __iter__(self):
-        return iter(self.layers)
 
     def __repr__(self):
         inner = "".join(f"\n  ({i}): {layer!r}" for i, layer in enumerate(self.layers))

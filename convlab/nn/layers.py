@@ -214,6 +214,8 @@ class LeakyReLU(Layer):
     array([0.1, 1. ])
     """
 
+    repr_fields = ("negative_slope",)
+
     def __init__(self, negative_slope=0.01):
         super().__init__()
         self.negative_slope = check_number(negative_slope, "negative_slope")
@@ -227,9 +229,6 @@ class LeakyReLU(Layer):
     def backward(self, grad_out):
         slope = self._cached()
         return check_grad_out(grad_out, slope.shape, "LeakyReLU") * slope
-
-    def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
 
 
 class Flatten(Layer):

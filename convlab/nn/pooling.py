@@ -50,6 +50,8 @@ class MaxPool2d(Layer):
              [0., 0.]]]])
     """
 
+    repr_fields = ("kernel_size", "stride", "padding")
+
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         self.kernel_size = int_tuple(kernel_size, "kernel_size", 2)
@@ -102,9 +104,6 @@ class MaxPool2d(Layer):
             for n in range(kw):
                 self._window(dxp, m, n, out)[...] += np.where(arg == m * kw + n, g, 0)
         return dxp[:, :, ph : ph + x_shape[2], pw : pw + x_shape[3]]
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class GlobalMaxPool2d(Layer):
