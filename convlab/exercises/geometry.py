@@ -12,7 +12,6 @@ from convlab import coverage, shapes
 
 from .definition import exercise
 from .engine import case
-from .misconceptions import MESSAGES
 
 
 def _unread_cells(n, k, s, p, d):
@@ -160,31 +159,3 @@ def check_receptive_field():
         case("three strided layers", kernel_sizes=[7, 3, 3], strides=[2, 2, 2]),
     ]
 
-MESSAGES.update({
-    "unread_remainder_is_padding": (
-        "the remainder counts cells of the *padded* axis: its last p cells are padding, "
-        "so only max(r - p, 0) real cells are left over at the end (and look for gaps "
-        "between windows too)."),
-    "unread_gaps_missed": (
-        "you only looked at the end of the axis: when the kernel is shorter than the stride, "
-        "or a dilated kernel's taps are further apart than the stride, cells between taps "
-        "are skipped too; mark the cells every tap of every window lands on."),
-    "unread_dilated_span_contiguous": (
-        "a dilated window reads only its taps, d cells apart, not every cell of its span: "
-        "the cells between two taps are read only if another window's tap lands there."),
-    "receptive_order_reversed": (
-        "the lists go first layer first: the stride of a layer widens the steps of the "
-        "layers *above* it, so read the layers from the input upwards."),
-    "unread_padding_not_shifted": (
-        "the windows' positions count from the start of the *padded* axis: subtract p to "
-        "get the input cell a tap reads."),
-    "receptive_strides_ignored": (
-        "strides ignored: after a stride-s layer, one step in the layer above spans s cells "
-        "below, so later kernels grow the field s times faster."),
-    "receptive_own_stride": (
-        "a layer's own stride does not widen its own window: multiply (k_l - 1) by the "
-        "strides of the layers *below* it only."),
-    "receptive_overlap_counted_twice": (
-        "neighbouring windows overlap: a k-tap layer adds k - 1 cells to the field, not k "
-        "(the field of one cell is 1, not 0)."),
-})
