@@ -79,18 +79,19 @@ def check_unread_cells():
     ...
         likely misconception: the remainder counts cells of the *padded* axis...
     """
-    return [
-        case("every cell read", n=7, k=3, s=2, p=0, d=1),
-        case("remainder, no padding", n=8, k=3, s=2, p=0, d=1),
-        case("remainder lands on padding", n=8, k=3, s=2, p=1, d=1),
-        case("1x1 kernel at stride 2", n=8, k=1, s=2, p=0, d=1),
-        case("kernel shorter than the stride", n=9, k=2, s=3, p=0, d=1),
-        case("dilated kernel, one window", n=7, k=2, s=4, p=0, d=3),
-        case("dilation leaves holes", n=8, k=2, s=2, p=0, d=3),
-        case("gaps with padding", n=10, k=3, s=4, p=1, d=1),
-        case("remainder larger than the padding", n=9, k=3, s=3, p=1, d=1),
-        case("stride 1 reads everything", n=6, k=4, s=1, p=2, d=1),
+    rows = [  # label, n, k, s, p, d
+        ("every cell read", 7, 3, 2, 0, 1),
+        ("remainder, no padding", 8, 3, 2, 0, 1),
+        ("remainder lands on padding", 8, 3, 2, 1, 1),
+        ("1x1 kernel at stride 2", 8, 1, 2, 0, 1),
+        ("kernel shorter than the stride", 9, 2, 3, 0, 1),
+        ("dilated kernel, one window", 7, 2, 4, 0, 3),
+        ("dilation leaves holes", 8, 2, 2, 0, 3),
+        ("gaps with padding", 10, 3, 4, 1, 1),
+        ("remainder larger than the padding", 9, 3, 3, 1, 1),
+        ("stride 1 reads everything", 6, 4, 1, 2, 1),
     ]
+    return [case(label, n=n, k=k, s=s, p=p, d=d) for label, n, k, s, p, d in rows]
 
 
 def _receptive_field(kernel_sizes, strides):

@@ -108,13 +108,12 @@ def check_integrated_input_grad():
     Examples
     --------
     >>> def integrated_input_grad(grad_out, weight, stride, input_size):
-    ...     (n, _, h_out, w_out), (_, c_in, kh, kw) = grad_out.shape, weight.shape
-    ...     dx = np.zeros((n, c_in, *input_size))
-    ...     for b in range(n):
-    ...         for i in range(h_out):
-    ...             for j in range(w_out):
-    ...                 dx[b, :, stride * i:stride * i + kh, stride * j:stride * j + kw] += (
-    ...                     np.einsum("o,ocmn->cmn", grad_out[b, :, i, j], weight))
+    ...     n, _, h_out, w_out = grad_out.shape
+    ...     kh, kw = weight.shape[2:]
+    ...     dx = np.zeros((n, weight.shape[1], *input_size))
+    ...     for i, j in np.ndindex(h_out, w_out):  # output (i, j) read the window at (s*i, s*j)
+    ...         rows, cols = slice(stride * i, stride * i + kh), slice(stride * j, stride * j + kw)
+    ...         dx[:, :, rows, cols] += np.tensordot(grad_out[:, :, i, j], weight, axes=1)
     ...     return dx
     >>> r = check_integrated_input_grad(integrated_input_grad)
     integrated_input_grad: passed 6 cases.
