@@ -122,6 +122,45 @@ def conv_via_im2row(x, weight, bias):
     return y.transpose(0, 2, 1).reshape(len(x), c_out, x.shape[2] - kh + 1, x.shape[3] - kw + 1)
 
 
+# ------------------------------------------------------------------ 045
+class AffineLayer:
+    def __init__(self, weight, bias):
+        self.weight, self.bias = weight, bias
+        self.grads = {}
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.weight.T + self.bias
+
+    def backward(self, grad_out):
+        self.grads["weight"] = grad_out.T @ self.x
+        self.grads["bias"] = grad_out.sum(axis=0)
+        return grad_out @ self.weight
+
+
+def backprop(layers, x, loss_grad):
+    for layer in layers:
+        x = layer.forward(x)
+    g = loss_grad(x)
+    for layer in layers[::-1]:
+        g = layer.backward(g)
+    return g
+
+
+def numerical_gradient(f, x, eps):
+    grad = np.zeros(x.shape)
+    probe = x.astype(float)  # a copy: x itself stays unchanged
+    for index in np.ndindex(x.shape):
+        old = probe[index]
+        probe[index] = old + eps
+        up = f(probe)
+        probe[index] = old - eps
+        down = f(probe)
+        probe[index] = old
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
 # ------------------------------------------------------------------ 05
 def kernel_grad_1d(p, g):
     return np.array([g @ p[u:u + len(g)] for u in range(len(p) - len(g) + 1)])
@@ -129,6 +168,14 @@ def kernel_grad_1d(p, g):
 
 def bias_grad(grad_out):
     return grad_out.sum(axis=(0, 2, 3))
+
+
+def kernel_grad_one_matmul(x, grad_out, kernel_size):
+    rows = np.stack([im2row(image, kernel_size, 1) for image in x])  # (N, P, C*kH*kW)
+    rows = rows.reshape(-1, rows.shape[-1])  # (N*P, C*kH*kW): every example's patches
+    c_out = grad_out.shape[1]
+    delta = grad_out.transpose(1, 0, 2, 3).reshape(c_out, -1)  # (C_out, N*P), same order
+    return (delta @ rows).reshape(c_out, x.shape[1], *kernel_size)
 
 
 def kernel_grad(x, grad_out):
@@ -199,6 +246,18 @@ def strided_input_grad(grad_out, weight, stride, input_size, insert=True):
     return out
 
 
+def integrated_input_grad(grad_out, weight, stride, input_size):
+    # Scatter each kernel tap: tap (m, q) of output (i, j) lands on input (s*i + m, s*j + q).
+    n, _, h_out, w_out = grad_out.shape
+    _, c_in, kh, kw = weight.shape
+    dx = np.zeros((n, c_in, *input_size))
+    for m in range(kh):
+        for q in range(kw):
+            dx[:, :, m:m + stride * h_out:stride, q:q + stride * w_out:stride] += np.einsum(
+                "boij,oc->bcij", grad_out, weight[:, :, m, q])
+    return dx
+
+
 def strided_kernel_grad(x, grad_out, stride, kernel_size):
     n, c_out, h_out, w_out = grad_out.shape
     kh, kw = kernel_size
@@ -211,6 +270,48 @@ def strided_kernel_grad(x, grad_out, stride, kernel_size):
 
 
 # ------------------------------------------------------------------ 09
+def feature_maps(image, kernels):
+    return np.array([correlate2d(image, kernel) for kernel in kernels])
+
+
+def pool_winners(maps):
+    winners = []
+    for m in maps:
+        best = (0, 0)
+        for r in range(m.shape[0]):
+            for c in range(m.shape[1]):
+                if m[r, c] > m[best]:  # strict: the first maximum stays on a tie
+                    best = (r, c)
+        winners.append(best)
+    return np.array(winners)
+
+
+def logit_grads(logits, target):
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    p[target] -= 1
+    return p
+
+
+def kernel_grads(image, kernels, d_pooled):
+    k = kernels.shape[-1]
+    maps = feature_maps(image, kernels)
+    grads = np.zeros_like(kernels)
+    for index, (r, c) in enumerate(pool_winners(maps)):
+        if maps[index, r, c] > 0:  # the ReLU passes the gradient
+            grads[index] = d_pooled[index] * image[r:r + k, c:c + k]
+    return grads
+
+
+def avgpool_backward(x, grad_out, kernel_size):
+    k = kernel_size
+    dx = np.zeros_like(x)
+    for i in range(grad_out.shape[2]):
+        for j in range(grad_out.shape[3]):
+            dx[:, :, i * k:(i + 1) * k, j * k:(j + 1) * k] = grad_out[:, :, i:i + 1, j:j + 1] / k**2
+    return dx
+
+
 def relu_backward(x, grad_out):
     return grad_out * (x > 0)
 
@@ -247,10 +348,23 @@ def sobel_magnitude(image):
     return np.sqrt(gx ** 2 + gy ** 2)
 
 
+def kernel_loss_grad(image, kernel, target):
+    # L = mean(r**2), r = correlate(pad(I), K) - T; dL/dK[m, n] = 2/(HW) sum r[i, j] pad(I)[i+m, j+n]
+    padded = np.pad(image, kernel.shape[0] // 2)
+    residual = correlate2d(padded, kernel) - target
+    return 2 / image.size * correlate2d(padded, residual)
+
+
 def gaussian_kernel(size, sigma):
     t = np.arange(size) - (size - 1) / 2
     g = np.exp(-(t[:, None] ** 2 + t[None, :] ** 2) / (2 * sigma ** 2))
     return g / g.sum()
+
+
+def rank_one_factors(kernel):
+    # Pivot on the largest entry: kernel = outer(column through it, row through it / pivot).
+    r, c = np.unravel_index(np.argmax(np.abs(kernel)), kernel.shape)
+    return kernel[:, c], kernel[r] / kernel[r, c]
 
 
 def separable_blur(image, kernel1d):

@@ -87,6 +87,14 @@ SOLUTIONS = {
     "check_separable_blur": sol.separable_blur,
     "check_circular_correlate_fft": sol.circular_correlate_fft,
     "check_circulant_matrix": sol.circulant_matrix, "check_winograd_f23": sol.winograd_f23,
+    "check_affine_layer": sol.AffineLayer, "check_backprop": sol.backprop,
+    "check_numerical_gradient": sol.numerical_gradient,
+    "check_kernel_grad_one_matmul": sol.kernel_grad_one_matmul,
+    "check_integrated_input_grad": sol.integrated_input_grad,
+    "check_feature_maps": sol.feature_maps, "check_pool_winners": sol.pool_winners,
+    "check_logit_grads": sol.logit_grads, "check_kernel_grads": sol.kernel_grads,
+    "check_avgpool_backward": sol.avgpool_backward,
+    "check_kernel_loss_grad": sol.kernel_loss_grad, "check_rank_one_factors": sol.rank_one_factors,
 }
 
 
@@ -109,7 +117,27 @@ def _as_learner(checker, wrong):
     if checker is ex.check_conv2d_unfold:  # mistakes run a slipped forward under autograd
         key = next(k for k, f in checker.mistakes if f is wrong)
         return lambda x, weight, bias: conv2d_unfold(x, weight, bias, slip=key)
+    if checker is ex.check_affine_layer:  # mistakes give (y, dx, dW, db): a layer answering them
+        return _layer_answering(wrong)
+    if checker is ex.check_rank_one_factors:  # its one mistake: the pivot at the corner
+        return lambda kernel: (kernel[:, 0], kernel[0] / kernel[0, 0])
     return wrong
+
+
+def _layer_answering(wrong):
+    class Slipped:
+        def __init__(self, weight, bias):
+            self.weight, self.bias, self.grads = weight, bias, {}
+
+        def forward(self, x):
+            self.x = x
+            return x @ self.weight.T + self.bias
+
+        def backward(self, grad_out):
+            _, dx, dw, db = wrong(self.x, self.weight, self.bias, grad_out)
+            self.grads = {"weight": dw, "bias": db}
+            return dx
+    return Slipped
 
 
 MISTAKES = [(name, key, index) for name, checker in CHECKERS.items()
@@ -136,7 +164,7 @@ def test_conv2d_function_slips(slip):
 
 
 def test_every_message_is_used_by_some_checker():
-    used = {key for _, keys in ex.misconception_table(ex.CHECKERS + ex.LESSON_CHECKERS)
+    used = {key for _, keys in ex.misconception_table(ex.CHECKERS)
             for key in keys}
     assert used == set(ex.MESSAGES)
 

@@ -25,18 +25,22 @@ from .forward import (check_convolve2d, check_correlate1d, check_correlate2d,
 from .geometry import check_receptive_field, check_unread_cells
 from .vectorised import (check_conv_forward_loops, check_conv_forward_shift, check_conv_matrix,
                          check_conv_via_im2row, check_im2row)
+from .interface import check_affine_layer, check_backprop, check_numerical_gradient
 from .backward import (check_bias_grad, check_input_grad, check_kernel_grad,
                        check_kernel_grad_1d, check_row2im, check_scatter_input_grad)
+from .integrated import check_integrated_input_grad, check_kernel_grad_one_matmul
 from .strided import check_strided_input_grad, check_strided_kernel_grad, check_zero_insert
 from .torch_checks import check_conv2d_function, check_conv2d_unfold, check_unfold_conv2d
 from .layers import check_linear_backward, check_maxpool_backward, check_relu_backward
+from .worked import (check_avgpool_backward, check_feature_maps, check_kernel_grads,
+                     check_logit_grads, check_pool_winners)
+from .kernel_fit import check_kernel_loss_grad, check_rank_one_factors
 from .filtering import (check_circulant_matrix, check_circular_correlate_fft,
                         check_gaussian_kernel, check_separable_blur, check_sobel_magnitude)
 from .misconceptions import MESSAGES, misconception_table
 from .winograd import check_winograd_f23
 from .result import CheckResult
 from .questions import ask, expect_shape, expect_value, question  # questions with feedback
-from . import integrated, interface, kernel_fit, worked  # checkers of the new exercises
 
 CHECKERS = (
     check_correlate1d, check_correlate2d, check_convolve2d,
@@ -44,12 +48,16 @@ CHECKERS = (
     check_unread_cells, check_receptive_field,
     check_conv_forward_loops, check_conv_forward_shift,
     check_im2row, check_conv_matrix, check_conv_via_im2row,
-    check_kernel_grad_1d, check_bias_grad, check_kernel_grad,
+    check_affine_layer, check_backprop, check_numerical_gradient,
+    check_kernel_grad_1d, check_bias_grad, check_kernel_grad_one_matmul, check_kernel_grad,
     check_input_grad, check_scatter_input_grad, check_row2im,
-    check_zero_insert, check_strided_input_grad, check_strided_kernel_grad,
+    check_integrated_input_grad, check_zero_insert, check_strided_input_grad,
+    check_strided_kernel_grad,
     check_conv2d_function, check_conv2d_unfold,
-    check_relu_backward, check_maxpool_backward, check_linear_backward,
-    check_sobel_magnitude, check_gaussian_kernel, check_separable_blur,
+    check_feature_maps, check_pool_winners, check_logit_grads, check_kernel_grads,
+    check_avgpool_backward, check_relu_backward, check_maxpool_backward, check_linear_backward,
+    check_sobel_magnitude, check_kernel_loss_grad, check_gaussian_kernel,
+    check_rank_one_factors, check_separable_blur,
     check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
 )
 """Every checker, in lesson order."""
@@ -57,10 +65,7 @@ CHECKERS = (
 ALIASES = {"check_unfold_conv2d": check_unfold_conv2d}
 """Former names of checkers that lessons may still call."""
 
-LESSON_CHECKERS = interface.CHECKERS + integrated.CHECKERS + worked.CHECKERS + kernel_fit.CHECKERS
-"""Checkers of the exercises added with the question API (layer interface, 05, 07, 09, 10)."""
-
 __all__ = (["ALIASES", "CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "Exercise",
-            "LESSON_CHECKERS", "MESSAGES", "ask", "case", "exercise", "expect_shape",
+            "MESSAGES", "ask", "case", "exercise", "expect_shape",
             "expect_value", "misconception_table", "question", "run_check"]
            + [c.__name__ for c in CHECKERS] + list(ALIASES))

@@ -30,8 +30,8 @@ def main(argv=None):
         print(f"wrote {len(written)} student notebooks to {args.out_dir}")
         return 0
 
-    from . import CHECKERS, LESSON_CHECKERS, MESSAGES, misconception_table
-    for name, keys in misconception_table(CHECKERS + LESSON_CHECKERS):
+    from . import CHECKERS, MESSAGES, misconception_table
+    for name, keys in misconception_table(CHECKERS):
         print(f"{name}: {', '.join(keys) if keys else '-'}")
     print()
     for key, message in MESSAGES.items():

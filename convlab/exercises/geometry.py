@@ -12,7 +12,6 @@ from convlab import coverage, shapes
 
 from .definition import exercise
 from .engine import case
-from .misconceptions import MESSAGES
 
 
 def _unread_cells(n, k, s, p, d):
@@ -80,18 +79,19 @@ def check_unread_cells():
     ...
         likely misconception: the remainder counts cells of the *padded* axis...
     """
-    return [
-        case("every cell read", n=7, k=3, s=2, p=0, d=1),
-        case("remainder, no padding", n=8, k=3, s=2, p=0, d=1),
-        case("remainder lands on padding", n=8, k=3, s=2, p=1, d=1),
-        case("1x1 kernel at stride 2", n=8, k=1, s=2, p=0, d=1),
-        case("kernel shorter than the stride", n=9, k=2, s=3, p=0, d=1),
-        case("dilated kernel, one window", n=7, k=2, s=4, p=0, d=3),
-        case("dilation leaves holes", n=8, k=2, s=2, p=0, d=3),
-        case("gaps with padding", n=10, k=3, s=4, p=1, d=1),
-        case("remainder larger than the padding", n=9, k=3, s=3, p=1, d=1),
-        case("stride 1 reads everything", n=6, k=4, s=1, p=2, d=1),
+    rows = [  # label, n, k, s, p, d
+        ("every cell read", 7, 3, 2, 0, 1),
+        ("remainder, no padding", 8, 3, 2, 0, 1),
+        ("remainder lands on padding", 8, 3, 2, 1, 1),
+        ("1x1 kernel at stride 2", 8, 1, 2, 0, 1),
+        ("kernel shorter than the stride", 9, 2, 3, 0, 1),
+        ("dilated kernel, one window", 7, 2, 4, 0, 3),
+        ("dilation leaves holes", 8, 2, 2, 0, 3),
+        ("gaps with padding", 10, 3, 4, 1, 1),
+        ("remainder larger than the padding", 9, 3, 3, 1, 1),
+        ("stride 1 reads everything", 6, 4, 1, 2, 1),
     ]
+    return [case(label, n=n, k=k, s=s, p=p, d=d) for label, n, k, s, p, d in rows]
 
 
 def _receptive_field(kernel_sizes, strides):
@@ -160,31 +160,3 @@ def check_receptive_field():
         case("three strided layers", kernel_sizes=[7, 3, 3], strides=[2, 2, 2]),
     ]
 
-MESSAGES.update({
-    "unread_remainder_is_padding": (
-        "the remainder counts cells of the *padded* axis: its last p cells are padding, "
-        "so only max(r - p, 0) real cells are left over at the end (and look for gaps "
-        "between windows too)."),
-    "unread_gaps_missed": (
-        "you only looked at the end of the axis: when the kernel is shorter than the stride, "
-        "or a dilated kernel's taps are further apart than the stride, cells between taps "
-        "are skipped too; mark the cells every tap of every window lands on."),
-    "unread_dilated_span_contiguous": (
-        "a dilated window reads only its taps, d cells apart, not every cell of its span: "
-        "the cells between two taps are read only if another window's tap lands there."),
-    "receptive_order_reversed": (
-        "the lists go first layer first: the stride of a layer widens the steps of the "
-        "layers *above* it, so read the layers from the input upwards."),
-    "unread_padding_not_shifted": (
-        "the windows' positions count from the start of the *padded* axis: subtract p to "
-        "get the input cell a tap reads."),
-    "receptive_strides_ignored": (
-        "strides ignored: after a stride-s layer, one step in the layer above spans s cells "
-        "below, so later kernels grow the field s times faster."),
-    "receptive_own_stride": (
-        "a layer's own stride does not widen its own window: multiply (k_l - 1) by the "
-        "strides of the layers *below* it only."),
-    "receptive_overlap_counted_twice": (
-        "neighbouring windows overlap: a k-tap layer adds k - 1 cells to the field, not k "
-        "(the field of one cell is 1, not 0)."),
-})

@@ -12,22 +12,10 @@ import numpy as np
 
 import convlab as cl
 
-from .shared import full_correlation as _full
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
-from .shared import ints
-from .misconceptions import MESSAGES
-from .strided import _fit, _strided_cases, _strided_input_grad, _trailing
-
-NEW_MESSAGES = {
-    "batch_mixed_in_reshape": "grad_out reshaped to (C_out, N*P) without moving C_out first: "
-                              "that mixes examples and channels; transpose to (C_out, N, P) "
-                              "before the reshape.",
-    "zero_insert_one_row_too_many": "one row (and column) too many: that is the full "
-                                    "correlation of a gradient zero-inserted *after* its last "
-                                    "entry too; the windows end at s*(H_out-1) + k - 1.",
-}
-for _key, _message in NEW_MESSAGES.items():
-    MESSAGES.setdefault(_key, _message)
+from .definition import exercise
+from .engine import case
+from .shared import (fit_to_size, full_correlation, ints, strided_cases,
+                     strided_input_grad_reference, zero_insert_trailing)
 
 
 # ---------------------------------------------------------------- lesson 05
@@ -42,7 +30,12 @@ def _mixed_reshape(x, grad_out, kernel_size):
     return (delta @ rows).reshape(grad_out.shape[1], x.shape[1], *kernel_size)
 
 
-def check_kernel_grad_one_matmul(kernel_grad_one_matmul, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_kernel_grad, mistakes=[
+    ("batch_mixed_in_reshape", _mixed_reshape),
+    ("grad_not_summed_over_batch", lambda x, g, k: _kernel_grad(x[:1], g[:1], k)),
+    ("grad_flipped", lambda x, g, k: _kernel_grad(x, g, k)[:, :, ::-1, ::-1]),
+])
+def check_kernel_grad_one_matmul():
     """Check ``kernel_grad_one_matmul(x, grad_out, kernel_size)``: dW from one matrix product.
 
     ``x`` (N, C_in, H, W), ``grad_out`` (N, C_out, H_out, W_out), ``kernel_size``
@@ -51,7 +44,14 @@ def check_kernel_grad_one_matmul(kernel_grad_one_matmul, *, time_limit=DEFAULT_T
 
     Examples
     --------
-    >>> r = check_kernel_grad_one_matmul(_kernel_grad)
+    >>> import convlab as cl
+    >>> def kernel_grad_one_matmul(x, grad_out, kernel_size):
+    ...     rows = cl.im2row(x, kernel_size)                       # (N, P, C_in*kH*kW)
+    ...     rows = rows.reshape(-1, rows.shape[-1])                # (N*P, C_in*kH*kW)
+    ...     c_out = grad_out.shape[1]
+    ...     delta = grad_out.transpose(1, 0, 2, 3).reshape(c_out, -1)   # (C_out, N*P)
+    ...     return (delta @ rows).reshape(c_out, x.shape[1], *kernel_size)
+    >>> r = check_kernel_grad_one_matmul(kernel_grad_one_matmul)
     kernel_grad_one_matmul: passed 5 cases.
     """
     rng = np.random.default_rng(141)
@@ -60,21 +60,9 @@ def check_kernel_grad_one_matmul(kernel_grad_one_matmul, *, time_limit=DEFAULT_T
              ("channels in and out", 2, 3, 2, (5, 5), (3, 3)),
              ("non-square", 2, 2, 3, (5, 6), (2, 3)),
              ("1x1 kernel", 4, 2, 2, (3, 3), (1, 1))]
-    cases = []
-    for label, n, c_in, c_out, (h, w), (kh, kw) in specs:
-        cases.append(case(label, x=ints(rng, n, c_in, h, w),
-                          grad_out=ints(rng, n, c_out, h - kh + 1, w - kw + 1),
-                          kernel_size=(kh, kw)))
-    return run_check(kernel_grad_one_matmul, name="kernel_grad_one_matmul",
-                     argument="kernel_grad_one_matmul", cases=cases, reference=_kernel_grad,
-                     mistakes=check_kernel_grad_one_matmul.mistakes, time_limit=time_limit)
-
-
-check_kernel_grad_one_matmul.mistakes = [
-    ("batch_mixed_in_reshape", _mixed_reshape),
-    ("grad_not_summed_over_batch", lambda x, g, k: _kernel_grad(x[:1], g[:1], k)),
-    ("grad_flipped", lambda x, g, k: _kernel_grad(x, g, k)[:, :, ::-1, ::-1]),
-]
+    return [case(label, x=ints(rng, n, c_in, h, w),
+                 grad_out=ints(rng, n, c_out, h - kh + 1, w - kw + 1), kernel_size=(kh, kw))
+            for label, n, c_in, c_out, (h, w), (kh, kw) in specs]
 
 
 # ---------------------------------------------------------------- lesson 07
@@ -98,11 +86,19 @@ def _scatter(grad_out, weight, stride, input_size, flip=False, overwrite=False):
 
 def _one_row_too_many(grad_out, weight, stride, input_size):
     kh, kw = weight.shape[2:]
-    spread = _trailing(grad_out, stride)
-    return _full(spread, cl.flip_kernel(weight), ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    spread = zero_insert_trailing(grad_out, stride)
+    return full_correlation(spread, cl.flip_kernel(weight), ((kh - 1, kh - 1), (kw - 1, kw - 1)))
 
 
-def check_integrated_input_grad(integrated_input_grad, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=strided_input_grad_reference, mistakes=[
+    ("stride_ignored_backward", lambda g, w, s, size: _scatter(g, w, 1, size)),
+    ("zero_insert_one_row_too_many", _one_row_too_many),
+    ("zero_insert_one_row_too_many",
+     lambda g, w, s, size: fit_to_size(_one_row_too_many(g, w, s, size), np.add(size, 1))),
+    ("scatter_flipped", lambda g, w, s, size: _scatter(g, w, s, size, flip=True)),
+    ("overwrite", lambda g, w, s, size: _scatter(g, w, s, size, overwrite=True)),
+])
+def check_integrated_input_grad():
     """Check ``integrated_input_grad(grad_out, weight, stride, input_size)``: dx without zero insertion.
 
     Same arguments and answer as ``check_strided_input_grad`` (no padding;
@@ -111,22 +107,15 @@ def check_integrated_input_grad(integrated_input_grad, *, time_limit=DEFAULT_TIM
 
     Examples
     --------
-    >>> r = check_integrated_input_grad(_scatter)
+    >>> def integrated_input_grad(grad_out, weight, stride, input_size):
+    ...     n, _, h_out, w_out = grad_out.shape
+    ...     kh, kw = weight.shape[2:]
+    ...     dx = np.zeros((n, weight.shape[1], *input_size))
+    ...     for i, j in np.ndindex(h_out, w_out):  # output (i, j) read the window at (s*i, s*j)
+    ...         rows, cols = slice(stride * i, stride * i + kh), slice(stride * j, stride * j + kw)
+    ...         dx[:, :, rows, cols] += np.tensordot(grad_out[:, :, i, j], weight, axes=1)
+    ...     return dx
+    >>> r = check_integrated_input_grad(integrated_input_grad)
     integrated_input_grad: passed 6 cases.
     """
-    return run_check(integrated_input_grad, name="integrated_input_grad",
-                     argument="integrated_input_grad", cases=_strided_cases(142, True),
-                     reference=_strided_input_grad,
-                     mistakes=check_integrated_input_grad.mistakes, time_limit=time_limit)
-
-
-check_integrated_input_grad.mistakes = [
-    ("stride_ignored_backward", lambda g, w, s, size: _scatter(g, w, 1, size)),
-    ("zero_insert_one_row_too_many", _one_row_too_many),
-    ("zero_insert_one_row_too_many",
-     lambda g, w, s, size: _fit(_one_row_too_many(g, w, s, size), np.add(size, 1))),
-    ("scatter_flipped", lambda g, w, s, size: _scatter(g, w, s, size, flip=True)),
-    ("overwrite", lambda g, w, s, size: _scatter(g, w, s, size, overwrite=True)),
-]
-
-CHECKERS = (check_kernel_grad_one_matmul, check_integrated_input_grad)
+    return strided_cases(142, True)

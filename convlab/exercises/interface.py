@@ -15,22 +15,10 @@ quadratic functions (on which central differences are exact) for the third.
 
 import numpy as np
 
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
+from .definition import exercise
+from .engine import case
 from .shared import ints
 from ._torch import import_torch
-from .misconceptions import MESSAGES
-
-NEW_MESSAGES = {
-    "mean_inside_layer": "you divided by the batch size inside the layer: a layer sums "
-                         "over the batch; the 1/N of a mean loss is already inside grad_out.",
-    "forward_difference": "one-sided difference (f(x + eps) - f(x)) / eps: its error is of "
-                          "order eps; the central difference (f(x + eps) - f(x - eps)) / (2 eps) "
-                          "is exact for quadratics and has error of order eps**2.",
-    "central_difference_not_halved": "you divided by eps instead of 2 eps: the two probes "
-                                     "x + eps and x - eps are 2 eps apart.",
-}
-for _key, _message in NEW_MESSAGES.items():
-    MESSAGES.setdefault(_key, _message)
 
 
 # ---------------------------------------------------------------- affine layer
@@ -43,45 +31,13 @@ def _affine_torch(x, weight, bias, grad_out):
 
 
 def _run_layer(layer_class, x, weight, bias, grad_out):
+    if not isinstance(layer_class, type):
+        raise TypeError(f"AffineLayer must be the class you wrote, got "
+                        f"{type(layer_class).__name__}")
     layer = layer_class(weight, bias)
     y = layer.forward(x)
     dx = layer.backward(grad_out)
     return y, dx, layer.grads["weight"], layer.grads["bias"]
-
-
-def check_affine_layer(AffineLayer, *, time_limit=DEFAULT_TIME_LIMIT):
-    """Check the class ``AffineLayer(weight, bias)``: forward ``x W^T + b``, backward, grads.
-
-    The checker builds ``AffineLayer(weight, bias)`` with ``weight`` (out, in)
-    and ``bias`` (out,), calls ``forward(x)`` with ``x`` (N, in) and
-    ``backward(grad_out)``, and compares ``(y, dx, grads["weight"],
-    grads["bias"])`` with ``torch.nn.functional.linear`` under autograd.
-
-    Examples
-    --------
-    >>> from convlab.nn import Linear
-    >>> class Affine(Linear):
-    ...     def __init__(self, weight, bias):
-    ...         super().__init__(weight.shape[1], weight.shape[0])
-    ...         self.params = {"weight": weight, "bias": bias}
-    ...         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-    >>> r = check_affine_layer(Affine)
-    AffineLayer: passed 4 cases.
-    """
-    if not isinstance(AffineLayer, type):
-        raise TypeError(f"AffineLayer must be the class you wrote, got "
-                        f"{type(AffineLayer).__name__}")
-    rng = np.random.default_rng(151)
-    specs = [("one example", 1, 3, 2), ("a batch", 4, 3, 2), ("square weight", 3, 3, 3),
-             ("one output", 5, 4, 1)]
-    cases = [case(label, x=ints(rng, n, d_in), weight=ints(rng, d_out, d_in),
-                  bias=ints(rng, d_out), grad_out=ints(rng, n, d_out))
-             for label, n, d_in, d_out in specs]
-    import_torch()
-    return run_check(AffineLayer, name="AffineLayer", argument="AffineLayer", cases=cases,
-                     reference=_affine_torch, mistakes=check_affine_layer.mistakes,
-                     output_names=("y", "dx", "grads['weight']", "grads['bias']"),
-                     call=_run_layer, time_limit=time_limit)
 
 
 def _affine_mistake(x, w, b, g, slip):
@@ -97,12 +53,44 @@ def _affine_mistake(x, w, b, g, slip):
     return y, dx, dw, db
 
 
-check_affine_layer.mistakes = [
+@exercise(reference=_affine_torch, call=_run_layer, name="AffineLayer", argument="AffineLayer",
+          needs=("backward", "the layer class you wrote"),
+          output_names=("y", "dx", "grads['weight']", "grads['bias']"), mistakes=[
     ("linear_weight_transposed", lambda *a: _affine_mistake(*a, "weight_transposed")),
     ("linear_dw_transposed", lambda *a: _affine_mistake(*a, "dw_transposed")),
     ("mean_inside_layer", lambda *a: _affine_mistake(*a, "mean")),
     ("bias_grad_not_summed_over_batch", lambda *a: _affine_mistake(*a, "bias_first")),
-]
+])
+def check_affine_layer():
+    """Check the class ``AffineLayer(weight, bias)``: forward ``x W^T + b``, backward, grads.
+
+    The checker builds ``AffineLayer(weight, bias)`` with ``weight`` (out, in)
+    and ``bias`` (out,), calls ``forward(x)`` with ``x`` (N, in) and
+    ``backward(grad_out)``, and compares ``(y, dx, grads["weight"],
+    grads["bias"])`` with ``torch.nn.functional.linear`` under autograd. The
+    verdict is named after the learner's class.
+
+    Examples
+    --------
+    >>> class AffineLayer:
+    ...     def __init__(self, weight, bias):
+    ...         self.weight, self.bias, self.grads = weight, bias, {}
+    ...     def forward(self, x):
+    ...         self.x = x
+    ...         return x @ self.weight.T + self.bias
+    ...     def backward(self, grad_out):
+    ...         self.grads = {"weight": grad_out.T @ self.x, "bias": grad_out.sum(axis=0)}
+    ...         return grad_out @ self.weight
+    >>> r = check_affine_layer(AffineLayer)
+    AffineLayer: passed 4 cases.
+    """
+    rng = np.random.default_rng(151)
+    specs = [("one example", 1, 3, 2), ("a batch", 4, 3, 2), ("square weight", 3, 3, 3),
+             ("one output", 5, 4, 1)]
+    import_torch()
+    return [case(label, x=ints(rng, n, d_in), weight=ints(rng, d_out, d_in),
+                 bias=ints(rng, d_out), grad_out=ints(rng, n, d_out))
+            for label, n, d_in, d_out in specs]
 
 
 # ---------------------------------------------------------------- backprop loop
@@ -135,7 +123,9 @@ def _run_backprop(backprop, network_seed, x, target):
     return (dx,) + tuple(np.array(g, copy=True) for g in grads)
 
 
-def check_backprop(backprop, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_backprop_torch, call=_run_backprop,
+          output_names=("dx", "dW1", "db1", "dW2", "db2"))
+def check_backprop():
     """Check ``backprop(layers, x, loss_grad)``: the forward loop, then the reversed backward loop.
 
     ``layers`` is a list of :mod:`convlab.nn` layers (Linear, ReLU, Linear),
@@ -146,24 +136,21 @@ def check_backprop(backprop, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> def loop(layers, x, loss_grad):
+    >>> def backprop(layers, x, loss_grad):
     ...     for layer in layers:
     ...         x = layer.forward(x)
     ...     g = loss_grad(x)
     ...     for layer in reversed(layers):
     ...         g = layer.backward(g)
     ...     return g
-    >>> r = check_backprop(loop)
+    >>> r = check_backprop(backprop)
     backprop: passed 3 cases.
     """
     rng = np.random.default_rng(152)
-    cases = [case(f"{n} example{'s' * (n > 1)}", network_seed=seed, x=rng.normal(size=(n, 3)),
-                  target=rng.normal(size=(n, 2)))
-             for seed, n in ((0, 1), (3, 5), (7, 2))]
     import_torch()
-    return run_check(backprop, name="backprop", argument="backprop", cases=cases,
-                     reference=_backprop_torch, call=_run_backprop,
-                     output_names=("dx", "dW1", "db1", "dW2", "db2"), time_limit=time_limit)
+    return [case(f"{n} example{'s' * (n > 1)}", network_seed=seed, x=rng.normal(size=(n, 3)),
+                 target=rng.normal(size=(n, 2)))
+            for seed, n in ((0, 1), (3, 5), (7, 2))]
 
 
 # ---------------------------------------------------------------- finite differences
@@ -205,7 +192,11 @@ def _probe(f, x, eps, kind):
     return grad
 
 
-def check_numerical_gradient(numerical_gradient, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=lambda f, x, eps: f.gradient(x), mistakes=[
+    ("forward_difference", lambda f, x, eps: _probe(f, x, eps, "forward")),
+    ("central_difference_not_halved", lambda f, x, eps: _probe(f, x, eps, "not halved")),
+])
+def check_numerical_gradient():
     """Check ``numerical_gradient(f, x, eps)``: central differences of a scalar ``f`` at ``x``.
 
     Returns an array of ``x``'s shape; ``x`` must come back unchanged. The
@@ -214,24 +205,19 @@ def check_numerical_gradient(numerical_gradient, *, time_limit=DEFAULT_TIME_LIMI
 
     Examples
     --------
-    >>> r = check_numerical_gradient(lambda f, x, eps: _probe(f, x, eps, "central"))
+    >>> def numerical_gradient(f, x, eps):
+    ...     grad = np.zeros(x.shape)
+    ...     for index in np.ndindex(x.shape):
+    ...         step = np.zeros(x.shape)
+    ...         step[index] = eps
+    ...         grad[index] = (f(x + step) - f(x - step)) / (2 * eps)
+    ...     return grad
+    >>> r = check_numerical_gradient(numerical_gradient)
     numerical_gradient: passed 4 cases.
     """
     rng = np.random.default_rng(153)
-    cases = [case("one variable", f=_Quadratic(1, 1), x=np.array([0.5]), eps=1e-3),
-             case("a vector", f=_Quadratic(2, 4), x=rng.normal(size=4), eps=1e-3),
-             case("a matrix", f=_Quadratic(3, 6), x=rng.normal(size=(2, 3)), eps=1e-3),
-             case("a larger step", f=_Quadratic(4, 3), x=rng.normal(size=3), eps=0.1)]
     import_torch()
-    return run_check(numerical_gradient, name="numerical_gradient",
-                     argument="numerical_gradient", cases=cases,
-                     reference=lambda f, x, eps: f.gradient(x),
-                     mistakes=check_numerical_gradient.mistakes, time_limit=time_limit)
-
-
-check_numerical_gradient.mistakes = [
-    ("forward_difference", lambda f, x, eps: _probe(f, x, eps, "forward")),
-    ("central_difference_not_halved", lambda f, x, eps: _probe(f, x, eps, "not halved")),
-]
-
-CHECKERS = (check_affine_layer, check_backprop, check_numerical_gradient)
+    return [case("one variable", f=_Quadratic(1, 1), x=np.array([0.5]), eps=1e-3),
+            case("a vector", f=_Quadratic(2, 4), x=rng.normal(size=4), eps=1e-3),
+            case("a matrix", f=_Quadratic(3, 6), x=rng.normal(size=(2, 3)), eps=1e-3),
+            case("a larger step", f=_Quadratic(4, 3), x=rng.normal(size=3), eps=0.1)]

@@ -13,20 +13,10 @@ import numpy as np
 
 import convlab as cl
 
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
+from .definition import exercise
+from .engine import case
 from .shared import ints
 from ._torch import import_torch
-from .misconceptions import MESSAGES
-
-NEW_MESSAGES = {
-    "mean_factor_missing": "the factor 2/(H*W) is missing: the loss is a *mean* of "
-                           "squares, so its gradient is (2 / (H*W)) * correlate(pad(I), R).",
-    "square_factor_missing": "the factor 2 of the square is missing: d(r**2)/dr = 2r.",
-    "zero_pivot": "you divided by an entry that is 0 (a zero corner): pick the largest "
-                  "entry as pivot, or use the SVD.",
-}
-for _key, _message in NEW_MESSAGES.items():
-    MESSAGES.setdefault(_key, _message)
 
 
 def _loss_grad(image, kernel, target):
@@ -45,36 +35,39 @@ def _residual_correlation(image, kernel, target):
     return cl.correlate2d(cl.pad(image, p), residual)
 
 
-def check_kernel_loss_grad(kernel_loss_grad, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_loss_grad, mistakes=[
+    ("mean_factor_missing", lambda i, k, t: 2 * _residual_correlation(i, k, t)),
+    ("square_factor_missing", lambda i, k, t: _residual_correlation(i, k, t) / i.size),
+    ("grad_flipped", lambda i, k, t: _loss_grad(i, k, t)[::-1, ::-1]),
+])
+def check_kernel_loss_grad():
     """Check ``kernel_loss_grad(image, kernel, target)``: dL/dK of a mean squared error.
 
     ``image`` and ``target`` (H, W), ``kernel`` (k, k) with k odd; returns (k, k).
 
     Examples
     --------
-    >>> r = check_kernel_loss_grad(_loss_grad)
+    >>> def correlate(a, b):  # valid cross-correlation
+    ...     (h, w), (kh, kw) = a.shape, b.shape
+    ...     return np.array([[np.sum(a[i:i + kh, j:j + kw] * b) for j in range(w - kw + 1)]
+    ...                      for i in range(h - kh + 1)])
+    >>> def kernel_loss_grad(image, kernel, target):
+    ...     padded = np.pad(image, kernel.shape[0] // 2)
+    ...     residual = correlate(padded, kernel) - target
+    ...     return 2 / image.size * correlate(padded, residual)
+    >>> r = check_kernel_loss_grad(kernel_loss_grad)
     kernel_loss_grad: passed 4 cases.
     """
-    rng = np.random.default_rng(161)
-    cases = [case("1x1 kernel", image=ints(rng, 3, 3), kernel=np.array([[2.0]]),
-                  target=ints(rng, 3, 3)),
-             case("3x3, exact target", image=ints(rng, 4, 4), kernel=ints(rng, 3, 3),
-                  target=np.zeros((4, 4))),
-             case("non-square image", image=ints(rng, 4, 6), kernel=ints(rng, 3, 3),
-                  target=ints(rng, 4, 6)),
-             case("5x5 kernel", image=rng.normal(size=(6, 5)), kernel=rng.normal(size=(5, 5)),
-                  target=rng.normal(size=(6, 5)))]
     import_torch()
-    return run_check(kernel_loss_grad, name="kernel_loss_grad", argument="kernel_loss_grad",
-                     cases=cases, reference=_loss_grad, mistakes=check_kernel_loss_grad.mistakes,
-                     time_limit=time_limit)
-
-
-check_kernel_loss_grad.mistakes = [
-    ("mean_factor_missing", lambda i, k, t: 2 * _residual_correlation(i, k, t)),
-    ("square_factor_missing", lambda i, k, t: _residual_correlation(i, k, t) / i.size),
-    ("grad_flipped", lambda i, k, t: _loss_grad(i, k, t)[::-1, ::-1]),
-]
+    rng = np.random.default_rng(161)
+    return [case("1x1 kernel", image=ints(rng, 3, 3), kernel=np.array([[2.0]]),
+                 target=ints(rng, 3, 3)),
+            case("3x3, exact target", image=ints(rng, 4, 4), kernel=ints(rng, 3, 3),
+                 target=np.zeros((4, 4))),
+            case("non-square image", image=ints(rng, 4, 6), kernel=ints(rng, 3, 3),
+                 target=ints(rng, 4, 6)),
+            case("5x5 kernel", image=rng.normal(size=(6, 5)), kernel=rng.normal(size=(5, 5)),
+                 target=rng.normal(size=(6, 5)))]
 
 
 # ---------------------------------------------------------------- rank one
@@ -92,7 +85,10 @@ def _naive_factors(kernel):
     return column, row
 
 
-def check_rank_one_factors(rank_one_factors, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=lambda kernel: kernel, call=_outer_of_factors, mistakes=[
+    ("zero_pivot", lambda kernel: np.outer(*_naive_factors(kernel))),
+])
+def check_rank_one_factors():
     """Check ``rank_one_factors(kernel)``: 1-D ``(column, row)`` whose outer product is ``kernel``.
 
     Every case is a rank-1 kernel; the checker compares ``np.outer(column, row)``
@@ -100,25 +96,15 @@ def check_rank_one_factors(rank_one_factors, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> def svd_factors(kernel):
+    >>> def rank_one_factors(kernel):
     ...     u, s, vt = np.linalg.svd(kernel)
     ...     return u[:, 0] * s[0], vt[0]
-    >>> r = check_rank_one_factors(svd_factors)
+    >>> r = check_rank_one_factors(rank_one_factors)
     rank_one_factors: passed 5 cases.
     """
-    cases = [case("Sobel x", kernel=np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0])),
-             case("a zero corner", kernel=np.outer([0.0, 1.0, 2.0], [1.0, 0.0, -1.0])),
-             case("a Gaussian", kernel=np.outer(*[np.exp(-np.arange(-2, 3) ** 2 / 2)] * 2)),
-             case("negative entries", kernel=np.outer([-1.0, 3.0], [2.0, -0.5, 1.0])),
-             case("1x1", kernel=np.array([[-4.0]]))]
     import_torch()
-    return run_check(rank_one_factors, name="rank_one_factors", argument="rank_one_factors",
-                     cases=cases, reference=lambda kernel: kernel, call=_outer_of_factors,
-                     mistakes=check_rank_one_factors.mistakes, time_limit=time_limit)
-
-
-check_rank_one_factors.mistakes = [
-    ("zero_pivot", lambda kernel: np.outer(*_naive_factors(kernel))),
-]
-
-CHECKERS = (check_kernel_loss_grad, check_rank_one_factors)
+    return [case("Sobel x", kernel=np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0])),
+            case("a zero corner", kernel=np.outer([0.0, 1.0, 2.0], [1.0, 0.0, -1.0])),
+            case("a Gaussian", kernel=np.outer(*[np.exp(-np.arange(-2, 3) ** 2 / 2)] * 2)),
+            case("negative entries", kernel=np.outer([-1.0, 3.0], [2.0, -0.5, 1.0])),
+            case("1x1", kernel=np.array([[-4.0]]))]

@@ -123,6 +123,72 @@ MESSAGES = {
                      "columns.",
     "linear_not_circular": "zero padding instead of wrap-around: the DFT computes a "
                            "circular correlation, the image wraps at its borders.",
+    # geometry: unread cells and the receptive field
+    "unread_remainder_is_padding": (
+        "the remainder counts cells of the *padded* axis: its last p cells are padding, "
+        "so only max(r - p, 0) real cells are left over at the end (and look for gaps "
+        "between windows too)."),
+    "unread_gaps_missed": (
+        "you only looked at the end of the axis: when the kernel is shorter than the stride, "
+        "or a dilated kernel's taps are further apart than the stride, cells between taps "
+        "are skipped too; mark the cells every tap of every window lands on."),
+    "unread_dilated_span_contiguous": (
+        "a dilated window reads only its taps, d cells apart, not every cell of its span: "
+        "the cells between two taps are read only if another window's tap lands there."),
+    "receptive_order_reversed": (
+        "the lists go first layer first: the stride of a layer widens the steps of the "
+        "layers *above* it, so read the layers from the input upwards."),
+    "unread_padding_not_shifted": (
+        "the windows' positions count from the start of the *padded* axis: subtract p to "
+        "get the input cell a tap reads."),
+    "receptive_strides_ignored": (
+        "strides ignored: after a stride-s layer, one step in the layer above spans s cells "
+        "below, so later kernels grow the field s times faster."),
+    "receptive_own_stride": (
+        "a layer's own stride does not widen its own window: multiply (k_l - 1) by the "
+        "strides of the layers *below* it only."),
+    "receptive_overlap_counted_twice": (
+        "neighbouring windows overlap: a k-tap layer adds k - 1 cells to the field, not k "
+        "(the field of one cell is 1, not 0)."),
+    # the layer interface
+    "mean_inside_layer": "you divided by the batch size inside the layer: a layer sums "
+                         "over the batch; the 1/N of a mean loss is already inside grad_out.",
+    "forward_difference": "one-sided difference (f(x + eps) - f(x)) / eps: its error is of "
+                          "order eps; the central difference (f(x + eps) - f(x - eps)) / (2 eps) "
+                          "is exact for quadratics and has error of order eps**2.",
+    "central_difference_not_halved": "you divided by eps instead of 2 eps: the two probes "
+                                     "x + eps and x - eps are 2 eps apart.",
+    # one-matmul kernel gradient, integrated strided input gradient
+    "batch_mixed_in_reshape": "grad_out reshaped to (C_out, N*P) without moving C_out first: "
+                              "that mixes examples and channels; transpose to (C_out, N, P) "
+                              "before the reshape.",
+    "zero_insert_one_row_too_many": "one row (and column) too many: that is the full "
+                                    "correlation of a gradient zero-inserted *after* its last "
+                                    "entry too; the windows end at s*(H_out-1) + k - 1.",
+    # the worked problem and average pooling
+    "winner_last_tie": "on a tie you picked the last maximum; PyTorch (and this exercise) "
+                       "send the gradient to the first maximum in row-major order.",
+    "winner_column_major": "winner searched column by column: row-major order scans row 0 "
+                           "left to right, then row 1, ... (np.argmax on the flattened map).",
+    "winner_flat_index": "you returned the flat index; return (row, column), e.g. with "
+                         "np.unravel_index.",
+    "softmax_grad_sign": "sign flipped: dL/dz = softmax(z) - onehot(label), not the other "
+                         "way round (the loss falls when the right logit rises).",
+    "softmax_grad_no_onehot": "you returned softmax(z) alone: subtract 1 at the true label.",
+    "worked_relu_ignored": "the ReLU was ignored: where the winning pre-activation is <= 0 "
+                           "the ReLU blocks the gradient, so that kernel gets 0.",
+    "avgpool_not_divided": "the gradient was not divided by the window size: each output "
+                           "is the *mean* of k*k inputs, so each input gets grad_out / k**2.",
+    "avgpool_to_one_cell": "the whole gradient went to one cell of the window; an average "
+                           "depends on every cell equally, so each gets grad_out / k**2.",
+    "worked_patch_at_origin": "you always took the patch under output (0, 0); take the patch "
+                              "under the *winning* position of each map.",
+    # fitting a kernel, rank-one factors
+    "mean_factor_missing": "the factor 2/(H*W) is missing: the loss is a *mean* of "
+                           "squares, so its gradient is (2 / (H*W)) * correlate(pad(I), R).",
+    "square_factor_missing": "the factor 2 of the square is missing: d(r**2)/dr = 2r.",
+    "zero_pivot": "you divided by an entry that is 0 (a zero corner): pick the largest "
+                  "entry as pivot, or use the SVD.",
 }
 
 

@@ -10,7 +10,7 @@ bound here when convlab is imported, so a learner who rebinds
 
 import numpy as np
 
-from convlab import conv2d, conv2d_backward
+from convlab import conv2d, conv2d_backward, conv_output_size
 
 from .engine import case
 
@@ -64,3 +64,80 @@ def full_correlation(grad_out, weight, padding):
     (1, 1, 2, 2)
     """
     return conv2d(grad_out, weight.transpose(1, 0, 2, 3), padding=padding)
+
+
+# ------------------------------------------------ strided backward (lesson 07)
+def zero_insert_trailing(g, stride):
+    """``g`` spread ``stride`` apart with zeros after the last entry too (a classic slip).
+
+    Examples
+    --------
+    >>> zero_insert_trailing(np.array([[1.0, 2.0]]), 2)
+    array([[1., 0., 2., 0.],
+           [0., 0., 0., 0.]])
+    """
+    spread = np.zeros(g.shape[:-2] + (g.shape[-2] * stride, g.shape[-1] * stride))
+    spread[..., ::stride, ::stride] = g
+    return spread
+
+
+def fit_to_size(dx, input_size):
+    """Crop or zero-pad the last two axes of ``dx`` (N, C, h, w) to ``input_size`` (bottom/right).
+
+    Examples
+    --------
+    >>> fit_to_size(np.ones((1, 1, 2, 3)), (3, 2))[0, 0]
+    array([[1., 1.],
+           [1., 1.],
+           [0., 0.]])
+    """
+    out = np.zeros(dx.shape[:2] + tuple(input_size))
+    h, w = min(dx.shape[2], input_size[0]), min(dx.shape[3], input_size[1])
+    out[:, :, :h, :w] = dx[:, :, :h, :w]
+    return out
+
+
+def strided_input_grad_reference(grad_out, weight, stride, input_size):
+    """``dx`` of a stride-``stride`` convolution without padding, by ``conv2d_backward``.
+
+    Examples
+    --------
+    >>> strided_input_grad_reference(np.ones((1, 1, 1, 1)), np.ones((1, 1, 2, 2)), 2, (3, 3))[0, 0]
+    array([[1., 1., 0.],
+           [1., 1., 0.],
+           [0., 0., 0.]])
+    """
+    x_shape = (len(grad_out), weight.shape[1], *input_size)
+    return gradients(grad_out, x_shape, None, stride=stride, weight=weight).dx
+
+
+STRIDED_SHAPES = [("stride 1", 1, (1, 1, 3, 3), (1, 1, 2, 2)),
+                  ("1x1 kernel, stride 2", 2, (1, 1, 3, 3), (1, 1, 1, 1)),
+                  ("stride 2, dividing", 2, (1, 1, 5, 5), (1, 1, 3, 3)),
+                  ("stride 2, remainder not covered", 2, (1, 1, 6, 5), (1, 1, 2, 2)),
+                  ("stride 3, channels", 3, (1, 2, 7, 8), (2, 2, 3, 2)),
+                  ("stride larger than the kernel", 3, (2, 1, 7, 7), (1, 1, 2, 2))]
+"""Rows ``(label, stride, x shape, weight shape)`` of the strided-gradient cases, edge cases first."""
+
+
+def strided_cases(seed, with_weight):
+    """Cases of :data:`STRIDED_SHAPES`: ``(grad_out, weight, stride, input_size)`` if ``with_weight``,
+    else ``(x, grad_out, stride, kernel_size)``.
+
+    Examples
+    --------
+    >>> [c.label for c in strided_cases(0, True)][:2]
+    ['stride 1', '1x1 kernel, stride 2']
+    """
+    rng = np.random.default_rng(seed)
+    cases = []
+    for label, s, x_shape, w_shape in STRIDED_SHAPES:
+        out = tuple(conv_output_size(n, k, s) for n, k in zip(x_shape[2:], w_shape[2:]))
+        g = ints(rng, x_shape[0], w_shape[0], *out)
+        if with_weight:
+            cases.append(case(label, grad_out=g, weight=ints(rng, *w_shape), stride=s,
+                              input_size=x_shape[2:]))
+        else:
+            cases.append(case(label, x=ints(rng, *x_shape), grad_out=g, stride=s,
+                              kernel_size=w_shape[2:]))
+    return cases

@@ -8,21 +8,16 @@ inserted between the output-gradient entries. References:
 
 import numpy as np
 
-from convlab import conv_output_size, flip_kernel, zero_insert
+from convlab import flip_kernel, zero_insert
 
 from .definition import exercise
 from .engine import case
-from .shared import full_correlation, gradients, ints
-
-
-def _trailing(g, stride):
-    spread = np.zeros(g.shape[:-2] + (g.shape[-2] * stride, g.shape[-1] * stride))
-    spread[..., ::stride, ::stride] = g
-    return spread
+from .shared import (fit_to_size, full_correlation, gradients, ints, strided_cases,
+                     strided_input_grad_reference, zero_insert_trailing)
 
 
 @exercise(reference=zero_insert, mistakes=[
-    ("zero_insert_trailing", _trailing),
+    ("zero_insert_trailing", zero_insert_trailing),
     ("zero_insert_count", lambda g, s: zero_insert(g, s + 1)),
     ("zero_insert_one_axis", lambda g, s: zero_insert(g, (s, 1))),
     ("zero_insert_one_axis", lambda g, s: zero_insert(g, (1, s))),
@@ -52,45 +47,11 @@ def check_zero_insert():
             case("batch and channels", g=ints(rng, 2, 2, 2, 2), stride=2)]
 
 
-def _strided_cases(seed, with_weight):
-    rng = np.random.default_rng(seed)
-    specs = [("stride 1", 1, (1, 1, 3, 3), (1, 1, 2, 2)),
-             ("1x1 kernel, stride 2", 2, (1, 1, 3, 3), (1, 1, 1, 1)),
-             ("stride 2, dividing", 2, (1, 1, 5, 5), (1, 1, 3, 3)),
-             ("stride 2, remainder not covered", 2, (1, 1, 6, 5), (1, 1, 2, 2)),
-             ("stride 3, channels", 3, (1, 2, 7, 8), (2, 2, 3, 2)),
-             ("stride larger than the kernel", 3, (2, 1, 7, 7), (1, 1, 2, 2))]
-    cases = []
-    for label, s, x_shape, w_shape in specs:
-        out = tuple(conv_output_size(n, k, s) for n, k in zip(x_shape[2:], w_shape[2:]))
-        g = ints(rng, x_shape[0], w_shape[0], *out)
-        if with_weight:
-            cases.append(case(label, grad_out=g, weight=ints(rng, *w_shape), stride=s,
-                              input_size=x_shape[2:]))
-        else:
-            cases.append(case(label, x=ints(rng, *x_shape), grad_out=g, stride=s,
-                              kernel_size=w_shape[2:]))
-    return cases
-
-
-def _strided_input_grad(grad_out, weight, stride, input_size):
-    x_shape = (len(grad_out), weight.shape[1], *input_size)
-    return gradients(grad_out, x_shape, None, stride=stride, weight=weight).dx
-
-
-def _fit(dx, input_size):
-    """Crop or zero-pad the last two axes to ``input_size`` (at the bottom/right)."""
-    out = np.zeros(dx.shape[:2] + tuple(input_size))
-    h, w = min(dx.shape[2], input_size[0]), min(dx.shape[3], input_size[1])
-    out[:, :, :h, :w] = dx[:, :, :h, :w]
-    return out
-
-
 def _spread_full(g, w, s, size, flip=True):
-    return _fit(full_correlation(zero_insert(g, s), flip_kernel(w) if flip else w, "full"), size)
+    return fit_to_size(full_correlation(zero_insert(g, s), flip_kernel(w) if flip else w, "full"), size)
 
 
-@exercise(reference=_strided_input_grad, mistakes=[
+@exercise(reference=strided_input_grad_reference, mistakes=[
     ("stride_ignored_backward", lambda g, w, s, size: full_correlation(g, flip_kernel(w), "full")),
     ("stride_ignored_backward", lambda g, w, s, size: _spread_full(g, w, 1, size)),
     ("kernel_not_flipped", lambda g, w, s, size: _spread_full(g, w, s, size, flip=False)),
@@ -117,7 +78,7 @@ def check_strided_input_grad():
     >>> r = check_strided_input_grad(strided_input_grad)
     strided_input_grad: passed 6 cases.
     """
-    return _strided_cases(72, True)
+    return strided_cases(72, True)
 
 
 def _strided_kernel_grad(x, grad_out, stride, kernel_size):
@@ -155,4 +116,4 @@ def check_strided_kernel_grad():
     >>> r = check_strided_kernel_grad(strided_kernel_grad)
     strided_kernel_grad: passed 6 cases.
     """
-    return _strided_cases(73, False)
+    return strided_cases(73, False)
