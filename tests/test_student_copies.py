@@ -1,5 +1,10 @@
-"""Student copies: solutions become stubs, and the copies run with every checker
-saying "not implemented yet" and no cell failing."""
+"""Student copies: solutions become stubs, and every copy runs end to end with the
+checker cells, and only they, failing with "not implemented yet".
+
+The lessons themselves run under nbval. Their cells before the first solution are
+the same in the student copy, so the copies are executed from their set-up cell
+and first solution cell on, all in one kernel (``%reset -f`` between lessons):
+the copies' own cells, once, without re-running every lesson a second time."""
 
 import os
 import re
@@ -12,6 +17,7 @@ import pytest
 from nbclient import NotebookClient
 
 from convlab.exercises import CHECKERS
+from convlab.course.cells import has_solution
 from convlab.exercises.student import (MARKDOWN_STUB, STUB, make_student_copies,
                                        make_student_notebook, strip_solutions)
 
@@ -114,19 +120,61 @@ def test_the_fixture_with_solutions_passes_once_per_checker(tmp_path, monkeypatc
     assert _text(second) == "bias_grad: passed 6 cases.True"
 
 
+def _student_run(source):
+    """The cells of ``source``'s student copy that differ from what nbval runs: its set-up
+    cell and every cell from the first solution on (a fresh namespace first)."""
+    lesson = nbformat.read(source, as_version=4)
+    student = make_student_notebook(lesson, source.name)
+    first_solution = next(i for i, c in enumerate(lesson.cells) if has_solution(c))
+    setup = next(i for i, c in enumerate(student.cells) if c.cell_type == "code")
+    return [nbformat.v4.new_code_cell("%reset -f")] + [student.cells[setup]] + student.cells[first_solution:]
+
+
+@pytest.fixture(scope="module")
+def executed_student_copies(tmp_path_factory):
+    """Every student copy (the fixture's and the lessons'), executed once in one kernel."""
+    sources = [FIXTURES / "exercise_fixture.ipynb"] + LESSONS
+    runs = {source.name: _student_run(source) for source in sources}
+    nb = nbformat.v4.new_notebook(cells=[c for cells in runs.values() for c in cells])
+    env_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = env_path
+    try:
+        NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True,
+                       resources={"metadata": {"path": str(ROOT / "lessons")}}).execute()
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+    return runs  # the cells were executed in place
+
+
+def _errors(cell):
+    return [o for o in cell.get("outputs", ()) if o.output_type == "error"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("source", [FIXTURES / "exercise_fixture.ipynb"] + LESSONS,
                          ids=lambda p: p.name)
-def test_student_copies_run_and_every_checker_says_not_implemented(source, tmp_path, monkeypatch):
-    copy = tmp_path / source.name
-    nbformat.write(make_student_notebook(nbformat.read(source, as_version=4), source.name), copy)
-    nb = _execute(copy, tmp_path, monkeypatch)  # raises CellExecutionError if any cell fails
-    checks = _checker_cells(nb)
+def test_student_copies_run_and_every_checker_says_not_implemented(source, executed_student_copies):
+    cells = executed_student_copies[source.name]
+    checks = _checker_cells(nbformat.v4.new_notebook(cells=cells))
     assert checks, f"{source.name} has no checker call"
     for cell in checks:
         text = _text(cell)
         assert "not implemented yet" in text, (cell.source, text)
         assert "passed" not in text and "failed" not in text and "Traceback" not in text
+    for cell in cells:
+        errors = _errors(cell)
+        if not errors:
+            continue
+        graded = cell.metadata.get("nbgrader", {}).get("grade")
+        assert graded and cell in checks, f"{source.name}: a cell that is not a checker failed:\n{cell.source}\n{errors[0].evalue}"
+        assert [e.ename for e in errors] == ["AssertionError"], (cell.source, errors)
+        assert "not implemented yet" in errors[0].evalue, (cell.source, errors[0].evalue)
+    graded = [c for c in cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+    assert graded and all(_errors(c) for c in graded), f"{source.name}: a graded cell passed on a stub"
 
 
 def test_in_a_kernel_a_hanging_function_is_stopped_and_the_kernel_goes_on(tmp_path, monkeypatch):
