@@ -12,11 +12,12 @@ graded exercise ends in a cell that calls a convlab checker::
 
 :func:`tag_notebook` writes the cell metadata nbgrader reads (schema 3):
 a *solution cell* for every cell holding a solution block, and an
-*autograded test cell* (locked, with points) for every cell whose last line
-calls a checker (``check_*``, or a question's ``ask`` / ``expect_value`` /
-``expect_shape``) on something a solution cell defined. A trailing
+*autograded test cell* (locked, with points) for every cell with a top-level
+call of a checker (``check_*``, or a question's ``ask`` / ``expect_value`` /
+``expect_shape``) on something a solution cell defined. Such a call
 ``check_x(f)`` becomes ``check_x(f).assert_passed()``, so the cell fails with
-the checker's verdict when the answer is wrong. Checker calls on anything
+the checker's verdict when the answer is wrong; lines after it (an
+instructor's ``### BEGIN HIDDEN TESTS`` block) stay. Checker calls on anything
 else (a lesson demonstrating a wrong implementation) are left alone.
 
 Tagging is idempotent: grade ids come from the names the cells define and
@@ -25,6 +26,7 @@ changes nothing.
 """
 
 import ast
+import functools
 import re
 
 import nbformat
@@ -33,8 +35,21 @@ BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 SCHEMA_VERSION = 3
 DEFAULT_POINTS = 1
-GRADING_CALL = re.compile(r"check_\w+|ask|expect_value|expect_shape")
-"""Names of the calls that grade an answer: the exercise checkers and the questions."""
+QUESTION_CALLS = ("ask", "expect_value", "expect_shape")
+
+
+@functools.lru_cache(maxsize=None)
+def grading_calls():
+    """Names of the calls that grade an answer: ``convlab.exercises``' checkers and questions.
+
+    Examples
+    --------
+    >>> "check_correlate1d" in grading_calls(), "check_gradients" in grading_calls()
+    (True, False)
+    """
+    from convlab import exercises
+
+    return frozenset(n for n in exercises.__all__ if n.startswith("check_")) | frozenset(QUESTION_CALLS)
 
 
 def has_solution(cell):
@@ -67,19 +82,19 @@ def _callee(call):
     return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
 
 
-def _grading_call(source):
-    """``(call node, asserted)`` for a cell whose last statement is a grading call, else None."""
+def _grading_calls(source):
+    """``[(call node, asserted)]`` for each top-level statement of a cell that is a grading call."""
     tree = _parse(source)
-    if not tree or not tree.body or not isinstance(tree.body[-1], ast.Expr):
-        return None
-    call = tree.body[-1].value
-    asserted = False
-    if (isinstance(call, ast.Call) and not call.args and _callee(call) == "assert_passed"
-            and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call)):
-        call, asserted = call.func.value, True
-    if not isinstance(call, ast.Call) or not GRADING_CALL.fullmatch(_callee(call) or ""):
-        return None
-    return call, asserted
+    found = []
+    for statement in tree.body if tree else ():
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        asserted = False
+        if (isinstance(call, ast.Call) and not call.args and _callee(call) == "assert_passed"
+                and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call)):
+            call, asserted = call.func.value, True
+        if isinstance(call, ast.Call) and _callee(call) in grading_calls():
+            found.append((call, asserted))
+    return found
 
 
 def _checked_names(call, solution_names):
@@ -144,15 +159,14 @@ def tag_notebook(nb):
 
     Examples
     --------
-    >>> cells = [nbformat.v4.new_code_cell("def f(x):\\n    ### BEGIN SOLUTION\\n"
-    ...                                    "    return x\\n    ### END SOLUTION"),
-    ...          nbformat.v4.new_code_cell("check_f(f)")]
+    >>> cells = [nbformat.v4.new_code_cell("def bias_grad(g):\\n    ### BEGIN SOLUTION\\n"
+    ...                                    "    return g.sum(axis=(0, 2, 3))\\n    ### END SOLUTION"),
+    ...          nbformat.v4.new_code_cell("check_bias_grad(bias_grad)")]
     >>> tagged = tag_notebook(nbformat.v4.new_notebook(cells=cells))
     >>> tagged.cells[1].source
-    'check_f(f).assert_passed()'
-    >>> [(c.metadata.nbgrader.grade_id, c.metadata.nbgrader.points if c.metadata.nbgrader.grade else None)
-    ...  for c in tagged.cells]
-    [('f', None), ('test_f', 1)]
+    'check_bias_grad(bias_grad).assert_passed()'
+    >>> [c.metadata.nbgrader.grade_id for c in tagged.cells], graded_cells(tagged)
+    (['bias_grad', 'test_bias_grad'], [('test_bias_grad', 1)])
     """
     if not isinstance(nb, nbformat.NotebookNode) or "cells" not in nb:
         raise TypeError(f"nb must be an nbformat.NotebookNode notebook; got {type(nb).__name__}")
@@ -165,14 +179,16 @@ def tag_notebook(nb):
             for name in _defined_names(cell.source) if cell.cell_type == "code" else ():
                 definer[name] = index
             continue
-        found = _grading_call(cell.source) if cell.cell_type == "code" else None
-        names = _checked_names(found[0], definer) if found else []
-        if not names:
+        calls = _grading_calls(cell.source) if cell.cell_type == "code" else []
+        calls = [(call, asserted) for call, asserted in calls if _checked_names(call, definer)]
+        if not calls:
             cell.metadata.pop("nbgrader", None)
             continue
-        call, asserted = found
-        if not asserted:
-            cell.source = _append_assert(cell.source, call)
+        for call, asserted in reversed(calls):  # from the end, so earlier offsets stay valid
+            if not asserted:
+                cell.source = _append_assert(cell.source, call)
+        call = calls[0][0]
+        names = _checked_names(call, definer)
         key = _question_name(call) or names[0]
         solution_key.setdefault(definer[names[0]], key)
         tests.append((index, key))

@@ -6,7 +6,7 @@ verdict: "passed N cases", "not implemented yet", or the failing case with
 expected and actual answers and, when a known mistake reproduces the
 learner's answer, its name ("your kernel is flipped", ...). It returns a
 :class:`CheckResult`, truthy on a pass, and never raises because of the
-learner's code. The exercises are catalogued in ``lessons/EXERCISES.md``;
+learner's code. The exercises are catalogued in ``docs/EXERCISES.md``;
 student copies of the lessons come from ``python -m convlab.exercises
 make-student lessons/ <out>``.
 
