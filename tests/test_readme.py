@@ -116,3 +116,25 @@ def test_quickstart_runs_as_pasted():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == "(2, 4, 5, 5)"
+
+
+def test_the_learner_install_brings_no_test_tools():
+    """The runtime requirements' closure, read from the installed packages' metadata
+    (what `pip install .` would add), holds no test tool and no nbgrader."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    seen, todo = set(), [Requirement(r) for r in _pyproject()["project"]["dependencies"]]
+    while todo:
+        requirement = todo.pop()
+        name = requirement.name.lower().replace("_", "-")
+        if name in seen or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
+        seen.add(name)
+        try:
+            todo += [Requirement(r) for r in metadata.requires(requirement.name) or ()]
+        except metadata.PackageNotFoundError:
+            pytest.fail(f"{requirement.name} (needed by the learner install) is not installed here")
+    assert {"torch", "jupyterlab", "numpy", "nbformat"} <= seen
+    assert not seen & {"pytest", "pytest-timeout", "hypothesis", "nbval", "playwright", "nbgrader", "build"}

@@ -125,7 +125,16 @@ def copy_files(files, dest):
 
 
 def copy_lessons(dest="convlab-lessons"):
-    """Copy the packaged lessons into ``dest``; see :func:`copy_files`."""
+    """Copy the packaged lessons into ``dest``; see :func:`copy_files`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     report = copy_lessons(Path(tmp) / "lessons")
+    ...     "01_cross_correlation.ipynb" in report.written, copy_lessons(Path(tmp) / "lessons").kept
+    (True, [])
+    """
     return copy_files({p.name: p.read_bytes() for p in lesson_files()}, dest)
 
 

@@ -80,6 +80,8 @@ def reexecute(paths, timeout=600, kernel_name="python3"):
     """
     from nbclient import NotebookClient
 
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1:
+        raise ValueError(f"timeout must be a positive int of seconds; got {timeout!r}")
     paths = [Path(p) for p in paths]
     for path in paths:
         if path.suffix != ".ipynb" or not path.is_file():
@@ -100,7 +102,17 @@ def reexecute(paths, timeout=600, kernel_name="python3"):
 def tag_lessons(paths):
     """Tag solution and test cells for nbgrader and drop volatile metadata, without executing.
 
-    Returns the notebooks that changed (the others are not rewritten).
+    Returns the notebooks that changed (the others are not rewritten), so a
+    second run returns ``[]``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "x.ipynb"
+    ...     nbformat.write(nbformat.v4.new_notebook(metadata={"widgets": {}}), path)
+    ...     len(tag_lessons([path])), tag_lessons([path])
+    (1, [])
     """
     changed = []
     for path in map(Path, paths):
