@@ -157,3 +157,12 @@ def test_course_refuses_to_overwrite_a_source_notebook(tmp_path, capsys):
     assert main(["course", str(tmp_path), lesson]) == 0
     assert main(["course", str(tmp_path), lesson]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_magics_and_checkers_imported_under_other_names_are_understood():
+    nb = _nb("%matplotlib inline\nfrom convlab.exercises.layers import check_relu_backward as crb",
+             'def relu_backward(x, g):\n    ### BEGIN SOLUTION\n    return g\n    ### END SOLUTION',
+             "\n\n%time y = 1\ncrb(relu_backward)")
+    tagged = tag_notebook(nb)
+    assert tagged.cells[2].source == "\n\n%time y = 1\ncrb(relu_backward).assert_passed()"
+    assert graded_cells(tagged) == [("test_relu_backward", 1)]

@@ -69,6 +69,10 @@ def test_the_wheel_holds_the_lessons_but_not_the_writers_catalogue(installed):
     assert [Path(n).name for n in lessons] == sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
     assert not any("EXERCISES" in n for n in names)
     assert "convlab/__main__.py" in names and "convlab/course/copies.py" in names
+    # Data files of the package itself (the explorers' JavaScript and CSS, ...) ship too.
+    data = [p.relative_to(ROOT).as_posix() for p in (ROOT / "convlab").rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    assert not [n for n in data if n not in names], "package data missing from the wheel"
 
 
 def test_convlab_is_imported_from_the_installed_wheel(installed):

@@ -13,8 +13,9 @@ graded exercise ends in a cell that calls a convlab checker::
 :func:`tag_notebook` writes the cell metadata nbgrader reads (schema 3):
 a *solution cell* for every cell holding a solution block, and an
 *autograded test cell* (locked, with points) for every cell with a top-level
-call of a checker (``check_*``, or a question's ``ask`` / ``expect_value`` /
-``expect_shape``) on something a solution cell defined. Such a call
+call of a checker (a ``check_*`` of ``convlab.exercises``, or a question's
+``ask`` / ``expect_value`` / ``expect_shape``, or any of these the notebook imports
+from ``convlab.exercises``) on something a solution cell defined. Such a call
 ``check_x(f)`` becomes ``check_x(f).assert_passed()``, so the cell fails with
 the checker's verdict when the answer is wrong; lines after it (an
 instructor's ``### BEGIN HIDDEN TESTS`` block) stay. Checker calls on anything
@@ -58,10 +59,23 @@ def has_solution(cell):
         line.strip() == BEGIN for line in cell.source.splitlines())
 
 
+def _python(source):
+    """A cell's source as plain Python: IPython's ``%magic`` and ``!shell`` lines become calls
+    (each stays on its own line, so line numbers still match the cell's)."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return source
+    lines = source.split("\n")
+    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    # IPython drops leading blank lines; put them back so that line numbers match.
+    return "\n" * blank + TransformerManager().transform_cell("\n".join(lines[blank:]))
+
+
 def _parse(source):
     try:
-        return ast.parse(source)
-    except SyntaxError:  # IPython magics, shell escapes: never a graded cell
+        return ast.parse(_python(source))
+    except SyntaxError:
         return None
 
 
@@ -82,8 +96,8 @@ def _callee(call):
     return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
 
 
-def _grading_calls(source):
-    """``[(call node, asserted)]`` for each top-level statement of a cell that is a grading call."""
+def _grading_calls(source, names):
+    """``[(call node, asserted)]`` for each top-level statement of a cell calling one of ``names``."""
     tree = _parse(source)
     found = []
     for statement in tree.body if tree else ():
@@ -92,9 +106,21 @@ def _grading_calls(source):
         if (isinstance(call, ast.Call) and not call.args and _callee(call) == "assert_passed"
                 and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Call)):
             call, asserted = call.func.value, True
-        if isinstance(call, ast.Call) and _callee(call) in grading_calls():
+        if isinstance(call, ast.Call) and _callee(call) in names:
             found.append((call, asserted))
     return found
+
+
+def _imported_graders(nb):
+    """Checkers and questions a notebook imports from ``convlab.exercises`` (or its modules)."""
+    names = set()
+    for cell in nb.cells:
+        tree = _parse(cell.source) if cell.cell_type == "code" else None
+        for node in ast.walk(tree) if tree else ():
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("convlab.exercises"):
+                names |= {a.asname or a.name for a in node.names
+                          if a.name.startswith("check_") or a.name in QUESTION_CALLS}
+    return names
 
 
 def _checked_names(call, solution_names):
@@ -113,6 +139,8 @@ def _append_assert(source, call):
     """``source`` with ``.assert_passed()`` right after the trailing ``call``."""
     lines = source.split("\n")
     row, col = call.end_lineno - 1, call.end_col_offset
+    if _python(source).split("\n")[row] != lines[row]:  # a magic on that line: leave the cell
+        return source
     line = lines[row].encode()  # ast offsets count UTF-8 bytes
     lines[row] = (line[:col] + b".assert_passed()" + line[col:]).decode()
     return "\n".join(lines)
@@ -171,6 +199,7 @@ def tag_notebook(nb):
     if not isinstance(nb, nbformat.NotebookNode) or "cells" not in nb:
         raise TypeError(f"nb must be an nbformat.NotebookNode notebook; got {type(nb).__name__}")
     nb = nbformat.from_dict(nb)  # a deep copy
+    graders = grading_calls() | _imported_graders(nb)
     definer = {}        # name -> index of the latest solution cell defining it
     solution_key = {}   # solution cell index -> the first key a test checks it under
     tests = []          # (cell index, key)
@@ -179,7 +208,7 @@ def tag_notebook(nb):
             for name in _defined_names(cell.source) if cell.cell_type == "code" else ():
                 definer[name] = index
             continue
-        calls = _grading_calls(cell.source) if cell.cell_type == "code" else []
+        calls = _grading_calls(cell.source, graders) if cell.cell_type == "code" else []
         calls = [(call, asserted) for call, asserted in calls if _checked_names(call, definer)]
         if not calls:
             cell.metadata.pop("nbgrader", None)
