@@ -13,12 +13,13 @@ Copies never overwrite a file you edited: they say which they kept.
 """
 
 import argparse
-import runpy
+import importlib
+import inspect
 import sys
 
-DELEGATED = {  # command -> (module run as a script, help)
-    "bench": ("convlab.bench", "time every formulation against PyTorch (--quick, --case NAME, --json)"),
-    "misconceptions": ("convlab.exercises", "print which checker diagnoses which misconception"),
+DELEGATED = {  # command -> (module whose main() runs it, help)
+    "bench": ("convlab.bench.__main__", "time every formulation against PyTorch (--quick, --case NAME, --json)"),
+    "misconceptions": ("convlab.exercises.__main__", "print which checker diagnoses which misconception"),
     "latency": ("convlab.widgets.latency", "measure the explorers' redraw latency"),
 }
 
@@ -58,19 +59,27 @@ def _needs_nbgrader():
     return False
 
 
+def _delegate(command, args):
+    """Run another convlab tool's ``main``, as ``python -m <its module>`` would."""
+    main_of = importlib.import_module(DELEGATED[command][0]).main
+    if command == "misconceptions":
+        args = ["misconceptions"] + args
+    saved, sys.argv = sys.argv, [f"python -m convlab {command}"] + args
+    try:
+        takes_argv = bool(inspect.signature(main_of).parameters)
+        status = main_of(args) if takes_argv else main_of()
+    except SystemExit as exit_:
+        status = exit_.code
+    finally:
+        sys.argv = saved
+    return status if isinstance(status, int) else (0 if status is None else 1)
+
+
 def main(argv=None):
     """Run the command line; return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in DELEGATED:  # the tool parses its own arguments
-        module = DELEGATED[argv[0]][0]
-        sys.argv = [f"python -m convlab {argv[0]}"] + argv[1:]
-        if argv[0] == "misconceptions":
-            sys.argv.insert(1, "misconceptions")
-        try:
-            runpy.run_module(module, run_name="__main__", alter_sys=True)
-        except SystemExit as exit_:
-            return exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-        return 0
+        return _delegate(argv[0], argv[1:])
     args = _parser().parse_args(argv)
     from convlab.course import copies
 
