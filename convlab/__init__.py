@@ -7,10 +7,15 @@ libraries load them only when first used: `convlab.autograd` (torch),
 >>> import convlab as cl
 >>> cl.conv_output_size(32, 3, stride=2, padding="same")
 16
+
+Every function refuses an array larger than the memory limit before
+allocating it: 2 GiB by default, set with `set_memory_limit` or the
+environment variable ``CONVLAB_MEMORY_LIMIT`` (e.g. ``512M``, ``none``).
 """
 
 import importlib
 
+from ._checks import get_memory_limit, set_memory_limit
 from .blocks import flip_kernel, pad, to_nchw, to_nhwc, zero_insert
 from .conv import (BACKWARD_METHODS, FORWARD_METHODS, Grads, conv1d, conv1d_backward, conv2d,
                    conv2d_backward, conv_transpose1d, conv_transpose2d, correlate2d)
@@ -25,8 +30,8 @@ _SUBMODULES = ("autograd", "bench", "coverage", "data", "exercises", "filters", 
 __all__ = [
     "BACKWARD_METHODS", "FORWARD_METHODS", "Grads", "conv1d", "conv1d_backward", "conv2d",
     "conv2d_backward", "conv_matrix", "conv_output_size", "conv_transpose1d", "conv_transpose2d",
-    "correlate2d", "flip_kernel", "im2row", "pad", "receptive_field", "row2im", "to_nchw",
-    "to_nhwc", "zero_insert",
+    "correlate2d", "flip_kernel", "get_memory_limit", "im2row", "pad", "receptive_field", "row2im",
+    "set_memory_limit", "to_nchw", "to_nhwc", "zero_insert",
 ]
 
 

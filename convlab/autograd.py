@@ -16,7 +16,9 @@ from torch.autograd.function import once_differentiable
 
 from . import conv2d as _np_conv2d
 from . import conv2d_backward as _np_conv2d_backward
-from .nn.base import resolve_method
+from ._checks import (as_array, check_bool, check_int, check_number, check_padding, check_tensor,
+                      int_tuple)
+from .conv.methods import resolve_method
 
 __all__ = ["Conv2dFunction", "conv2d", "Conv2d", "validation_network"]
 
@@ -79,15 +81,6 @@ class Conv2dFunction(torch.autograd.Function):
                 None, None, None, None, None)
 
 
-def _check_tensor(value, name, optional=False):
-    if optional and value is None:
-        return
-    if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor; got {type(value).__name__}")
-    if not value.is_floating_point():
-        raise TypeError(f"{name} must be a floating tensor; got dtype {value.dtype}")
-
-
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, method="fast"):
     """``torch.nn.functional.conv2d`` computed by convlab, differentiable.
 
@@ -127,9 +120,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, meth
             [2., 4., 2.],
             [1., 2., 1.]], dtype=torch.float64))
     """
-    _check_tensor(x, "x")
-    _check_tensor(weight, "weight")
-    _check_tensor(bias, "bias", optional=True)
+    check_tensor(x, "x")
+    check_tensor(weight, "weight")
+    check_tensor(bias, "bias", optional=True)
     resolve_method(method)
     return Conv2dFunction.apply(x, weight, bias, stride, padding, dilation, groups, method)
 
@@ -166,6 +159,12 @@ class Conv2d(torch.nn.Module):
                  groups=1, bias=True, method="fast", device=None, dtype=None):
         super().__init__()
         resolve_method(method)
+        for value, name in ((in_channels, "in_channels"), (out_channels, "out_channels"), (groups, "groups")):
+            check_int(value, name, 1)
+        for value, name in ((kernel_size, "kernel_size"), (stride, "stride"), (dilation, "dilation")):
+            int_tuple(value, name, 2)
+        check_padding(padding, modes=("valid", "same"))
+        check_bool(bias, "bias")
         # torch validates the configuration and initialises the parameters.
         ref = torch.nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
                               padding=padding, dilation=dilation, groups=groups, bias=bias,
@@ -251,11 +250,15 @@ def validation_network(x, weight, bias=None, method="im2row", negative_slope=0.0
     >>> all(d < 1e-12 for d in r["max_abs_diff"].values())
     True
     """
+    x, weight = as_array(x, "x").astype(np.float64), as_array(weight, "weight").astype(np.float64)
+    bias = None if bias is None else as_array(bias, "bias").astype(np.float64)
+    negative_slope = check_number(negative_slope, "negative_slope")
+    resolve_method(method)
+
     def run(conv):
-        xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
-        wt = torch.tensor(np.asarray(weight, dtype=np.float64), requires_grad=True)
-        bt = None if bias is None else torch.tensor(np.asarray(bias, dtype=np.float64),
-                                                    requires_grad=True)
+        xt = torch.tensor(x, requires_grad=True)
+        wt = torch.tensor(weight, requires_grad=True)
+        bt = None if bias is None else torch.tensor(bias, requires_grad=True)
         out = torch.nn.functional.leaky_relu(conv(xt, wt, bt), negative_slope).mean()
         out.backward()
         return {"output": out.item(), "dx": xt.grad.numpy(), "dw": wt.grad.numpy(),

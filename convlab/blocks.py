@@ -6,8 +6,9 @@ Each returns a new array and leaves its input unchanged.
 
 import numpy as np
 
-from ._checks import as_array, check_choice, int_tuple
-from .shapes import resolve_padding
+from ._checks import as_array, check_choice, check_memory, check_number, check_padding, int_tuple
+
+__all__ = ["pad", "zero_insert", "flip_kernel", "to_nchw", "to_nhwc"]
 
 
 def _spatial_axes(array, name):
@@ -43,14 +44,12 @@ def pad(x, padding, value=0):
     """
     x = as_array(x, "x")
     axes = _spatial_axes(x, "x")
-    if isinstance(padding, str):
-        raise ValueError(
-            f"padding must be an int or a sequence of ints for pad(); got mode {padding!r} "
-            "(modes need a kernel size: use shapes.resolve_padding first)"
-        )
-    ones = (1,) * axes
-    pads = resolve_padding(padding, ones, ones, ones, x.shape[-axes:])
+    pads = check_padding(padding, spatial=axes, modes=(), where="pad() (a mode needs a kernel size)")
+    pads = (pads,) if axes == 1 else pads
+    check_number(value, "value", finite=False)
     dtype = np.result_type(x.dtype, np.min_scalar_type(value)) if value != 0 else x.dtype
+    shape = x.shape[:-axes] + tuple(n + sum(p) for n, p in zip(x.shape[-axes:], pads))
+    check_memory("pad's output", shape, dtype)
     return np.pad(x.astype(dtype, copy=False), ((0, 0),) * (x.ndim - axes) + pads,
                   constant_values=value)
 
@@ -79,10 +78,9 @@ def zero_insert(x, stride):
     x = as_array(x, "x")
     axes = _spatial_axes(x, "x")
     strides = int_tuple(stride, "stride", axes)
-    spread = np.zeros(
-        x.shape[:-axes] + tuple((n - 1) * s + 1 for n, s in zip(x.shape[-axes:], strides)),
-        dtype=x.dtype,
-    )
+    shape = x.shape[:-axes] + tuple((n - 1) * s + 1 for n, s in zip(x.shape[-axes:], strides))
+    check_memory("zero_insert's output", shape, x.dtype)
+    spread = np.zeros(shape, dtype=x.dtype)
     spread[(...,) + tuple(slice(None, None, s) for s in strides)] = x
     return spread
 

@@ -6,7 +6,7 @@ the same for columns).  Every function here answers one question about that
 index map, for a single channel, with plain numpy:
 
 - :func:`window_cells` -- which padded-input cells output ``(i, j)`` reads;
-- :func:`covered_mask` / :func:`uncovered` -- which input cells no window reads
+- :func:`covered_mask` / :func:`uncovered_cells` -- which input cells no window reads
   (their input gradient is always zero);
 - :func:`dx_contributions` -- which products ``G[o] * w[m, n]`` add up to
   ``dx[i, j]``;
@@ -22,14 +22,15 @@ what these return; the tests check them against :func:`convlab.conv2d` and
 import numpy as np
 
 import convlab as cl
-from convlab.shapes import conv_output_size, resolve_padding
+from convlab._checks import as_array, check_int, int_list, int_tuple
+from convlab.shapes import ConvGeometry, conv_geometry, conv_output_size
 
 __all__ = [
     "ConvGeometry",
     "geometry",
     "window_cells",
     "covered_mask",
-    "uncovered",
+    "uncovered_cells",
     "dx_contributions",
     "dw_contributions",
     "gather_gradient",
@@ -40,57 +41,13 @@ __all__ = [
 
 def _pair(value, name):
     """Return ``value`` as a pair of positive ints (int or 2-sequence)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        value = (value, value)
-    try:
-        a, b = value
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an int or a pair of ints; got {value!r}") from None
-    for v in (a, b):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} must hold positive ints; got {value!r}")
-    return int(a), int(b)
-
-
-class ConvGeometry:
-    """Sizes of one single-channel 2-D convolution, resolved once.
-
-    Attributes: ``input_shape`` (H, W), ``kernel_size`` (kH, kW), ``stride``,
-    ``dilation`` (pairs), ``padding`` ((top, bottom), (left, right)),
-    ``padded_shape`` and ``output_shape``.
-    """
-
-    def __init__(self, input_shape, kernel_size, stride=1, padding=0, dilation=1):
-        self.input_shape = _pair(input_shape, "input_shape")
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.dilation = _pair(dilation, "dilation")
-        self.padding = tuple(
-            tuple(int(v) for v in side)
-            for side in resolve_padding(
-                padding, self.kernel_size, self.stride, self.dilation, self.input_shape
-            )
-        )
-        self.padded_shape = tuple(
-            n + before + after for n, (before, after) in zip(self.input_shape, self.padding)
-        )
-        self.output_shape = tuple(
-            conv_output_size(n, k, s, p, d)
-            for n, k, s, p, d in zip(
-                self.input_shape, self.kernel_size, self.stride, self.padding, self.dilation
-            )
-        )
-
-    def __repr__(self):
-        return (
-            f"ConvGeometry(input_shape={self.input_shape}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}, "
-            f"output_shape={self.output_shape})"
-        )
+    return int_tuple(value, name, 2)
 
 
 def geometry(input_shape, kernel_size, stride=1, padding=0, dilation=1):
-    """Resolve padding and sizes once; see :class:`ConvGeometry`.
+    """The :class:`convlab.shapes.ConvGeometry` of a single-channel 2-D convolution.
+
+    ``input_shape`` and ``kernel_size`` may be an int (a square) or a pair.
 
     Examples
     --------
@@ -98,7 +55,8 @@ def geometry(input_shape, kernel_size, stride=1, padding=0, dilation=1):
     >>> g.padding, g.output_shape
     (((1, 1), (1, 1)), (4, 4))
     """
-    return ConvGeometry(input_shape, kernel_size, stride, padding, dilation)
+    return conv_geometry(_pair(input_shape, "input_shape"), _pair(kernel_size, "kernel_size"),
+                         _pair(stride, "stride"), padding, _pair(dilation, "dilation"))
 
 
 def _axis_pairs(target, n_out, k, s, d, shift):
@@ -123,6 +81,7 @@ def window_cells(i, j, kernel_size, stride=1, dilation=1):
         _pair(stride, "stride"),
         _pair(dilation, "dilation"),
     )
+    i, j = check_int(i, "i", 0), check_int(j, "j", 0)
     return i * sh + dh * np.arange(kh), j * sw + dw * np.arange(kw)
 
 
@@ -146,14 +105,15 @@ def covered_mask(input_shape, kernel_size, stride=1, padding=0, dilation=1):
     return axes[0][:, None] & axes[1][None, :]
 
 
-def uncovered(input_shape, kernel_size, stride=1, padding=0, dilation=1):
+def uncovered_cells(input_shape, kernel_size, stride=1, padding=0, dilation=1):
     """Input rows and columns that no window reads (a stride remainder, or dilation gaps).
 
-    Returns ``(rows, cols)``, sorted int arrays in input (unpadded) coordinates.
+    Returns ``(rows, cols)``, sorted int arrays in input (unpadded) coordinates;
+    `convlab.shapes.uncovered_count` counts the trailing ones along one axis.
 
     Examples
     --------
-    >>> rows, cols = uncovered(6, 3, stride=2)   # (6 - 3) % 2 = 1 row left over
+    >>> rows, cols = uncovered_cells(6, 3, stride=2)   # (6 - 3) % 2 = 1 row left over
     >>> rows.tolist(), cols.tolist()
     ([5], [5])
     """
@@ -175,6 +135,7 @@ def dx_contributions(i, j, input_shape, kernel_size, stride=1, padding=0, dilati
     4
     """
     g = geometry(input_shape, kernel_size, stride, padding, dilation)
+    i, j = (check_int(v, name, 0, n - 1) for v, name, n in zip((i, j), "ij", g.input_shape))
     rows = _axis_pairs(i, g.output_shape[0], g.kernel_size[0], g.stride[0], g.dilation[0], g.padding[0][0])
     cols = _axis_pairs(j, g.output_shape[1], g.kernel_size[1], g.stride[1], g.dilation[1], g.padding[1][0])
     return [((oi, oj), (m, n)) for oi, m in rows for oj, n in cols]
@@ -193,6 +154,7 @@ def dw_contributions(m, n, input_shape, kernel_size, stride=1, padding=0, dilati
     [((0, 0), (0, 0)), ((0, 1), (0, 1)), ((1, 0), (1, 0)), ((1, 1), (1, 1))]
     """
     g = geometry(input_shape, kernel_size, stride, padding, dilation)
+    m, n = (check_int(v, name, 0, k - 1) for v, name, k in zip((m, n), "mn", g.kernel_size))
     pairs = []
     for oi in range(g.output_shape[0]):
         r = oi * g.stride[0] + m * g.dilation[0] - g.padding[0][0]
@@ -254,7 +216,7 @@ def gather_gradient(grad_out, input_shape, kernel_size, stride=1, padding=0, dil
            [0, 0, 0, 0, 0]])
     """
     g = geometry(input_shape, kernel_size, stride, padding, dilation)
-    grad_out = np.asarray(grad_out)
+    grad_out = as_array(grad_out, "grad_out")
     if grad_out.shape[-2:] != g.output_shape:
         raise ValueError(
             f"grad_out must have shape {g.output_shape} for this convolution; got {grad_out.shape}"
@@ -303,18 +265,19 @@ def receptive_field_cells(kernel_sizes, strides, dilations, position=None, input
     >>> sizes, cells[0].tolist()
     ([7, 5, 3], [1, 2, 3, 4, 5])
     """
-    layers = list(zip(kernel_sizes, strides, dilations))
+    layers = list(zip(int_list(kernel_sizes, "kernel_sizes"), int_list(strides, "strides"),
+                      int_list(dilations, "dilations")))
     if input_size is None:
         size = 3
         for k, s, d in reversed(layers):
             size = (size - 1) * s + d * (k - 1) + 1
         input_size = size
-    sizes = [int(input_size)]
+    sizes = [check_int(input_size, "input_size", 1)]
     for k, s, d in layers:
         sizes.append(conv_output_size(sizes[-1], k, s, 0, d))
     if position is None:
         position = sizes[-1] // 2
-    if not 0 <= position < sizes[-1]:
+    if check_int(position, "position") < 0 or position >= sizes[-1]:
         raise ValueError(f"position must lie in the top layer of size {sizes[-1]}; got {position}")
     cells = [np.array([position])]
     for k, s, d in reversed(layers):

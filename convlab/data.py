@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import check_bool, check_dtype, check_int, check_number
+
 __all__ = ["load_photo", "load_digits", "Digits", "PHOTO_FILE"]
 
 #: File name of the photograph inside matplotlib's sample data.
@@ -18,21 +20,6 @@ PHOTO_FILE = "grace_hopper.jpg"
 
 # ITU-R BT.601 luma weights: how bright the eye finds red, green and blue.
 _LUMA = np.array([0.299, 0.587, 0.114])
-
-
-def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
-
-
-def _check_dtype(dtype):
-    dt = np.dtype(dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise TypeError(f"dtype must be a floating dtype; got {dt}")
-    return dt
 
 
 def _photo_path():
@@ -100,10 +87,9 @@ def load_photo(color=False, downscale=1, dtype=np.float64):
     >>> load_photo(color=True).shape
     (600, 512, 3)
     """
-    if not isinstance(color, (bool, np.bool_)):
-        raise TypeError(f"color must be a bool; got {type(color).__name__}")
-    downscale = _check_int(downscale, "downscale", 1)
-    dt = _check_dtype(dtype)
+    color = check_bool(color, "color")
+    downscale = check_int(downscale, "downscale", 1)
+    dt = check_dtype(dtype)
     path = _photo_path()
     try:
         import matplotlib.image as mpimg
@@ -164,12 +150,9 @@ def load_digits(test_fraction=0.25, seed=0, dtype=np.float64):
     >>> d.x_train.shape, d.x_test.shape, d.y_train[:5].tolist()
     ((1348, 1, 8, 8), (449, 1, 8, 8), [3, 6, 0, 0, 3])
     """
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (float, int, np.floating)):
-        raise TypeError(f"test_fraction must be a float; got {type(test_fraction).__name__}")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be in (0, 1); got {test_fraction}")
-    seed = _check_int(seed, "seed", 0)
-    dt = _check_dtype(dtype)
+    test_fraction = check_number(test_fraction, "test_fraction", 0, 1, low_open=True, high_open=True)
+    seed = check_int(seed, "seed", 0)
+    dt = check_dtype(dtype)
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
     except ImportError as exc:

@@ -17,6 +17,8 @@ cell of an even kernel at the bottom/right) and pad with zeros unless
 
 import numpy as np
 
+from ._checks import check_array, check_choice, check_int, check_memory, positive_float
+
 __all__ = [
     "SOBEL_X",
     "SOBEL_Y",
@@ -47,43 +49,8 @@ _NP_PAD_MODE = {
 BORDER_MODES = tuple(_NP_PAD_MODE)
 
 
-# --------------------------------------------------------------- validation
-def _check_image(image):
-    if isinstance(image, np.ndarray):
-        arr = image
-    else:
-        arr = np.asarray(image)
-    if arr.ndim < 2:
-        raise ValueError(f"image must be an array with at least 2 dimensions (..., H, W); got shape {arr.shape}")
-    if arr.shape[-1] == 0 or arr.shape[-2] == 0:
-        raise ValueError(f"image must not be empty; got shape {arr.shape}")
-    if np.issubdtype(arr.dtype, np.floating):
-        return arr
-    if np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_:
-        return arr.astype(np.float64)
-    raise TypeError(f"image must hold real numbers; got dtype {arr.dtype}")
-
-
-def _check_mode(mode):
-    if mode not in _NP_PAD_MODE:
-        raise ValueError(f"mode must be one of {BORDER_MODES}; got {mode!r}")
-    return mode
-
-
-def _check_sigma(sigma):
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.integer, np.floating)):
-        raise TypeError(f"sigma must be a number; got {type(sigma).__name__}")
-    if not sigma > 0 or not np.isfinite(sigma):
-        raise ValueError(f"sigma must be positive and finite; got {sigma}")
-    return float(sigma)
-
-
-def _check_size(size):
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise TypeError(f"size must be an int; got {type(size).__name__}")
-    if size < 1:
-        raise ValueError(f"size must be a positive int; got {size}")
-    return int(size)
+def _image(image):
+    return check_array(image, "image", min_ndim=2, layout="(..., H, W)", floating=True)
 
 
 def _pad2(image, rows, cols, mode):
@@ -101,7 +68,8 @@ def gaussian_kernel1d(size, sigma):
     >>> gaussian_kernel1d(3, 1.0).round(4)
     array([0.2741, 0.4519, 0.2741])
     """
-    size, sigma = _check_size(size), _check_sigma(sigma)
+    size, sigma = check_int(size, "size", 1), positive_float(sigma, "sigma")
+    check_memory("gaussian_kernel1d's taps", (size,))
     t = np.arange(size) - (size - 1) / 2
     g = np.exp(-0.5 * (t / sigma) ** 2)
     return g / g.sum()
@@ -129,6 +97,7 @@ def gaussian_kernel(size, sigma):
     >>> k.shape, round(float(k.sum()), 12), int(np.linalg.matrix_rank(k))
     ((5, 5), 1.0, 1)
     """
+    check_memory("gaussian_kernel's kernel", (check_int(size, "size", 1),) * 2)
     g = gaussian_kernel1d(size, sigma)
     return np.outer(g, g)
 
@@ -152,8 +121,8 @@ def _correlate_rows_axis(p, taps, n_out):
 
 # ------------------------------------------------------------------- Sobel
 def _sobel_padded(image, mode):
-    img = _check_image(image)
-    mode = _check_mode(mode)
+    img = _image(image)
+    mode = check_choice(mode, "mode", BORDER_MODES)
     h, w = img.shape[-2:]
     if mode == "constant":
         p = np.zeros(img.shape[:-2] + (h + 2, w + 2), dtype=img.dtype)
@@ -297,10 +266,12 @@ def gaussian_blur(image, sigma, size=None, mode="constant"):
     >>> np.allclose(out, gaussian_kernel(5, 1.0)), out.shape
     (True, (5, 5))
     """
-    img = _check_image(image)
-    sigma = _check_sigma(sigma)
-    size = 2 * int(np.ceil(3 * sigma)) + 1 if size is None else _check_size(size)
-    mode = _check_mode(mode)
+    img = _image(image)
+    sigma = positive_float(sigma, "sigma")
+    size = 2 * int(np.ceil(3 * sigma)) + 1 if size is None else check_int(size, "size", 1)
+    mode = check_choice(mode, "mode", BORDER_MODES)
+    check_memory("gaussian_blur's padded image", img.shape[:-2] + tuple(n + size - 1 for n in img.shape[-2:]),
+                 img.dtype)
     taps = gaussian_kernel1d(size, sigma).astype(img.dtype)
     before = (size - 1) // 2
     after = size - 1 - before

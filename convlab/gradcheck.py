@@ -17,6 +17,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ._checks import as_array, check_callable, check_int, check_number, positive_float
+
 __all__ = ["GradcheckResult", "numerical_gradients", "check_gradients"]
 
 
@@ -75,25 +77,18 @@ def _as_float64_copies(inputs, name="inputs"):
         raise TypeError(
             f"{name} must be a list or tuple of arrays; got {type(inputs).__name__}"
         )
-    copies = []
-    for i, a in enumerate(inputs):
-        arr = np.asarray(a)
-        if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-            raise TypeError(f"{name}[{i}] must be a real numeric array; got dtype {arr.dtype}")
-        copies.append(np.array(arr, dtype=np.float64, copy=True))
-    return copies
+    return [np.array(as_array(a, f"{name}[{i}]"), dtype=np.float64, copy=True)
+            for i, a in enumerate(inputs)]
 
 
 def _resolve_wrt(wrt, n):
     if wrt is None:
         return list(range(n))
-    if isinstance(wrt, (int, np.integer)):
+    if isinstance(wrt, (int, np.integer, np.ndarray)) and np.ndim(wrt) == 0:
         wrt = [wrt]
-    wrt = list(wrt)
-    for w in wrt:
-        if not isinstance(w, (int, np.integer)) or not 0 <= w < n:
-            raise ValueError(f"wrt must hold input indices in [0, {n}); got {wrt}")
-    return wrt
+    if not isinstance(wrt, (list, tuple, range, np.ndarray)):
+        raise TypeError(f"wrt must be an input index or a sequence of them; got {type(wrt).__name__}")
+    return [check_int(w, "wrt", 0, n - 1) for w in wrt]
 
 
 def _default_grad_out(f, xs):
@@ -133,16 +128,14 @@ def numerical_gradients(f, inputs, grad_out=None, eps=1e-6, wrt=None):
     >>> np.round([g[0][0], g[1][0]], 6).tolist()
     [3.0, 2.0]
     """
-    if not callable(f):
-        raise TypeError(f"f must be callable; got {type(f).__name__}")
-    if not (np.isscalar(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive number; got {eps!r}")
+    check_callable(f, "f")
+    eps = positive_float(eps, "eps")
     xs = _as_float64_copies(inputs)
     wrt = _resolve_wrt(wrt, len(xs))
     if grad_out is None:
         g = _default_grad_out(f, xs)
     else:
-        g = np.asarray(grad_out, dtype=np.float64)
+        g = as_array(grad_out, "grad_out").astype(np.float64)
         out_shape = np.shape(f(*xs))
         if g.shape != out_shape:
             raise ValueError(
@@ -230,13 +223,18 @@ def check_gradients(
     >>> bool(check_gradients(lambda x: x ** 2, [x], lambda g, x: [x * g]))
     False
     """
+    check_callable(f, "f")
     xs = _as_float64_copies(inputs)
+    eps = positive_float(eps, "eps")
+    rtol = check_number(rtol, "rtol", 0)
+    atol = check_number(atol, "atol", 0)
+    if names is not None and (not isinstance(names, (list, tuple))
+                              or not all(isinstance(n, str) for n in names)):
+        raise TypeError(f"names must be a sequence of str, one per input; got {names!r}")
     if grad_out is None:
-        if not callable(f):
-            raise TypeError(f"f must be callable; got {type(f).__name__}")
         g = _default_grad_out(f, xs)
     else:
-        g = np.asarray(grad_out, dtype=np.float64)
+        g = as_array(grad_out, "grad_out").astype(np.float64)
     if callable(analytic):
         analytic = analytic(g.copy(), *[x.copy() for x in xs])
     if isinstance(analytic, np.ndarray) or not isinstance(analytic, (list, tuple)):

@@ -14,9 +14,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import conv2d, conv2d_backward, im2row
-from ._checks import check_int
+from ._checks import check_array, check_bool, check_int, check_number, check_rng
 from .filters import SOBEL_X
-from .nn.base import make_rng, resolve_method
+from .conv.methods import resolve_method
 
 __all__ = ["learn_kernel", "LearnedKernel"]
 
@@ -27,15 +27,6 @@ class LearnedKernel(NamedTuple):
     kernel: np.ndarray  # (kH, kW), the fitted kernel
     history: dict  # "loss", "error" (max |K - target|), "kernels" (steps + 1, kH, kW)
     lr: float  # the step size used
-
-
-def _check_2d(value, name):
-    arr = np.asarray(value)
-    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
-    if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(f"{name} must be a non-empty 2-D array; got shape {arr.shape}")
-    return arr.astype(np.float64)
 
 
 def learn_kernel(image=None, target_kernel=SOBEL_X, steps=500, lr=None, momentum=0.9, seed=0,
@@ -89,19 +80,13 @@ def learn_kernel(image=None, target_kernel=SOBEL_X, steps=500, lr=None, momentum
         from .data import load_photo
 
         image = load_photo(downscale=4)
-    img = _check_2d(image, "image")
-    target_kernel = _check_2d(target_kernel, "target_kernel")
+    img = check_array(image, "image", 2, "(H, W)").astype(np.float64)
+    target_kernel = check_array(target_kernel, "target_kernel", 2, "(kH, kW)").astype(np.float64)
     steps = check_int(steps, "steps", 1)
     seed = check_int(seed, "seed", 0)
-    for name, value in (("lr", lr), ("momentum", momentum)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, np.number))):
-            raise TypeError(f"{name} must be a number; got {value!r}")
-    if lr is not None and not lr > 0:
-        raise ValueError(f"lr must be positive; got {lr}")
-    if not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1); got {momentum}")
-    if not isinstance(standardize, (bool, np.bool_)):
-        raise TypeError(f"standardize must be True or False; got {standardize!r}")
+    lr = None if lr is None else check_number(lr, "lr", 0, low_open=True)
+    momentum = check_number(momentum, "momentum", 0, 1, high_open=True)
+    standardize = check_bool(standardize, "standardize")
     fwd, bwd = resolve_method(method)
     if standardize:
         std = img.std()
@@ -116,7 +101,7 @@ def learn_kernel(image=None, target_kernel=SOBEL_X, steps=500, lr=None, momentum
         hessian = 2 * patches.T @ patches / target.size
         lr = 1.0 / float(np.linalg.eigvalsh(hessian)[-1])
 
-    kernel = make_rng(seed).normal(0.0, 0.1, kshape)
+    kernel = check_rng(seed).normal(0.0, 0.1, kshape)
     velocity = np.zeros_like(kernel)
     history = {"loss": [], "error": [], "kernels": [kernel[0, 0].copy()]}
     for _ in range(steps):

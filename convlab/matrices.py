@@ -9,16 +9,21 @@ multiplies the flattened input.
 
 import numpy as np
 
-from ._checks import as_array, check_int, check_ndim, int_tuple
+from ._checks import (as_array, check_channels, check_int, check_memory, check_ndim, check_padding,
+                      check_shape, compute_dtype, int_tuple)
 from .blocks import pad
 from .shapes import conv_geometry, offset_slice
+
+__all__ = ["im2row", "row2im", "conv_matrix"]
 
 _IMAGE_LAYOUT = "a 3-D (C, H, W) or 4-D (N, C, H, W) array"
 
 
 def _geometry(shape, kernel_size, stride, padding, dilation):
     kernel_size = int_tuple(kernel_size, "kernel_size", 2)
-    return (kernel_size,) + conv_geometry(shape[-2:], kernel_size, stride, padding, dilation)
+    padding = check_padding(padding)
+    g = conv_geometry(shape[-2:], kernel_size, stride, padding, dilation)
+    return kernel_size, g.stride, g.padding, g.dilation, g.output_shape
 
 
 def patch_matrix(x, kernel_size, stride, padding, dilation, out_size):
@@ -96,6 +101,8 @@ def im2row(x, kernel_size, stride=1, padding=0, dilation=1):
     kernel_size, stride, padding, dilation, out_size = _geometry(
         x.shape, kernel_size, stride, padding, dilation)
     batched = x if x.ndim == 4 else x[None]
+    check_memory("im2row's patch matrix", batched.shape[:1] + out_size + batched.shape[1:2] + kernel_size,
+                 x.dtype)
     rows = patch_matrix(batched, kernel_size, stride, padding, dilation, out_size)
     return rows if x.ndim == 4 else rows[0]
 
@@ -126,9 +133,7 @@ def row2im(rows, input_shape, kernel_size, stride=1, padding=0, dilation=1):
             [1., 2., 1.]]])
     """
     rows = as_array(rows, "rows")
-    if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (3, 4):
-        raise ValueError(f"input_shape must be (C, H, W) or (N, C, H, W); got {input_shape!r}")
-    input_shape = tuple(check_int(n, "input_shape", 1) for n in input_shape)
+    input_shape = check_shape(input_shape, "input_shape", (3, 4), "(C, H, W) or (N, C, H, W)")
     check_ndim(rows, "rows", (len(input_shape) - 1,),
                f"a {len(input_shape) - 1}-D array to match input_shape={input_shape}")
     kernel_size, stride, padding, dilation, out_size = _geometry(
@@ -140,7 +145,9 @@ def row2im(rows, input_shape, kernel_size, stride=1, padding=0, dilation=1):
         raise ValueError(
             f"rows must have shape {expected[-rows.ndim:]} for input_shape={input_shape} and "
             f"kernel_size={kernel_size}; got {rows.shape}")
-    dtype = rows.dtype if np.issubdtype(rows.dtype, np.floating) else np.float64
+    dtype = compute_dtype(rows)
+    check_memory("row2im's padded output", batched_shape[:2] + tuple(
+        n + sum(p) for n, p in zip(batched_shape[2:], padding)), dtype)
     folded = fold_rows(rows.astype(dtype, copy=False).reshape(expected), batched_shape,
                        kernel_size, stride, padding, dilation, out_size)
     return folded if len(input_shape) == 4 else folded[0]
@@ -199,18 +206,18 @@ def conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, groups=1):
     if weight.ndim == 2:
         weight = weight[None, None]
     check_ndim(weight, "weight", (4,), "a 2-D (kH, kW) or 4-D (C_out, C_in // groups, kH, kW) array")
-    if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (2, 3):
-        raise ValueError(f"input_shape must be (C_in, H, W) or (H, W); got {input_shape!r}")
-    input_shape = tuple(check_int(n, "input_shape", 1) for n in input_shape)
+    input_shape = check_shape(input_shape, "input_shape", (2, 3), "(C_in, H, W) or (H, W)")
     channels = input_shape[0] if len(input_shape) == 3 else 1
     groups = check_int(groups, "groups", 1)
-    if weight.shape[0] % groups or weight.shape[1] * groups != channels:
-        raise ValueError(
-            f"weight has {weight.shape[1]} input channels per group x groups={groups} "
-            f"but input_shape has {channels} (input_shape={input_shape}, weight.shape={weight.shape}); "
-            f"C_out={weight.shape[0]} must also be divisible by groups")
+    if weight.shape[0] % groups:
+        raise ValueError(f"groups={groups} must divide the output channels C_out={weight.shape[0]} "
+                         f"(weight.shape={weight.shape})")
+    check_channels(weight.shape[1], channels, input_shape, weight.shape, x_name="input_shape",
+                   groups=groups)
     kernel_size, stride, padding, dilation, out_size = _geometry(
         input_shape, weight.shape[-2:], stride, padding, dilation)
-    dtype = weight.dtype if np.issubdtype(weight.dtype, np.floating) else np.float64
+    dtype = compute_dtype(weight)
+    check_memory("conv_matrix's matrix", (weight.shape[0] * out_size[0] * out_size[1],
+                                          channels * input_shape[-2] * input_shape[-1]), dtype)
     return toeplitz_matrix(weight.astype(dtype, copy=False), input_shape[-2:], stride, padding,
                            dilation, groups, out_size)

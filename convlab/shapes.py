@@ -1,11 +1,14 @@
-"""Output sizes, padding resolution and receptive fields.
+"""Output sizes, padding resolution, the one convolution geometry, windows, receptive fields.
 
 Everything here is arithmetic on sizes; no arrays are touched.
+`conv_geometry` resolves a call's stride, padding and dilation once into a
+frozen `ConvGeometry` that the convolution methods, the transposed
+convolution, the fast engine's plan and `convlab.coverage` all read.
 """
 
-from ._checks import check_int, int_tuple
+from dataclasses import dataclass
 
-PADDING_MODES = ("valid", "same", "full")
+from ._checks import PADDING_MODES, check_int, check_padding, int_tuple
 
 def effective_kernel_size(kernel_size, dilation=1):
     """Span of a dilated kernel: ``dilation * (kernel_size - 1) + 1``."""
@@ -144,6 +147,7 @@ def conv_output_size(n, kernel_size, stride=1, padding=0, dilation=1):
     kernel_size = check_int(kernel_size, "kernel_size", 1)
     stride = check_int(stride, "stride", 1)
     dilation = check_int(dilation, "dilation", 1)
+    padding = check_padding(padding, spatial=1)
     before, after = _pads_along_axis(padding, n, kernel_size, stride, dilation, "padding")
     return _output_length(n, kernel_size, stride, (before, after), dilation)
 
@@ -165,17 +169,19 @@ def output_shape(input_size, kernel_size, stride, padding, dilation, axis_names=
         for n, k, s, p, d, name in zip(input_size, kernel_size, stride, padding, dilation, axis_names)
     )
 
-def uncovered(n, kernel_size, stride=1, padding=0, dilation=1):
-    """How many trailing padded-input cells no window reaches along one axis.
+def uncovered_count(n, kernel_size, stride=1, padding=0, dilation=1):
+    """How many trailing padded-input cells no window reaches along one axis (a count).
+
+    `convlab.coverage.uncovered_cells` lists the cells themselves, in 2-D.
 
     When ``(n + pads - dilation * (k - 1) - 1) % stride != 0`` the last cells are
     never read by the convolution, so their input gradient is zero.
 
     Examples
     --------
-    >>> uncovered(7, 3, stride=2)
+    >>> uncovered_count(7, 3, stride=2)
     0
-    >>> uncovered(8, 3, stride=2)
+    >>> uncovered_count(8, 3, stride=2)
     1
     """
     before, after = _pads_along_axis(padding, n, kernel_size, stride, dilation, "padding")
@@ -223,23 +229,94 @@ def receptive_field(kernel_size, stride=1, dilation=1):
         jump *= s
     return field
 
-def conv_geometry(input_size, kernel_size, stride, padding, dilation, axis_names=("H", "W")):
-    """Normalise ``stride``, ``padding`` and ``dilation`` and compute the output size.
+@dataclass(frozen=True)
+class ConvGeometry:
+    """The sizes of one convolution, resolved once; one entry per spatial axis.
 
-    Returns ``(stride, pads, dilation, output_size)`` with one entry per axis of
-    ``input_size``; ``pads`` holds ``(before, after)`` pairs.
+    Attributes
+    ----------
+    input_shape, kernel_size : tuple of int
+        Unpadded input size and kernel size.
+    stride, dilation : tuple of int
+    padding : tuple of (int, int)
+        The resolved ``(before, after)`` zeros of each axis.
+    padded_shape : tuple of int
+        ``input + before + after``.
+    effective_kernel_size : tuple of int
+        Span of the dilated kernel, ``dilation * (k - 1) + 1``.
+    output_shape : tuple of int
+        ``(padded - effective_kernel_size) // stride + 1``.
+    """
+
+    input_shape: tuple
+    kernel_size: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    padded_shape: tuple
+    effective_kernel_size: tuple
+    output_shape: tuple
+
+    def with_leading_axis(self):
+        """The same geometry with a trivial first axis (size 1, no padding): 1-D run as 2-D."""
+        return ConvGeometry((1,) + self.input_shape, (1,) + self.kernel_size, (1,) + self.stride,
+                            ((0, 0),) + self.padding, (1,) + self.dilation, (1,) + self.padded_shape,
+                            (1,) + self.effective_kernel_size, (1,) + self.output_shape)
+
+
+def conv_geometry(input_size, kernel_size, stride, padding, dilation, axis_names=("H", "W")):
+    """Normalise ``stride``, ``padding`` and ``dilation`` and compute every size, once.
+
+    Parameters
+    ----------
+    input_size, kernel_size : tuple of int
+        One entry per spatial axis.
+    stride, dilation : int or tuple of int
+    padding : int, sequence or str
+        Any form `resolve_padding` accepts.
+    axis_names : tuple of str
+        Names for error messages (the last ``len(input_size)`` are used).
+
+    Returns
+    -------
+    ConvGeometry
+
+    Raises
+    ------
+    ValueError, TypeError
+        Bad stride, dilation or padding, or a kernel larger than the padded input.
 
     Examples
     --------
-    >>> conv_geometry((5, 6), (3, 3), 2, "same", 1)
-    ((2, 2), ((1, 1), (0, 1)), (1, 1), (3, 3))
+    >>> g = conv_geometry((5, 6), (3, 3), 2, "same", 1)
+    >>> g.padding, g.output_shape, g.padded_shape
+    (((1, 1), (0, 1)), (3, 3), (7, 7))
     """
     ndim = len(input_size)
+    input_size, kernel_size = tuple(int(n) for n in input_size), tuple(int(k) for k in kernel_size)
     stride = int_tuple(stride, "stride", ndim)
     dilation = int_tuple(dilation, "dilation", ndim)
-    pads = resolve_padding(padding, kernel_size, stride, dilation, input_size)
+    pads = tuple((int(before), int(after)) for before, after in
+                 resolve_padding(padding, kernel_size, stride, dilation, input_size))
     out = output_shape(input_size, kernel_size, stride, pads, dilation, axis_names[-ndim:])
-    return stride, pads, dilation, out
+    padded = tuple(n + before + after for n, (before, after) in zip(input_size, pads))
+    span = tuple(effective_kernel_size(k, d) for k, d in zip(kernel_size, dilation))
+    return ConvGeometry(input_size, kernel_size, stride, pads, dilation, padded, span, out)
+
+
+def window_slice(i, kernel_size, stride, dilation):
+    """The padded-input positions output ``i`` reads along one axis, as a slice.
+
+    Output ``i`` meets kernel tap ``m`` at ``i * stride + m * dilation``.
+
+    Examples
+    --------
+    >>> window_slice(2, 3, stride=2, dilation=2)
+    slice(4, 9, 2)
+    """
+    start = i * stride
+    return slice(start, start + effective_kernel_size(kernel_size, dilation), dilation)
+
 
 def offset_slice(offset, dilation, stride, out_len):
     """The padded-input positions kernel tap ``offset`` meets, as a slice.

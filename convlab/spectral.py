@@ -12,7 +12,7 @@ module shows each step with plain numpy and `convlab.conv2d`:
 - `embed_kernel` and `circulant_matrix` — the matrix view;
 - `dft_matrix`, `dft2_matrix` and `circulant_eigenvalues` — its diagonalisation;
 - `fft_conv2d` — the fast route (circular, or zero padding by padding first);
-  `direct_cost` and `fft_cost` — when it pays.
+  `direct_cost` and `fft_cost` (defined in `convlab.spectral_cost`) — when it pays.
 
 Circular results have the input's size: output ``(i, j)`` sees the window
 whose top-left tap is at ``(i - (kH - 1) // 2, j - (kW - 1) // 2)``, as
@@ -20,14 +20,14 @@ whose top-left tap is at ``(i - (kH - 1) // 2, j - (kW - 1) // 2)``, as
 Everything is stride 1.
 """
 
-import math
-
 import numpy as np
 
-from ._checks import as_array, check_bias, check_int, compute_dtype
+from ._checks import (PADDING_MODES, as_array, check_bias, check_channels, check_int,
+                      check_kernel_fits, check_memory, check_padding, check_shape, compute_dtype)
 from .blocks import pad as zero_pad
 from .conv import conv2d
-from .shapes import PADDING_MODES, resolve_padding
+from .shapes import resolve_padding
+from .spectral_cost import direct_cost, fft_cost
 
 __all__ = ["circular_pad", "circular_conv2d", "embed_kernel", "circulant_matrix", "dft_matrix",
            "dft2_matrix", "circulant_eigenvalues", "fft_conv2d", "direct_cost", "fft_cost"]
@@ -51,22 +51,12 @@ def _image_and_kernel(x, weight, bias=None, fit=True):
         raise ValueError(f"weight must be {expected} for x of shape {x.shape}; got shape {weight.shape}")
     x4 = x.reshape((1,) * (4 - x.ndim) + x.shape)
     w4 = weight.reshape((1,) * (4 - weight.ndim) + weight.shape)
-    if w4.shape[1] != x4.shape[1]:
-        raise ValueError(f"weight has {w4.shape[1]} input channels but x has {x4.shape[1]} "
-                         f"(x.shape={x.shape}, weight.shape={weight.shape})")
+    check_channels(w4.shape[1], x4.shape[1], x.shape, weight.shape)
     if fit:
-        _check_fit(w4.shape[-2:], x4.shape[-2:], "the image", "for a circular convolution")
+        check_kernel_fits(w4.shape[-2:], x4.shape[-2:], "the image", "for a circular convolution")
     bias = check_bias(bias, w4.shape[0])
     dtype = compute_dtype(x4, w4)
     return x4.astype(dtype, copy=False), w4.astype(dtype, copy=False), bias, x.ndim
-
-
-def _check_fit(kernel_size, image_size, what, why=""):
-    """Raise ``ValueError`` unless the kernel fits in the image along both axes."""
-    (kh, kw), (height, width) = kernel_size, image_size
-    if kh > height or kw > width:
-        raise ValueError(f"weight's kernel ({kh}, {kw}) must fit in {what} ({height}, {width})"
-                         + (f" {why}" if why else ""))
 
 
 def _to_caller(y, ndim):
@@ -76,9 +66,7 @@ def _to_caller(y, ndim):
 
 def _shape_2d(input_shape, name="input_shape"):
     """``(H, W)`` from an (H, W) or (C, H, W) shape, validated."""
-    if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (2, 3):
-        raise ValueError(f"{name} must be (H, W) or (C_in, H, W); got {input_shape!r}")
-    return tuple(check_int(n, name, 1) for n in input_shape)
+    return check_shape(input_shape, name, (2, 3), "(H, W) or (C_in, H, W)")
 
 
 def _same_offsets(kernel_size):
@@ -117,10 +105,7 @@ def circular_pad(x, padding):
     x = as_array(x, "x")
     if x.ndim < 2 or 0 in x.shape:
         raise ValueError(f"x must have at least 2 non-empty dimensions (..., H, W); got shape {x.shape}")
-    if isinstance(padding, str):
-        raise ValueError(f"padding must be an int or a sequence of ints for circular_pad(); "
-                         f"got mode {padding!r}")
-    pads = resolve_padding(padding, (1, 1), (1, 1), (1, 1), x.shape[-2:])
+    pads = check_padding(padding, modes=(), where="circular_pad()")
     for (before, after), n, axis in zip(pads, x.shape[-2:], ("H", "W")):
         if max(before, after) > n:
             raise ValueError(f"padding must be at most the axis length {n} (axis {axis}) to wrap "
@@ -257,12 +242,12 @@ def circulant_matrix(weight, input_shape):
     shape = _shape_2d(input_shape)
     channels = shape[0] if len(shape) == 3 else 1
     w4 = weight.reshape((1,) * (4 - weight.ndim) + weight.shape)
-    if w4.shape[1] != channels:
-        raise ValueError(f"weight has {w4.shape[1]} input channels but input_shape has {channels} "
-                         f"(input_shape={tuple(input_shape)}, weight.shape={weight.shape})")
-    dtype = weight.dtype if np.issubdtype(weight.dtype, np.floating) else np.float64
-    embedded = embed_kernel(w4.astype(dtype, copy=False), shape)  # (C_out, C_in, H, W)
+    check_channels(w4.shape[1], channels, shape, weight.shape, x_name="input_shape")
+    dtype = compute_dtype(weight)
     height, width = shape[-2:]
+    check_memory("circulant_matrix's matrix", (w4.shape[0] * height * width, channels * height * width),
+                 dtype)
+    embedded = embed_kernel(w4.astype(dtype, copy=False), shape)  # (C_out, C_in, H, W)
     rows = (np.arange(height)[None, :] - np.arange(height)[:, None]) % height  # [i, r] = (r - i) mod H
     cols = (np.arange(width)[None, :] - np.arange(width)[:, None]) % width  # [j, q] = (q - j) mod W
     # blocks[o, c, i, j, r, q] = embedded[o, c, (r - i) mod H, (q - j) mod W]
@@ -288,6 +273,7 @@ def dft_matrix(n):
     True
     """
     n = check_int(n, "n", 1)
+    check_memory("dft_matrix's matrix", (n, n), np.complex128)
     k = np.arange(n)
     return np.exp(-2j * np.pi * (np.outer(k, k) % n) / n)  # % n keeps the angles small
 
@@ -305,6 +291,7 @@ def dft2_matrix(shape):
     True
     """
     height, width = _shape_2d(shape, "shape")[-2:]
+    check_memory("dft2_matrix's matrix", (height * width, height * width), np.complex128)
     return np.kron(dft_matrix(height), dft_matrix(width))
 
 
@@ -387,17 +374,18 @@ def fft_conv2d(x, weight, bias=None, padding="circular"):
            [8., 9., 0.]])
     """
     circular = isinstance(padding, str) and padding == "circular"
-    if isinstance(padding, str) and not circular and padding not in PADDING_MODES:
-        raise ValueError(f"padding must be 'circular', an int, a sequence or one of {PADDING_MODES}; "
-                         f"got {padding!r}")
+    if not circular:
+        padding = check_padding(padding, modes=("circular",) + PADDING_MODES)
     x4, w4, bias, ndim = _image_and_kernel(x, weight, bias, fit=circular)
     kernel_size = w4.shape[-2:]
     if circular:
         y = _spectral_correlate(x4, w4, _same_offsets(kernel_size))
     else:
         pads = resolve_padding(padding, kernel_size, (1, 1), (1, 1), x4.shape[-2:])
+        check_memory("fft_conv2d's padded input", x4.shape[:2] + tuple(
+            n + sum(p) for n, p in zip(x4.shape[-2:], pads)), x4.dtype)
         padded = zero_pad(x4, pads)
-        _check_fit(kernel_size, padded.shape[-2:], "the padded image",
+        check_kernel_fits(kernel_size, padded.shape[-2:], "the padded image",
                    f"(x.shape={np.shape(x)}, padding={padding!r})")
         out_h, out_w = (p - k + 1 for p, k in zip(padded.shape[-2:], kernel_size))
         # anchored at the top-left tap, outputs [0, out) never wrap around
@@ -405,59 +393,3 @@ def fft_conv2d(x, weight, bias=None, padding="circular"):
     if bias is not None:
         y = y + bias.astype(x4.dtype, copy=False)[:, None, None]
     return _to_caller(y, ndim)
-
-
-# -- cost model -----------------------------------------------------------------
-
-def _cost_shapes(input_shape, weight_shape):
-    """Normalise to ((N, C_in, H, W), (C_out, C_in, kH, kW))."""
-    if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (2, 3, 4):
-        raise ValueError(f"input_shape must be (H, W), (C_in, H, W) or (N, C_in, H, W); "
-                         f"got {input_shape!r}")
-    if not isinstance(weight_shape, (tuple, list)) or len(weight_shape) not in (2, 4):
-        raise ValueError(f"weight_shape must be (kH, kW) or (C_out, C_in, kH, kW); got {weight_shape!r}")
-    inp = tuple(check_int(n, "input_shape", 1) for n in input_shape)
-    wgt = tuple(check_int(n, "weight_shape", 1) for n in weight_shape)
-    inp = (1,) * (4 - len(inp)) + inp
-    wgt = (1,) * (4 - len(wgt)) + wgt
-    if wgt[1] != inp[1]:
-        raise ValueError(f"weight_shape has {wgt[1]} input channels but input_shape has {inp[1]} "
-                         f"(input_shape={tuple(input_shape)}, weight_shape={tuple(weight_shape)})")
-    return inp, wgt
-
-
-def direct_cost(input_shape, weight_shape):
-    """Real multiplications of a direct "same"-size, stride-1 convolution.
-
-    ``N * C_out * H * W * C_in * kH * kW``: one product per kernel tap per output.
-
-    Examples
-    --------
-    >>> direct_cost((256, 256), (3, 3))
-    589824
-    """
-    (n, c_in, height, width), (c_out, _, kh, kw) = _cost_shapes(input_shape, weight_shape)
-    return n * c_out * height * width * c_in * kh * kw
-
-
-def fft_cost(input_shape, weight_shape, kernel_transforms=True):
-    """Real multiplications of `fft_conv2d`, under a textbook cost model.
-
-    A complex FFT of ``P = H W`` points takes about ``(P / 2) log2 P``
-    complex multiplications, i.e. ``2 P log2 P`` real ones; a complex
-    product takes 4. The convolution needs ``N C_in`` forward transforms of
-    the input, ``C_out C_in`` of the kernels (skip them with
-    ``kernel_transforms=False`` when the kernels are fixed and transformed
-    once), ``N C_out C_in P`` complex products and ``N C_out`` inverse
-    transforms. The kernel size does not appear.
-
-    Examples
-    --------
-    >>> fft_cost((256, 256), (3, 3)) // (256 * 256)  # per pixel: 3 transforms x 32 + 4
-    100
-    """
-    (n, c_in, height, width), (c_out, _, _, _) = _cost_shapes(input_shape, weight_shape)
-    points = height * width
-    transform = 2 * points * math.log2(points) if points > 1 else 0
-    transforms = n * c_in + n * c_out + (c_out * c_in if kernel_transforms else 0)
-    return int(round(transforms * transform + 4 * n * c_out * c_in * points))

@@ -14,7 +14,8 @@ import numpy as np
 import tqdm
 
 from . import nn
-from .data import load_digits
+from ._checks import check_array, check_bool, check_int, check_number, check_rng, int_tuple
+from .data import Digits, load_digits
 
 __all__ = ["digits_cnn", "accuracy", "train_digits", "TrainingResult"]
 
@@ -40,8 +41,8 @@ def digits_cnn(method="fast", rng=0, dtype=np.float32, channels=(16, 32)):
     >>> net.forward(np.zeros((5, 1, 8, 8), np.float32)).shape
     (5, 10)
     """
-    rng = nn.base.make_rng(rng)
-    c1, c2 = channels
+    rng = check_rng(rng)
+    c1, c2 = int_tuple(channels, "channels", 2)
     return nn.Sequential(
         nn.Conv2d(1, c1, 3, padding="same", method=method, rng=rng, dtype=dtype),
         nn.ReLU(),
@@ -63,6 +64,13 @@ def accuracy(model, x, y, batch_size=256):
     >>> accuracy(model, np.eye(3).reshape(3, 3, 1, 1), np.array([0, 1, 1]))
     0.6666666666666666
     """
+    if not hasattr(model, "forward"):
+        raise TypeError(f"model must have a forward method; got {type(model).__name__}")
+    x = check_array(x, "x")
+    y = check_array(y, "y", 1, "(N,)")
+    if len(y) != len(x):
+        raise ValueError(f"y must have one label per image of x ({len(x)}); got shape {y.shape}")
+    batch_size = check_int(batch_size, "batch_size", 1)
     correct = 0
     for start in range(0, len(x), batch_size):
         logits = model.forward(x[start : start + batch_size])
@@ -111,15 +119,18 @@ def train_digits(epochs=10, batch_size=32, lr=0.1, momentum=0.9, seed=0, method=
     >>> sorted(result.history), result.history["test_accuracy"][-1] > 0.8
     (['epoch', 'loss', 'seconds', 'test_accuracy', 'train_accuracy'], True)
     """
-    for name, value, minimum in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
-                                 ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an int; got {value!r}")
-        if value < minimum:
-            raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    epochs = check_int(epochs, "epochs", 1)
+    batch_size = check_int(batch_size, "batch_size", 1)
+    seed = check_int(seed, "seed", 0)
+    lr = check_number(lr, "lr", 0, low_open=True)
+    momentum = check_number(momentum, "momentum", 0, 1, high_open=True)
+    progress = check_bool(progress, "progress")
     nn.resolve_method(method)
     if data is None:
         data = load_digits(seed=seed, dtype=np.float32)
+    elif not isinstance(data, tuple) or len(data) != len(Digits._fields):
+        raise TypeError(f"data must be a Digits split (x_train, y_train, x_test, y_test); "
+                        f"got {type(data).__name__}")
     x_train, y_train, x_test, y_test = data
     rng = np.random.default_rng(seed)
     model = digits_cnn(method=method, rng=rng, dtype=x_train.dtype)

@@ -47,6 +47,25 @@ def output_shape(x_shape, weight_shape, stride, padding):
             output_size(w, kw, stride[1], padding[1], 1))
 
 
+def unread_cells(n, k, s, p, d):
+    # Lay out the padded axis, mark every cell a tap lands on, keep the unmarked real cells.
+    padded = [None] * p + list(range(n)) + [None] * p
+    seen = set()
+    start = 0
+    while start + d * (k - 1) < len(padded):
+        seen.update(padded[start + t * d] for t in range(k))
+        start += s
+    return [cell for cell in range(n) if cell not in seen]
+
+
+def receptive_field(kernel_sizes, strides):
+    # Walk down from one top cell: an interval of cells widens by (k - 1) and scales by s.
+    width = 1
+    for k, s in reversed(list(zip(kernel_sizes, strides))):
+        width = (width - 1) * s + k
+    return width
+
+
 # ------------------------------------------------------------------ 03
 def conv_forward_loops(x, weight, bias):
     n, c_in, h, w = x.shape
@@ -253,3 +272,11 @@ def circulant_matrix(w, n):
         for u in range(len(w)):
             c[i, (i + u) % n] += w[u]
     return c
+
+
+def winograd_f23(d, g):
+    m1 = (d[0] - d[2]) * g[0]
+    m2 = (d[1] + d[2]) * (g[0] + g[1] + g[2]) / 2
+    m3 = (d[2] - d[1]) * (g[0] - g[1] + g[2]) / 2
+    m4 = (d[1] - d[3]) * g[2]
+    return np.array([m1 + m2 + m3, m2 - m3 - m4])

@@ -107,25 +107,25 @@ def test_window_cells_are_what_one_output_reads(case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_covered_and_uncovered(case):
+def test_covered_and_uncovered_cells(case):
     shape, ksize, stride, padding, dilation = case
     g = coverage.geometry(shape, ksize, stride, padding, dilation)
     dx = _backward(np.ones(g.output_shape), np.zeros(shape), np.ones(ksize),
                    stride, padding, dilation).dx[0, 0]
     mask = coverage.covered_mask(shape, ksize, stride, padding, dilation)
     np.testing.assert_array_equal(mask, dx != 0)
-    rows, cols = coverage.uncovered(shape, ksize, stride, padding, dilation)
+    rows, cols = coverage.uncovered_cells(shape, ksize, stride, padding, dilation)
     np.testing.assert_array_equal(rows, np.flatnonzero((dx == 0).all(axis=1)))
     np.testing.assert_array_equal(cols, np.flatnonzero((dx == 0).all(axis=0)))
 
 
-def test_uncovered_stride_remainder_agrees_with_shapes():
-    from convlab.shapes import uncovered as trailing
+def test_uncovered_cells_stride_remainder_agrees_with_shapes_count():
+    from convlab.shapes import uncovered_count as trailing
 
     for n, k, s in itertools.product(range(3, 9), range(1, 4), range(1, 4)):
         if s > k:  # windows leave gaps between them too, not only a remainder
             continue
-        rows, _ = coverage.uncovered((n, n), k, s)
+        rows, _ = coverage.uncovered_cells((n, n), k, s)
         assert len(rows) == trailing(n, k, s)
         assert rows.tolist() == list(range(n - len(rows), n))
 
@@ -172,9 +172,9 @@ def test_receptive_field_cells_match_shapes_and_backward(layers):
 
 
 def test_bad_arguments_name_themselves():
-    with pytest.raises(ValueError, match="kernel_size must hold positive ints"):
+    with pytest.raises(ValueError, match="kernel_size must be a positive int; got 0"):
         coverage.geometry(5, 0)
-    with pytest.raises(TypeError, match="stride must be an int or a pair"):
+    with pytest.raises(TypeError, match="stride must be an int; got '2'"):
         coverage.geometry(5, 3, stride="2")
     with pytest.raises(ValueError, match="position must lie in the top layer"):
         coverage.receptive_field_cells([3], [1], [1], position=7)

@@ -68,13 +68,13 @@ def test_missing_photo_names_the_file(monkeypatch):
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: data.load_photo(downscale=0), ValueError, "downscale must be >= 1; got 0"),
+    (lambda: data.load_photo(downscale=0), ValueError, "downscale must be a positive int; got 0"),
     (lambda: data.load_photo(downscale=2.0), TypeError, "downscale must be an int"),
     (lambda: data.load_photo(downscale=1000), ValueError, "downscale must be at most the image size"),
-    (lambda: data.load_photo(color="yes"), TypeError, "color must be a bool"),
+    (lambda: data.load_photo(color="yes"), TypeError, "color must be True or False"),
     (lambda: data.load_photo(dtype=np.uint8), TypeError, "dtype must be a floating dtype"),
     (lambda: data.load_digits(test_fraction=1.5), ValueError, r"test_fraction must be in \(0, 1\)"),
-    (lambda: data.load_digits(seed=-1), ValueError, "seed must be >= 0"),
+    (lambda: data.load_digits(seed=-1), ValueError, "seed must be a >= 0 int; got -1"),
 ])
 def test_errors(call, error, match):
     with pytest.raises(error, match=match):

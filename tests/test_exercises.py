@@ -1,6 +1,7 @@
 """The exercise checkers: right answers pass, each known mistake is named, and
 nothing a learner's function does (raise, return None, hang, mutate) crashes them."""
 
+import inspect
 import signal
 import threading
 import time
@@ -12,7 +13,7 @@ import torch
 import convlab as cl
 import exercise_solutions as sol
 from convlab import exercises as ex
-from convlab.exercises import engine
+from convlab.exercises import engine, isolation
 
 CHECKERS = {c.__name__: c for c in ex.CHECKERS}
 
@@ -53,11 +54,16 @@ def make_function(slip=None):
     return Conv2dFunction
 
 
-def conv2d_unfold(x, weight, bias):
+def conv2d_unfold(x, weight, bias, slip=None):
     n, _, h, w = x.shape
     c_out, _, kh, kw = weight.shape
     cols = torch.nn.functional.unfold(x, (kh, kw))  # (N, C*kh*kw, P)
-    y = weight.reshape(c_out, -1) @ cols + bias[:, None]  # (N, C_out, P)
+    flat = weight.permute(0, 2, 3, 1) if slip == "weight_flatten_order" else weight
+    y = flat.reshape(c_out, -1) @ cols  # (N, C_out, P)
+    if slip != "forgot_bias":
+        y = y + bias[:, None]
+    if slip == "reshape_without_transpose":
+        y = y.transpose(1, 2)
     return y.reshape(n, c_out, h - kh + 1, w - kw + 1)
 
 
@@ -65,6 +71,7 @@ SOLUTIONS = {
     "check_correlate1d": sol.correlate1d, "check_correlate2d": sol.correlate2d,
     "check_convolve2d": sol.convolve2d, "check_output_size": sol.output_size,
     "check_same_padding": sol.same_padding, "check_output_shape": sol.output_shape,
+    "check_unread_cells": sol.unread_cells, "check_receptive_field": sol.receptive_field,
     "check_conv_forward_loops": sol.conv_forward_loops,
     "check_conv_forward_shift": sol.conv_forward_shift, "check_im2row": sol.im2row,
     "check_conv_matrix": sol.conv_matrix, "check_conv_via_im2row": sol.conv_via_im2row,
@@ -73,13 +80,13 @@ SOLUTIONS = {
     "check_scatter_input_grad": sol.scatter_input_grad, "check_row2im": sol.row2im,
     "check_zero_insert": sol.zero_insert, "check_strided_input_grad": sol.strided_input_grad,
     "check_strided_kernel_grad": sol.strided_kernel_grad,
-    "check_conv2d_function": make_function(), "check_unfold_conv2d": conv2d_unfold,
+    "check_conv2d_function": make_function(), "check_conv2d_unfold": conv2d_unfold,
     "check_relu_backward": sol.relu_backward, "check_maxpool_backward": sol.maxpool_backward,
     "check_linear_backward": sol.linear_backward,
     "check_sobel_magnitude": sol.sobel_magnitude, "check_gaussian_kernel": sol.gaussian_kernel,
     "check_separable_blur": sol.separable_blur,
     "check_circular_correlate_fft": sol.circular_correlate_fft,
-    "check_circulant_matrix": sol.circulant_matrix,
+    "check_circulant_matrix": sol.circulant_matrix, "check_winograd_f23": sol.winograd_f23,
 }
 
 
@@ -96,9 +103,13 @@ def test_an_independent_solution_passes(name, capsys):
 
 
 def _as_learner(checker, wrong):
+    """The mistake as a learner would write it, where the checker's mistakes take other arguments."""
     if checker is ex.check_conv2d_function:
         return None  # a Function class is needed: see test_conv2d_function_slips
-    return getattr(wrong, "as_learner", wrong)
+    if checker is ex.check_conv2d_unfold:  # mistakes run a slipped forward under autograd
+        key = next(k for k, f in checker.mistakes if f is wrong)
+        return lambda x, weight, bias: conv2d_unfold(x, weight, bias, slip=key)
+    return wrong
 
 
 MISTAKES = [(name, key, index) for name, checker in CHECKERS.items()
@@ -125,7 +136,8 @@ def test_conv2d_function_slips(slip):
 
 
 def test_every_message_is_used_by_some_checker():
-    used = {key for _, keys in ex.misconception_table(ex.CHECKERS) for key in keys}
+    used = {key for _, keys in ex.misconception_table(ex.CHECKERS + ex.LESSON_CHECKERS)
+            for key in keys}
     assert used == set(ex.MESSAGES)
 
 
@@ -294,8 +306,11 @@ def test_off_the_main_thread_a_daemon_thread_enforces_the_limit():
 
 
 def test_no_thread_is_left_behind_in_the_normal_case():
+    end = time.monotonic() + 5  # earlier checks' children are reaped by short-lived threads
+    while any(t.name == "convlab-reaper" for t in threading.enumerate()) and time.monotonic() < end:
+        time.sleep(0.01)
     before = threading.active_count()
-    engine._call_in_thread(lambda: 3, (), 1.0)
+    isolation.call_in_thread(lambda: 3, (), 1.0)
     assert threading.active_count() == before
 
 
@@ -356,3 +371,37 @@ def test_importing_the_checkers_does_not_import_torch():
     code = "import sys, convlab.exercises; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------ the declarations
+@pytest.mark.parametrize("checker", ex.CHECKERS, ids=lambda c: c.__name__)
+def test_each_checker_is_one_declaration_named_after_the_learners_function(checker):
+    spec = checker.exercise
+    assert checker.__name__ == f"check_{spec.name}" or spec.needs is not None
+    assert list(inspect.signature(checker).parameters) == [spec.argument, "time_limit"]
+    assert checker.mistakes == spec.mistakes
+    doc = checker.__doc__
+    sections = [doc.index(f"\n    {title}\n    {'-' * len(title)}\n")
+                for title in ("Parameters", "Returns", "Examples")]
+    assert sections == sorted(sections)
+    examples = doc[sections[-1]:]
+    assert f"{checker.__name__}(_" not in examples  # no private reference checked against itself
+
+
+def test_a_checker_takes_its_argument_by_name_and_refuses_others():
+    assert ex.check_correlate1d(correlate1d=sol.correlate1d)
+    with pytest.raises(TypeError, match="correlate1d"):
+        ex.check_correlate1d()
+    with pytest.raises(TypeError):
+        ex.check_correlate1d(sol.correlate1d, 1.0)  # time_limit is keyword-only
+
+
+def test_the_former_name_of_the_unfold_checker_still_works():
+    assert ex.check_unfold_conv2d is ex.check_conv2d_unfold
+    assert ex.ALIASES == {"check_unfold_conv2d": ex.check_conv2d_unfold}
+    assert ex.check_unfold_conv2d(conv2d_unfold)
+
+
+def test_an_answer_too_large_to_send_back_is_still_a_wrong_shape():
+    result = ex.check_correlate2d(lambda image, kernel: np.zeros((2000, 1000)))
+    assert result.reason == "wrong shape" and "got shape (2000, 1000)" in result.text

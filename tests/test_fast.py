@@ -7,7 +7,9 @@ patch buffer (so images are cut into blocks of one output row) and force the
 thread pool on, so those paths meet every configuration too.
 """
 
-import contextlib
+import os
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -15,56 +17,26 @@ import torch
 import torch.nn.functional as F
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from threadpoolctl import threadpool_limits
 
 import convlab as cl
-from convlab.conv import fast_forward
-from convlab.conv.fast import backward_fast, forward_fast
-
-try:  # the worst errors join the end-of-run report of tests/conftest.py when it has one
-    from torch_reference import MAX_ERRORS
-except ImportError:
-    MAX_ERRORS = {}
+from convlab.conv import fast
+from convlab.conv.fast import backward_fast, configure, forward_fast
+from torch_reference import scaled_error, torch_conv
 
 PROPERTY = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def scaled_error(got, expected, kind=None):
-    """Max absolute error divided by the scale of the expected values (at least 1)."""
-    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
-    error = float(np.max(np.abs(got - expected), initial=0.0)) / scale
-    if kind is not None:
-        key = (kind, "fast*")  # "*": called directly with normalised arguments
-        MAX_ERRORS[key] = max(MAX_ERRORS.get(key, 0.0), error)
-    return error
+FAST = "fast*"  # the end-of-run report's name for fast called directly with normalised arguments
 
 
 def torch_reference(x, weight, bias, stride, padding, dilation, groups, grad_out=None):
     """PyTorch's output (and with ``grad_out`` its ``(dx, dw, db)``) in x's dtype."""
-    (top, bottom), (left, right) = padding
-    xt = torch.tensor(x, requires_grad=True)
-    wt = torch.tensor(weight, requires_grad=True)
-    bt = torch.tensor(bias, requires_grad=True) if bias is not None else None
-    y = F.conv2d(F.pad(xt, (left, right, top, bottom)), wt, bt, stride, 0, dilation, groups)
-    if grad_out is None:
-        return y.detach().numpy()
-    y.backward(torch.tensor(grad_out))
-    db = torch.tensor(grad_out).sum(dim=(0, 2, 3)).numpy()
-    return xt.grad.numpy(), wt.grad.numpy(), db
+    result = torch_conv(x, weight, bias, stride, padding, dilation, groups, grad_out, dtype=None)
+    return result if grad_out is None else result[1]
 
 
-@contextlib.contextmanager
 def engine(patch_bytes, threaded):
     """Run the fast method with a given patch-buffer size, and the thread pool forced on or not."""
-    saved = fast_forward.PATCH_BYTES, fast_forward.MIN_PARALLEL_MACS, fast_forward.MIN_IMAGES_PER_THREAD
-    fast_forward.PATCH_BYTES = patch_bytes
-    fast_forward.MIN_PARALLEL_MACS = 0 if threaded else 10**18
-    fast_forward.MIN_IMAGES_PER_THREAD = 1
-    try:
-        with threadpool_limits(limits=2, user_api="blas"):
-            yield
-    finally:
-        fast_forward.PATCH_BYTES, fast_forward.MIN_PARALLEL_MACS, fast_forward.MIN_IMAGES_PER_THREAD = saved
+    return configure(patch_bytes=patch_bytes, min_parallel_macs=0 if threaded else 10**18,
+                     min_images_per_thread=1, threads=2)
 
 
 @st.composite
@@ -99,7 +71,7 @@ def test_forward_matches_torch(config):
         y = forward_fast(x, weight, bias, *args)
     expected = torch_reference(x, weight, bias, *args)
     assert y.shape == expected.shape and y.dtype == x.dtype
-    assert scaled_error(y, expected, f"forward {x.dtype}") <= 1e-10
+    assert scaled_error(y, expected, f"forward {x.dtype}", FAST) <= 1e-10
 
 
 @PROPERTY
@@ -112,7 +84,7 @@ def test_backward_matches_torch(config):
         grads = backward_fast(grad_out, x, weight, *args)
     for name, got, expected in zip(("dx", "dw", "db"), grads, torch_reference(x, weight, None, *args, grad_out)):
         assert got.shape == expected.shape and got.dtype == x.dtype, name
-        assert scaled_error(got, expected, f"{name} {x.dtype}") <= 1e-10, name
+        assert scaled_error(got, expected, f"{name} {x.dtype}", FAST) <= 1e-10, name
 
 
 LAYERS = [  # (x shape, weight shape, stride, padding, dilation, groups): big enough for threads and blocks
@@ -137,15 +109,15 @@ def test_float32_layers_match_torch(layer, threads):
     weight = rng.standard_normal(w_shape, dtype=np.float32)
     bias = rng.standard_normal(w_shape[0], dtype=np.float32)
     copies = x.copy(), weight.copy(), bias.copy()
-    with threadpool_limits(limits=threads, user_api="blas"):
+    with configure(threads=threads):
         y = forward_fast(x, weight, bias, *args)
         grad_out = rng.standard_normal(y.shape, dtype=np.float32)
         grads = backward_fast(grad_out, x, weight, *args)
     assert y.dtype == np.float32 and all(g.dtype == np.float32 for g in grads)
-    assert scaled_error(y, torch_reference(x, weight, bias, *args), "forward float32") <= 1e-5
+    assert scaled_error(y, torch_reference(x, weight, bias, *args), "forward float32", FAST) <= 1e-5
     for name, got, expected in zip(("dx", "dw", "db"), grads,
                                    torch_reference(x, weight, bias, *args, grad_out)):
-        assert scaled_error(got, expected, f"{name} float32") <= 2e-5
+        assert scaled_error(got, expected, f"{name} float32", FAST) <= 2e-5
     for before, after in zip(copies, (x, weight, bias)):
         np.testing.assert_array_equal(before, after)  # inputs are never modified
 
@@ -156,10 +128,10 @@ def test_threads_are_deterministic_and_agree_with_one_thread():
     weight = rng.standard_normal((16, 16, 3, 3))
     grad_out = rng.standard_normal((9, 16, 32, 32))
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
-    with threadpool_limits(limits=2, user_api="blas"):
+    with configure(threads=2):
         first = backward_fast(grad_out, x, weight, *args)
         second = backward_fast(grad_out, x, weight, *args)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with configure(threads=1):
         serial = backward_fast(grad_out, x, weight, *args)
     for a, b, c in zip(first, second, serial):
         np.testing.assert_array_equal(a, b)
@@ -203,7 +175,7 @@ def test_kept_scratch_arrays_never_leak_between_calls():
     big = rng.standard_normal((2, 6, 20, 20)), rng.standard_normal((4, 6, 3, 3))
     small = rng.standard_normal((1, 6, 7, 5)), rng.standard_normal((4, 6, 3, 3))
     args = ((1, 1), ((2, 1), (1, 2)), (1, 1), 1)
-    fast_forward.clear_workspaces()
+    fast.clear_workspaces()
     first = forward_fast(*big, None, *args)
     kept = first.copy()
     for x, weight in (small, big, small):
@@ -213,9 +185,9 @@ def test_kept_scratch_arrays_never_leak_between_calls():
         for got, expected in zip(grads, torch_reference(x, weight, None, *args, np.ones_like(y))):
             assert scaled_error(got, expected) <= 1e-10
     np.testing.assert_array_equal(first, kept)
-    assert fast_forward._workspaces  # buffers were kept ...
-    fast_forward.clear_workspaces()
-    assert not fast_forward._workspaces  # ... and can be freed
+    assert fast.kept_bytes() > 0  # buffers were kept ...
+    fast.clear_workspaces()
+    assert fast.kept_bytes() == 0  # ... and can be freed
 
 
 @pytest.mark.parametrize("groups, stride", [(1, 1), (3, 1), (1, 2)])  # blocks, depthwise, phases
@@ -231,3 +203,161 @@ def test_inf_and_nan_inputs_give_torchs_gradients(groups, stride):
     for got, expected in zip(backward_fast(grad_out, x, weight, *args),
                              torch_reference(x, weight, None, *args, grad_out)):
         np.testing.assert_array_equal(got, expected)  # NaN where torch has NaN, inf where it has inf
+
+
+# ---------------------------------------------------------------- bounded work, threads, memory
+
+@pytest.mark.parametrize("stride", [3000, 10**9])
+def test_huge_stride_costs_what_shift_costs(stride):
+    """Only the stride phases some tap reads are built: a huge stride allocates no more than a small one."""
+    import tracemalloc
+
+    rng = np.random.default_rng(6)
+    x, weight = rng.standard_normal((2, 3, 7, 8)), rng.standard_normal((4, 3, 3, 2))
+    tracemalloc.start()
+    try:
+        y = cl.conv2d(x, weight, stride=stride, method="fast")
+        grads = cl.conv2d_backward(np.ones_like(y), x, weight, stride=stride, method="fast")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20  # the stride-3000 call used to allocate 0.9 GB
+    np.testing.assert_allclose(y, cl.conv2d(x, weight, stride=stride, method="shift"), atol=1e-12)
+    for got, expected in zip(grads, cl.conv2d_backward(np.ones_like(y), x, weight, stride=stride,
+                                                       method="shift")):
+        np.testing.assert_allclose(got, expected, atol=1e-12)
+    plan = fast.Plan(x.shape, weight.shape, (stride, stride), ((0, 0), (0, 0)), (1, 1), 1, 8)
+    assert plan.n_phases == 3 * 2  # one phase per kernel tap, not stride**2
+
+
+def test_pool_results_are_bit_reproducible_while_other_threads_change_blas():
+    """The work split depends on the configured thread count only, not on BLAS's setting meanwhile."""
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((9, 8, 20, 20)).astype(np.float32)
+    weight = rng.standard_normal((8, 8, 3, 3)).astype(np.float32)
+    grad_out = rng.standard_normal((9, 8, 20, 20)).astype(np.float32)
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    pool = dict(min_parallel_macs=0, min_images_per_thread=1, threads=2)
+    with configure(**pool):
+        alone = backward_fast(grad_out, x, weight, *args)
+    stop = threading.Event()
+
+    def meddle():  # another thread changes BLAS's thread count and runs its own convolutions
+        while not stop.is_set():
+            for limit in (1, 2):
+                with threadpool_limits(limits=limit, user_api="blas"):
+                    cl.conv2d(x[:2], weight, padding=1)
+
+    others = [threading.Thread(target=meddle) for _ in range(2)]
+    for thread in others:
+        thread.start()
+    try:
+        with configure(**pool):
+            crowded = [backward_fast(grad_out, x, weight, *args) for _ in range(4)]
+    finally:
+        stop.set()
+        for thread in others:
+            thread.join()
+    for grads in crowded:
+        for a, b in zip(alone, grads):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_scratch_memory_of_finished_threads_is_freed():
+    """32 threads each keep their scratch buffers; when they end, the memory comes back."""
+    import gc
+    import threading
+    import tracemalloc
+
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 8, 24, 24))
+    weight = rng.standard_normal((8, 8, 3, 3))
+
+    held = []  # the scratch memory kept while all 32 threads are alive
+    everyone_done = threading.Barrier(32, action=lambda: held.append(fast.kept_bytes()))
+
+    def work(wait=True):
+        y = cl.conv2d(x, weight, padding=1)
+        cl.conv2d_backward(y, x, weight, padding=1)
+        if wait:
+            everyone_done.wait()
+
+    work(wait=False)  # the calling thread's own buffers exist before we measure
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        threads = [threading.Thread(target=work) for _ in range(32)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        del threads
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held[0] > 16 << 20  # the threads really kept buffers (about 1 MB each) ...
+    assert after - before < 10 << 20, f"{(after - before) / 2**20:.1f} MB still held after 32 threads ended"  # ... and gave them back
+
+
+def test_blas_limit_is_shared_and_restored_by_the_last_user():
+    """Concurrent pool calls share one single-thread BLAS limit; the original count comes back."""
+    from convlab.conv.fast.threads import SINGLE_THREADED_BLAS, blas_threads
+
+    before = blas_threads()
+    with SINGLE_THREADED_BLAS:
+        with SINGLE_THREADED_BLAS:  # a second, overlapping user
+            assert blas_threads() == 1 and SINGLE_THREADED_BLAS.users == 2
+        assert blas_threads() == 1  # still held by the first
+    assert blas_threads() == before and SINGLE_THREADED_BLAS.users == 0
+
+
+def test_configure_checks_its_arguments_and_restores():
+    default = fast.settings()
+    with pytest.raises(ValueError, match="patch_bytes must be a positive int; got 0"):
+        with configure(patch_bytes=0):
+            pass
+    with pytest.raises(TypeError, match="threads must be an int; got 1.5"):
+        with configure(threads=1.5):
+            pass
+    with configure(threads=1, patch_bytes=64) as inside:
+        assert (inside.threads, inside.patch_bytes) == (1, 64)
+        with configure(patch_bytes=128):
+            assert (fast.settings().threads, fast.settings().patch_bytes) == (1, 128)
+        assert fast.settings().patch_bytes == 64
+    assert fast.settings() == default
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_can_use_the_pool_its_parent_used():
+    # Checkers run learner code in a forked child; the parent's pool threads do not exist there.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 16, 32, 32)).astype(np.float32)
+    w = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    with configure(min_parallel_macs=0, min_images_per_thread=1, threads=2):
+        expected = cl.conv2d(x, w, padding=1)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: same call, report whether it matched
+            try:
+                same = np.array_equal(cl.conv2d(x, w, padding=1), expected)
+                os.write(write_end, b"1" if same else b"0")
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and os.waitpid(pid, os.WNOHANG) == (0, 0):
+            time.sleep(0.05)
+        finished = time.monotonic() < deadline
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        answer = os.read(read_end, 1)
+        os.close(read_end)
+    assert finished, "the child hung on the parent's worker pool"
+    assert answer == b"1"

@@ -119,7 +119,7 @@ def test_blur_default_size_covers_three_sigma(photo):
     (lambda: sobel(np.zeros((0, 3))), ValueError, "image must not be empty"),
     (lambda: sobel(np.array([["a"]])), TypeError, "image must hold real numbers"),
     (lambda: sobel(np.zeros((3, 3)), mode="zeros"), ValueError, "mode must be one of .*got 'zeros'"),
-    (lambda: gaussian_blur(np.zeros((3, 3)), 0), ValueError, "sigma must be positive and finite; got 0"),
+    (lambda: gaussian_blur(np.zeros((3, 3)), 0), ValueError, "sigma must be positive; got 0"),
     (lambda: gaussian_blur(np.zeros((3, 3)), "1"), TypeError, "sigma must be a number"),
     (lambda: gaussian_blur(np.zeros((3, 3)), 1.0, size=0), ValueError, "size must be a positive int"),
     (lambda: gaussian_kernel(2.5, 1.0), TypeError, "size must be an int"),

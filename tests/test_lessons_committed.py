@@ -66,7 +66,7 @@ def test_lesson_is_a_tagged_nbgrader_source_notebook(path):
     assert nbformat.writes(tag_notebook(nb)) == nbformat.writes(nb), \
         f"{path.name}: not tagged; run python -m convlab.exercises tag-lessons {path.parent.name}/"
     graded = graded_cells(nb)
-    start = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Exercises" in c.source)
+    start = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Exercises" in c.source), 0)
     checks = [c for c in nb.cells[start:] if c.cell_type == "code"
               and re.search(r"^check_\w+\(", c.source, re.M) and "### BEGIN SOLUTION" not in c.source]
     assert len(graded) >= len(checks) >= 2

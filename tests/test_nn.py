@@ -7,8 +7,12 @@ import torch.nn.functional as F
 
 from convlab import nn
 from convlab.gradcheck import check_gradients
+from torch_reference import torch_conv_tensors
 
 METHODS = ["loops", "shift", "im2row", "fast", ("matrix", "flip")]
+
+
+CONV_ARGS = ("stride", "padding", "dilation", "groups")  # the layer arguments torch's conv takes
 
 
 def t(a, grad=True):
@@ -44,16 +48,6 @@ CONV_CASES = [
 ]
 
 
-def torch_conv(x, w, b, case):
-    """torch's conv2d; asymmetric padding ((top, bottom), (left, right)) via F.pad."""
-    padding = case.get("padding", 0)
-    if isinstance(padding, tuple) and isinstance(padding[0], tuple):
-        (top, bottom), (left, right) = padding
-        x, padding = F.pad(x, (left, right, top, bottom)), 0
-    return F.conv2d(x, w, b, stride=case.get("stride", 1), padding=padding,
-                    dilation=case.get("dilation", 1), groups=case.get("groups", 1))
-
-
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 @pytest.mark.parametrize("method", METHODS, ids=str)
 @pytest.mark.parametrize("case", CONV_CASES, ids=lambda c: str(sorted(c.items())))
@@ -67,7 +61,7 @@ def test_conv2d_matches_torch(case, method):
 
     xt, wt = t(x), t(layer.params["weight"])
     bt = t(layer.params["bias"]) if "bias" in layer.params else None
-    yt = torch_conv(xt, wt, bt, case)
+    yt = torch_conv_tensors(xt, wt, bt, **{k: v for k, v in case.items() if k in CONV_ARGS})
     yt.backward(torch.tensor(g))
     np.testing.assert_allclose(y, yt.detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-12)

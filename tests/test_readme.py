@@ -59,8 +59,10 @@ def test_runtime_dependencies_are_what_a_learner_needs_and_tests_live_in_the_ext
     assert not any(_name(r) == "torch" for r in _pyproject()["build-system"]["requires"])
 
 
-IMPORT_NAMES = {"sklearn": "scikit-learn", "IPython": "jupyterlab", "nbclient": "jupyterlab"}
-"""Import name -> the declared distribution that provides it (IPython and nbclient come with JupyterLab)."""
+IMPORT_NAMES = {"sklearn": "scikit-learn", "IPython": "jupyterlab", "nbclient": "jupyterlab",
+                "PIL": "matplotlib", "traitlets": "ipywidgets"}
+"""Import name -> the declared distribution that provides it (IPython and nbclient come with
+JupyterLab, Pillow with matplotlib, traitlets with ipywidgets)."""
 
 
 def test_every_third_party_module_convlab_imports_is_declared():

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convlab as cl
-from convlab.shapes import receptive_field, resolve_padding, uncovered
+from convlab.shapes import receptive_field, resolve_padding, uncovered_count
 
 
 @settings(max_examples=300, deadline=None)
@@ -81,7 +81,7 @@ def test_concepts_worked_example_same_padding_from_channels_last():
 
 def test_uncovered_rows_get_zero_input_gradient():
     # n=8, k=3, s=2: windows start at 0, 2, 4 and reach row 6; row 7 is never read
-    assert uncovered(8, 3, stride=2) == 1
+    assert uncovered_count(8, 3, stride=2) == 1
     g = np.ones((1, 3, 3))
     dx = cl.conv2d_backward(g, np.ones((1, 8, 8)), np.ones((1, 1, 3, 3)), stride=2, method="flip").dx
     assert np.all(dx[0, 7, :] == 0) and np.all(dx[0, :, 7] == 0) and np.all(dx[0, :7, :7] > 0)

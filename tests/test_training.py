@@ -70,7 +70,7 @@ def test_digits_cnn_shapes():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: train_digits(epochs=0), ValueError, "epochs must be >= 1; got 0"),
+    (lambda: train_digits(epochs=0), ValueError, "epochs must be a positive int; got 0"),
     (lambda: train_digits(batch_size=2.0), TypeError, "batch_size must be an int"),
     (lambda: train_digits(method="nope"), ValueError, "method must be one of"),
 ])
@@ -106,8 +106,8 @@ def test_learned_kernel_other_targets_and_settings():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: learn_kernel(np.zeros(5)), ValueError, r"image must be a non-empty 2-D array; got shape \(5,\)"),
-    (lambda: learn_kernel(target_kernel=np.ones((1, 3, 3))), ValueError, "target_kernel must be a non-empty 2-D"),
+    (lambda: learn_kernel(np.zeros(5)), ValueError, r"image must be a 2-D \(H, W\) array; got shape \(5,\)"),
+    (lambda: learn_kernel(target_kernel=np.ones((1, 3, 3))), ValueError, "target_kernel must be a 2-D \\(kH, kW\\) array"),
     (lambda: learn_kernel(steps=0), ValueError, "steps must be a positive int"),
     (lambda: learn_kernel(lr=-1.0), ValueError, "lr must be positive"),
     (lambda: learn_kernel(momentum=1.0), ValueError, r"momentum must be in \[0, 1\)"),

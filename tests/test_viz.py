@@ -4,6 +4,8 @@ The numbers a figure writes are compared with PyTorch (or scipy, or a
 hand-built array); the cells it marks are counted by kind and compared with
 what autograd says contributes.  Agg backend throughout.
 """
+import base64
+import io
 import itertools
 import re
 
@@ -21,14 +23,6 @@ from convlab import viz  # noqa: E402
 from convlab.shapes import receptive_field, resolve_padding  # noqa: E402
 from convlab.viz import KINDS, drawn_cells, drawn_numbers, legend_labels  # noqa: E402
 from convlab.viz.grid import cell_text  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    before = set(plt.get_fignums())
-    yield
-    for num in set(plt.get_fignums()) - before:
-        plt.close(num)
 
 
 def _texts(values):
@@ -152,6 +146,29 @@ def test_animate_conv_embeds_one_frame_per_output_and_closes_its_figure():
     frames = set(re.findall(r"frames\[(\d+)\] = \"data:image/png;base64,", html.data))
     assert len(frames) == 3 * 3
     assert "<script" in html.data and "ffmpeg" not in html.data
+
+
+def test_animation_frames_are_small_palette_pngs_that_look_the_same():
+    from PIL import Image
+
+    from convlab.viz.sliding import FRAME_COLORS, _palette_png
+
+    ax = viz.show_sliding_window(np.arange(25.0).reshape(5, 5), weight=np.ones((3, 3)), i=1, j=1,
+                                 padding=1)
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="png")
+    plt.close(ax.figure)
+    original = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    palette = Image.open(io.BytesIO(base64.b64decode(
+        _palette_png(base64.b64encode(buffer.getvalue()).decode()))))
+    assert palette.mode == "P" and len(palette.getcolors()) <= FRAME_COLORS
+    difference = np.abs(np.asarray(palette.convert("RGB"), dtype=int)
+                        - np.asarray(original, dtype=int))
+    assert difference.max() <= 32 and difference.mean() < 2     # no colour visibly changed
+    # the lesson's first case (5 x 5, 3 x 3 kernel): 9 frames in well under 400 KB
+    html = viz.animate_conv(np.arange(25.0).reshape(5, 5), weight=np.ones((3, 3))).data
+    assert len(re.findall(r'frames\[\d+\] = "data:image/png;base64,', html)) == 9
+    assert len(html) < 150_000
 
 
 # ------------------------------------------------------------------ backward figures

@@ -66,7 +66,7 @@ def test_the_wheel_holds_the_lessons_but_not_the_writers_catalogue(installed):
     _, wheel, _ = installed
     names = zipfile.ZipFile(wheel).namelist()
     lessons = sorted(n for n in names if n.startswith("convlab/lessons/") and n.endswith(".ipynb"))
-    assert [Path(n).name for n in lessons] == sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+    assert [Path(n).name for n in lessons] == sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]*_*.ipynb"))
     assert not any("EXERCISES" in n for n in names)
     assert "convlab/__main__.py" in names and "convlab/course/copies.py" in names
     # Data files of the package itself (the explorers' JavaScript and CSS, ...) ship too.
@@ -93,7 +93,7 @@ def test_lessons_are_copied_and_an_edited_copy_is_kept(installed):
     out = _run([str(python), "-m", "convlab", "lessons"], cwd=far)
     dest = far / "convlab-lessons"
     copied = sorted(p.name for p in dest.glob("*.ipynb"))
-    assert copied == sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+    assert copied == sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]*_*.ipynb"))
     assert "jupyter lab convlab-lessons" in out and f"{len(copied)} written" in out
     edited = dest / copied[0]
     edited.write_text(edited.read_text().replace("Cross-correlation", "My notes", 1))
@@ -118,5 +118,5 @@ def test_a_course_directory_comes_from_the_wheel(installed):
     out = _run([str(python), "-m", "convlab", "course", "course"], cwd=far)
     assert (far / "course" / "nbgrader_config.py").is_file()
     sources = sorted(p.name for p in (far / "course" / "source").glob("*/*.ipynb"))
-    assert sources == sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+    assert sources == sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]*_*.ipynb"))
     assert all(f"{Path(name).stem}: " in out for name in sources) and "autograded cells" in out

@@ -12,18 +12,24 @@ from convlab.shapes import effective_kernel_size
 MAX_ERRORS = {}  # (kind, method) -> worst error relative to scale, reported at the end of the run
 
 
-def relative_error(got, expected):
-    """Max absolute error divided by the scale of the expected values (at least 1)."""
+def scaled_error(got, expected, kind=None, method=None):
+    """Max absolute error divided by the scale of the expected values (at least 1).
+
+    With ``kind``, the error also joins the end-of-run report as ``(kind, method)``.
+    """
     expected = np.asarray(expected)
     scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
-    return float(np.max(np.abs(np.asarray(got) - expected))) / scale if expected.size else 0.0
+    error = float(np.max(np.abs(np.asarray(got) - expected), initial=0.0)) / scale
+    if kind is not None:
+        MAX_ERRORS[(kind, method)] = max(MAX_ERRORS.get((kind, method), 0.0), error)
+    return error
+
 
 
 def assert_close(got, expected, kind, method, tol=1e-10):
     """Assert ``got`` matches ``expected`` (same shape) and record the error."""
     assert np.shape(got) == np.shape(expected), f"{kind}/{method}: shape {np.shape(got)} != {np.shape(expected)}"
-    error = relative_error(got, expected)
-    MAX_ERRORS[(kind, method)] = max(MAX_ERRORS.get((kind, method), 0.0), error)
+    error = scaled_error(got, expected, kind, method)
     assert error <= tol, f"{kind}/{method}: relative error {error:.3g} > {tol:g}"
 
 
@@ -35,21 +41,38 @@ def torch_padding(pads):
     return flat
 
 
-def torch_conv(x, weight, bias, stride, pads, dilation, groups, grad_out=None):
-    """torch's convolution (1-D or 2-D by weight.ndim) on explicitly padded input.
+def torch_conv_tensors(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """``F.conv1d``/``F.conv2d`` on tensors, taking convlab's padding forms.
 
-    Returns the output, and with ``grad_out`` also ``(dx, dw, db)`` from autograd.
+    Explicit ``(before, after)`` pairs are applied with ``F.pad`` (torch's
+    convolution only pads symmetrically); ints, symmetric pairs and the
+    modes go to torch as they are.
     """
+    conv = F.conv2d if weight.ndim == 4 else F.conv1d
+    if isinstance(padding, tuple) and isinstance(padding[0], tuple):
+        x, padding = F.pad(x, torch_padding(padding)), 0
+    return conv(x, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+def torch_conv(x, weight, bias, stride, pads, dilation, groups, grad_out=None, dtype=torch.float64):
+    """torch's convolution (1-D or 2-D by weight.ndim) on explicitly padded numpy input.
+
+    Computes in ``dtype`` (None: the dtype of ``x``). Returns the output, and
+    with ``grad_out`` also ``(dx, dw, db)`` from autograd.
+    """
+    dtype = torch.from_numpy(np.asarray(x)).dtype if dtype is None else dtype
     spatial = weight.ndim - 2
-    conv = F.conv2d if spatial == 2 else F.conv1d
-    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    wt = torch.tensor(weight, dtype=torch.float64, requires_grad=True)
-    bt = None if bias is None else torch.tensor(bias, dtype=torch.float64, requires_grad=True)
-    y = conv(F.pad(xt, torch_padding(pads)), wt, bt, stride=stride, dilation=dilation, groups=groups)
+
+    def tensor(a):
+        return torch.tensor(np.asarray(a), dtype=dtype, requires_grad=True)
+
+    xt, wt = tensor(x), tensor(weight)
+    bt = None if bias is None else tensor(bias)
+    y = torch_conv_tensors(xt, wt, bt, stride, tuple(tuple(p) for p in pads), dilation, groups)
     if grad_out is None:
         return y.detach().numpy()
-    y.backward(torch.tensor(grad_out, dtype=torch.float64))
-    db = bt.grad.numpy() if bt is not None else torch.tensor(grad_out).sum(
+    y.backward(torch.tensor(np.asarray(grad_out), dtype=dtype))
+    db = bt.grad.numpy() if bt is not None else torch.tensor(np.asarray(grad_out), dtype=dtype).sum(
         dim=[d for d in range(y.ndim) if d != y.ndim - spatial - 1]).numpy()
     return y.detach().numpy(), (xt.grad.numpy(), wt.grad.numpy(), db)
 

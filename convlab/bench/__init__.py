@@ -10,6 +10,7 @@ This module imports torch; ``import convlab`` does not import it.
 """
 
 import os
+import statistics
 
 import numpy as np
 import torch
@@ -17,10 +18,11 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from ..conv.fast import clear_workspaces
-from .cases import (CASE_NAMES, CASES, Case, first_output, make_arrays, methods_for, numpy_calls,
-                    too_slow, torch_calls)
-from .measure import blas_description, blas_threads, time_block, torch_peak_bytes
-from .table import format_table, machine_line
+from ..conv.fast import configure as fast_configure
+from .cases import (CASE_NAMES, CASES, Case, applies, first_output, make_arrays, methods_for,
+                    numpy_calls, too_slow, torch_calls)
+from .measure import blas_description, blas_threads, sgemm_gflops, time_block, torch_peak_bytes
+from .table import UNSTEADY, format_table, machine_line
 
 __all__ = ["CASES", "Case", "run", "format_table", "machine_line"]
 
@@ -43,26 +45,7 @@ def _relative_error(got, expected):
     return float(np.max(np.abs(got - expected))) / scale
 
 
-def _measure(case, method, calls, repeats, warmup):
-    """One row: every phase timed in its own block; the biggest phase's first call is traced."""
-    row = {"case": case.name, "method": method, "skipped": None}
-    traced = next(p for p in ("fwd_bwd", "forward", "backward") if p in calls)
-    for phase in PHASES:
-        row[f"{phase}_ms"] = None
-        if phase in calls:
-            trace = phase == traced and method != "torch"  # torch's allocator is invisible to tracemalloc
-            if trace and method == "fast":
-                clear_workspaces()  # so the traced call counts the scratch memory "fast" keeps
-            seconds, _, result, peak = time_block(calls[phase], repeats, warmup, trace=trace)
-            row[f"{phase}_ms"] = 1e3 * seconds
-            if trace:
-                row["peak_mb"], row["memory_by"] = peak / 2**20, "tracemalloc"
-            if phase == "forward":
-                row["output"] = first_output(result)
-    return row
-
-
-def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress=True):
+def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress=True, blocks=3):
     """Benchmark convlab's methods against PyTorch.
 
     Parameters
@@ -75,11 +58,16 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
     repeats : int, default 7
         Timed calls per block (fewer for calls slower than ~0.3 s).
     quick : bool, default False
-        2 repeats, 1 warm-up call, and no memory subprocess for PyTorch.
+        1 timed call per block, 1 warm-up call, no memory subprocess for
+        PyTorch: rough ratios (the rows say so, ``rough=True``).
     threads : int, optional
         Threads for numpy's BLAS and for PyTorch (default: all cores).
     progress : bool, default True
         Show a tqdm progress bar on stderr.
+    blocks : int, default 3
+        Rounds (at least 3): each times PyTorch and then every method, one
+        block each, so a slow spell of the machine hits them alike. A ratio
+        is the median over the rounds of (method time / PyTorch's time).
 
     Returns
     -------
@@ -87,10 +75,14 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
         One row per (case, method) with keys ``case``, ``method``,
         ``forward_ms``, ``backward_ms``, ``fwd_bwd_ms`` (None when the method
         has no such phase), ``forward_ratio``, ``backward_ratio``,
-        ``fwd_bwd_ratio`` (time / PyTorch's), ``gflops``, ``peak_mb``,
-        ``memory_by``, ``max_error`` (forward output vs PyTorch, relative
-        to its scale), ``skipped`` (a reason, or None) and the settings
-        ``threads_blas``, ``threads_torch``.
+        ``fwd_bwd_ratio`` (median over blocks of time / PyTorch's),
+        ``forward_spread``, ``backward_spread``, ``fwd_bwd_spread`` ((max -
+        min) / median of the blocks' ratios ``block_ratios[phase]``), ``unsteady`` (a spread above
+        `UNSTEADY`), ``gflops``, ``peak_mb``, ``memory_by``, ``max_error``
+        (forward output vs PyTorch, relative to its scale), ``skipped`` (a
+        reason, or None) and the settings ``threads_blas``,
+        ``threads_torch``, ``blas``, ``sgemm_gflops`` (``{"numpy": ...,
+        "torch": ...}``, `sgemm_gflops`), ``blocks``, ``rough`` and ``machine``.
 
     Examples
     --------
@@ -98,31 +90,33 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
     >>> [row["method"] for row in rows]
     ['torch', 'fast']
     """
-    for value, name in ((repeats, "repeats"), (threads, "threads")):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    for value, name, least in ((repeats, "repeats", 1), (threads, "threads", 1), (blocks, "blocks", 3)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
+            what = "a positive integer" if least == 1 else f"an integer >= {least}"
+            raise ValueError(f"{name} must be {what}; got {value!r}")
     by_name = dict(zip(CASE_NAMES, CASES))
     selected = [c if isinstance(c, Case) else by_name[c] for c in _names(cases, CASE_NAMES, "cases")]
     if methods is not None:
         methods = _names(methods, tuple(dict.fromkeys(m for c in CASES for m in methods_for(c))),
                          "methods")
     threads = threads or os.cpu_count() or 1
-    repeats, warmup = (2, 1) if quick else (repeats, 2)
+    repeats, warmup = (1, 1) if quick else (repeats, 2)
     previous_torch_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     rows = []
     try:
-        with threadpool_limits(limits=threads, user_api="blas"):
+        with threadpool_limits(limits=threads, user_api="blas"), fast_configure(threads=threads):
             settings = {"threads_blas": blas_threads(), "threads_torch": torch.get_num_threads(),
-                        "blas": blas_description()}
+                        "blas": blas_description(), "sgemm_gflops": sgemm_gflops(blocks),
+                        "blocks": blocks, "rough": bool(quick)}
             settings["machine"] = machine_line(settings["blas"], settings["threads_blas"],
-                                               settings["threads_torch"])
+                                               settings["threads_torch"], settings["sgemm_gflops"])
             plan = [(case, [m for m in methods_for(case) if methods is None or m in methods])
                     for case in selected]
-            bar = tqdm(total=sum(1 + len(ms) for _, ms in plan), disable=not progress,
-                       desc="convlab.bench", unit="method")
+            bar = tqdm(total=blocks * sum(1 + len(ms) for _, ms in plan), disable=not progress,
+                       desc="convlab.bench", unit="block")
             for case, case_methods in plan:
-                rows += _run_case(case, case_methods, repeats, warmup, bar)
+                rows += _run_case(case, case_methods, repeats, warmup, blocks, bar)
             bar.close()
     finally:
         torch.set_num_threads(previous_torch_threads)
@@ -136,43 +130,73 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
     return rows
 
 
-def _run_case(case, methods, repeats, warmup, bar):
+def _run_case(case, methods, repeats, warmup, blocks, bar):
+    """Every row of one case: ``blocks`` rounds, each timing PyTorch and every method in turn."""
     arrays = make_arrays(case)
-    bar.set_postfix_str(f"{case.name} torch")
-    reference = _measure(case, "torch", torch_calls(case, arrays), repeats, warmup)
-    bar.update()
-    rows = [reference]
-    for method in methods:
-        bar.set_postfix_str(f"{case.name} {method}")
-        row = {"case": case.name, "method": method}
-        if too_slow(case, method):
+    rows, timed = [], []  # timed: (row, calls, {phase: [seconds per block]})
+    for method in ["torch"] + list(methods):
+        row = {"case": case.name, "method": method, "skipped": None}
+        calls = None
+        if method == "torch":
+            calls = torch_calls(case, arrays)
+        elif too_slow(case, method):
             row["skipped"] = "too slow"
+        elif not applies(case, method):
+            row["skipped"] = "not for this layer"
         else:
             try:
                 calls = numpy_calls(case, method, arrays)
             except ImportError as error:  # e.g. convlab.filters not available yet
-                calls, row["skipped"] = None, f"unavailable ({error})"
-            if calls:
-                row = _measure(case, method, calls, repeats, warmup)
+                row["skipped"] = f"unavailable ({error})"
         rows.append(row)
-        bar.update()
+        if calls:
+            timed.append((row, calls, {phase: [] for phase in PHASES if phase in calls}))
+    for block in range(blocks):  # interleaved: a slow spell hits every method of one block alike
+        for row, calls, times in timed:
+            bar.set_postfix_str(f"{case.name} {row['method']} block {block + 1}/{blocks}")
+            _time_phases(row, calls, times, repeats, warmup if block == 0 else 1, first=block == 0)
+            bar.update()
+    reference = rows[0]
+    for row, _, times in timed:
+        for phase, seconds in times.items():
+            row[f"{phase}_ms"] = 1e3 * statistics.median(seconds)
+            ratios = [mine / theirs for mine, theirs in zip(seconds, timed[0][2][phase])]
+            row.setdefault("block_ratios", {})[phase] = ratios
+            row[f"{phase}_ratio"] = statistics.median(ratios)
+            row[f"{phase}_spread"] = (max(ratios) - min(ratios)) / statistics.median(ratios)
     for row in rows[1:] + rows[:1]:  # PyTorch's own row last: it holds the reference output
         _finish(row, reference, case)
     return rows
 
 
+def _time_phases(row, calls, times, repeats, warmup, first):
+    """Time each phase of one method in its own block; the first block also traces memory."""
+    traced = next(p for p in ("fwd_bwd", "forward", "backward") if p in calls)
+    for phase in times:
+        trace = first and phase == traced and row["method"] != "torch"  # torch's allocator is invisible to tracemalloc
+        if trace and row["method"].startswith("fast"):
+            clear_workspaces()  # so the traced call counts the scratch memory "fast" keeps
+        seconds, _, result, peak = time_block(calls[phase], repeats, warmup, trace=trace)
+        times[phase].append(seconds)
+        if trace:
+            row["peak_mb"], row["memory_by"] = peak / 2**20, "tracemalloc"
+        if first and phase == "forward":
+            row["output"] = first_output(result)
+
+
 def _finish(row, reference, case):
     """Ratios to PyTorch, GFLOP/s, error against PyTorch, and every key present."""
     for phase in PHASES:
-        mine, theirs = row.get(f"{phase}_ms"), reference.get(f"{phase}_ms")
-        row.setdefault(f"{phase}_ms", None)
-        row[f"{phase}_ratio"] = mine / theirs if mine is not None and theirs else None
+        for key in ("ms", "ratio", "spread"):
+            row.setdefault(f"{phase}_{key}", None)
+    row["unsteady"] = any((row[f"{phase}_spread"] or 0) > UNSTEADY for phase in PHASES)
     best = row["fwd_bwd_ms"] if row["fwd_bwd_ms"] is not None else row["forward_ms"]
     flops = case.flops * (3 if row["fwd_bwd_ms"] is not None else 1)
     row["gflops"] = flops / best / 1e6 if best else None
     output = row.pop("output", None)
     row["max_error"] = (_relative_error(output, reference["output"])
                         if output is not None and "output" in reference else None)
+    row.setdefault("block_ratios", {})
     for key in ("peak_mb", "memory_by", "skipped"):
         row.setdefault(key, None)
     row["description"] = case.describe()

@@ -1,4 +1,4 @@
-"""``python -m convlab.bench [--json] [--quick] [--case NAME ...] [--method NAME ...]``."""
+"""``python -m convlab.bench [--json] [--quick] [--blocks N] [--case NAME ...] [--method NAME ...]``."""
 
 import argparse
 import json
@@ -18,18 +18,24 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=7, help="timed calls per block (default 7)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for numpy's BLAS and for PyTorch (default: all cores)")
+    parser.add_argument("--blocks", type=int, default=3,
+                        help="rounds of interleaved blocks, each timing PyTorch and every method "
+                             "(default 3, at least 3): a ratio is their median")
     parser.add_argument("--quick", action="store_true",
-                        help="2 repeats, 1 warm-up, no PyTorch memory subprocess")
+                        help="rough ratios: 1 timed call per block, 1 warm-up, no PyTorch memory "
+                             "subprocess")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats must be a positive integer; got {args.repeats}")
+    if args.blocks < 3:
+        parser.error(f"--blocks must be an integer >= 3; got {args.blocks}")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be a positive integer; got {args.threads}")
     try:
         rows = run(cases=args.case, methods=args.method, repeats=args.repeats, quick=args.quick,
-                   threads=args.threads, progress=not args.no_progress)
+                   threads=args.threads, progress=not args.no_progress, blocks=args.blocks)
     except ValueError as error:
         parser.error(str(error))
     print(json.dumps(rows, indent=1) if args.json else format_table(rows))

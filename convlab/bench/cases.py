@@ -75,6 +75,13 @@ def methods_for(case):
     return tuple(m for m in names if m != "fast") + ("fast",)  # the engineered method last
 
 
+def applies(case, method):
+    """False for a method that does not handle ``case``'s layer (winograd: 3x3 stride 1 only)."""
+    if method.startswith("winograd"):
+        return not case.sobel and case.kernel == 3 and case.stride == 1
+    return True
+
+
 def too_slow(case, method):
     """True when a slow teaching formulation would take more than a few seconds on ``case``."""
     if case.sobel or method not in SLOW_METHODS:

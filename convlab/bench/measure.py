@@ -1,9 +1,12 @@
 """Timing and memory measurements, and the thread settings they run under.
 
-* Time: a few warm-up calls, then ``repeats`` timed calls in a row (a block:
-  one method at a time, never interleaved with another, which would leave
-  idle thread pools spinning), reported as the median. Calls slower than
-  ``SLOW_SECONDS`` are timed once.
+* Time: a block is a few warm-up calls, then ``repeats`` timed calls of one
+  method in a row (never alternating call by call with another method,
+  which would leave idle thread pools spinning), reported as the median.
+  Calls slower than ``SLOW_SECONDS`` are timed once. The runner interleaves
+  whole blocks: round after round, PyTorch then every method.
+* The floor: `sgemm_gflops` times a float32 matrix product of the size of a
+  ResNet layer's im2row GEMM in numpy and in PyTorch.
 * numpy memory: `tracemalloc` sees every array numpy allocates, so the peak
   traced size during one call, minus the size before, is the call's peak
   extra memory (outputs and temporaries). The traced call is the first
@@ -82,6 +85,33 @@ def blas_description():
             arch = f" ({lib['architecture']} kernels)" if lib.get("architecture") else ""
             return f"{lib['internal_api']} {lib['version']}{arch}"
     return "unknown BLAS"
+
+
+#: ``(M, K, N)`` of the sgemm `sgemm_gflops` times: one image of a ResNet layer
+#: (56 x 56 outputs, 64 x 3 x 3 patch entries, 64 filters).
+SGEMM_SHAPE = (3136, 576, 64)
+
+
+def sgemm_gflops(blocks=3, shape=SGEMM_SHAPE):
+    """``{"numpy": GFLOP/s, "torch": GFLOP/s}`` of one float32 matmul, median over interleaved blocks.
+
+    What the BLAS under numpy (and PyTorch's) reaches on this machine now:
+    the floor under every GEMM-based method.
+    """
+    import numpy as np
+    import torch
+
+    m, k, n = shape
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((k, n), dtype=np.float32)
+    at, bt = torch.from_numpy(a), torch.from_numpy(b)
+    calls = {"numpy": lambda: a @ b, "torch": lambda: at @ bt}
+    seconds = {name: [] for name in calls}
+    for _ in range(blocks):
+        for name, call in calls.items():
+            seconds[name].append(time_block(call, repeats=10, warmup=2)[0])
+    return {name: round(2 * m * k * n / statistics.median(times) / 1e9, 1)
+            for name, times in seconds.items()}
 
 
 def blas_threads():

@@ -6,9 +6,16 @@ import platform
 
 import numpy as np
 
+from .measure import SGEMM_SHAPE
+
+#: Ratios whose blocks disagree by more than this get a ``!`` (as `convlab.bench.UNSTEADY`).
+UNSTEADY = 0.25
+
 NOTES = (
     "times: median of repeated calls after warm-up, each method timed in its own block "
-    "(calls slower than 0.3 s: timed once); x torch = time / PyTorch's time in the same run.",
+    "(calls slower than 0.3 s: timed once), {blocks} rounds of blocks interleaved with PyTorch's; "
+    "x torch = median over the rounds of time / PyTorch's time, ±: (max - min) / median of "
+    "those ratios, ! when above 25 % (a busy machine: rerun).",
     "GFLOP/s: 2 x multiply-adds of the direct convolution (x3 for fwd+bwd), whatever the method "
     "really computes.",
     "peak MB: extra memory of one fwd+bwd call (or of the one phase a method has), outputs "
@@ -29,7 +36,11 @@ def _cpu_model():
     return platform.processor() or platform.machine()
 
 
-def machine_line(blas="", threads_blas=None, threads_torch=None):
+ROUGH = ("--quick: ROUGH ratios, one call per block; run without --quick before quoting a "
+         "number.")
+
+
+def machine_line(blas="", threads_blas=None, threads_torch=None, sgemm=None):
     """``"2026-11-21 09:40 UTC | AMD EPYC (2 cores) | ... | load average 0.10 at start"``: when and where."""
     import torch
 
@@ -38,9 +49,11 @@ def machine_line(blas="", threads_blas=None, threads_torch=None):
         load = f" | load average {os.getloadavg()[0]:.2f} at start"
     except (AttributeError, OSError):
         load = ""
+    floor = (f" | sgemm {'x'.join(map(str, SGEMM_SHAPE))}: numpy {sgemm['numpy']} GFLOP/s, "
+             f"torch {sgemm['torch']} GFLOP/s" if sgemm else "")
     return (f"{now} | {_cpu_model()} ({os.cpu_count()} cores) | Python {platform.python_version()} | "
             f"numpy {np.__version__} [{blas}], {threads_blas} BLAS threads | "
-            f"torch {torch.__version__}, {threads_torch} threads | float32{load}")
+            f"torch {torch.__version__}, {threads_torch} threads | float32{floor}{load}")
 
 
 def _number(value, digits=2, suffix=""):
@@ -55,17 +68,25 @@ COLUMNS = ("method", "fwd ms", "x torch", "bwd ms", "x torch", "fwd+bwd ms", "x 
            "GFLOP/s", "peak MB", "error")
 
 
+def _ratio(row, phase):
+    """``"1.23x±4%"``, and ``!`` after it when the blocks disagree by more than 25 %."""
+    ratio, spread = row.get(f"{phase}_ratio"), row.get(f"{phase}_spread")
+    if ratio is None or spread is None:
+        return _number(ratio, suffix="x")
+    return f"{_number(ratio, suffix='x')}±{100 * spread:.0f}%" + ("!" if spread > UNSTEADY else "")
+
+
 def _cells(row):
     if row.get("skipped"):
         return [row["method"], f"skipped ({row['skipped']})"]
     error = row.get("max_error")
     return [row["method"],
             _number(row["forward_ms"], 3 if (row["forward_ms"] or 0) < 1 else 2),
-            _number(row["forward_ratio"], suffix="x"),
+            _ratio(row, "forward"),
             _number(row["backward_ms"], 3 if (row["backward_ms"] or 0) < 1 else 2),
-            _number(row["backward_ratio"], suffix="x"),
+            _ratio(row, "backward"),
             _number(row["fwd_bwd_ms"], 3 if (row["fwd_bwd_ms"] or 0) < 1 else 2),
-            _number(row["fwd_bwd_ratio"], suffix="x"),
+            _ratio(row, "fwd_bwd"),
             _number(row["gflops"], 1),
             _number(row["peak_mb"], 1),
             "-" if error is None else f"{error:.0e}"]
@@ -81,15 +102,17 @@ def format_table(rows):
     ...        "fwd_bwd_ms": None, "fwd_bwd_ratio": None, "gflops": 1.5, "peak_mb": 0.1,
     ...        "max_error": 1e-7, "skipped": None}
     >>> print(format_table([row]).splitlines()[-1])
-    fast            0.500    2.00x    -        -        -           -        1.5      0.1      1e-07
+    fast            0.500    2.00x        -        -            -           -            1.5      0.1      1e-07
     """
     lines = []
     first = rows[0] if rows else {}
     if "threads_blas" in first:
         lines.append(first.get("machine") or machine_line(first.get("blas", ""), first["threads_blas"],
                                                           first["threads_torch"]))
-        lines += [f"  {note}" for note in NOTES]
-    widths = [max(len(c), 14 if i == 0 else 7) for i, c in enumerate(COLUMNS)]
+        if first.get("rough"):
+            lines.append(ROUGH)
+        lines += [f"  {note.format(blocks=first.get('blocks', 3))}" for note in NOTES]
+    widths = [max(len(c), 14 if i == 0 else 11 if c == "x torch" else 7) for i, c in enumerate(COLUMNS)]
     for case in dict.fromkeys(row["case"] for row in rows):
         block = [r for r in rows if r["case"] == case]
         lines += ["", f"{case}: {block[0].get('description', '')}",

@@ -5,34 +5,20 @@ and unbatched inputs to the batched 2-D case, runs the chosen formulation and
 returns arrays in the caller's layout and dtype.
 """
 
-import importlib
 from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_array, check_bias, check_choice, check_int, check_ndim, compute_dtype
-from ..shapes import conv_geometry
-
-FORWARD_METHODS = ("loops", "shift", "im2row", "matrix", "fast")
-BACKWARD_METHODS = ("loops", "shift", "flip", "im2row", "fast")
-
-_MODULE_OF = {"fast": ".fast"}  # everything else lives in .forward / .backward
+from .._checks import (as_array, check_bias, check_channels, check_choice, check_conv_arrays,
+                       check_conv_memory, check_int, check_memory, check_padding, compute_dtype)
+from ..shapes import ConvGeometry, conv_geometry
+from .methods import BACKWARD_METHODS, FORWARD_METHODS
 
 Grads = namedtuple("Grads", "dx dw db")
 Grads.__doc__ = "Gradients of a convolution: input ``dx``, weight ``dw``, bias ``db``."
 
-
-def forward_method(name):
-    """The forward formulation called ``name`` (see ``FORWARD_METHODS``)."""
-    module = importlib.import_module(_MODULE_OF.get(name, ".forward"), __package__)
-    return getattr(module, f"forward_{name}")
-
-
-def backward_method(name):
-    """The backward formulation called ``name`` (see ``BACKWARD_METHODS``)."""
-    module = importlib.import_module(_MODULE_OF.get(name, ".backward"), __package__)
-    return getattr(module, f"backward_{name}")
+AXIS_NAMES = {1: ("L",), 2: ("H", "W")}
 
 
 @dataclass(frozen=True)
@@ -42,9 +28,7 @@ class ConvCall:
     x: np.ndarray  # (N, C_in, H, W), compute dtype
     weight: np.ndarray  # (C_out, C_in // groups, kH, kW), compute dtype
     bias: object  # (C_out,) array or None
-    stride: tuple
-    padding: tuple  # ((top, bottom), (left, right))
-    dilation: tuple
+    geometry: ConvGeometry  # 2-D (a 1-D call has a trivial first axis)
     groups: int
     out_shape: tuple  # the output shape the caller sees
     batched: bool
@@ -52,33 +36,39 @@ class ConvCall:
 
     def to_caller(self, array):
         """Drop the axes added for unbatched or 1-D input."""
-        if self.spatial == 1:
-            array = array[:, :, 0]
-        return array if self.batched else array[0]
+        return to_caller(array, self.spatial, self.batched)
 
     def args(self):
-        return self.stride, self.padding, self.dilation, self.groups
+        """``(stride, padding, dilation, groups)``: the tail of every method's arguments."""
+        g = self.geometry
+        return g.stride, g.padding, g.dilation, self.groups
 
 
-_AXES = {1: ("L",), 2: ("H", "W")}
+def to_batched_2d(x, weight, spatial, dtype):
+    """``x`` as (N, C, H, W) and ``weight`` as (O, I, kH, kW) in ``dtype`` (unbatched and 1-D lifted)."""
+    x4 = x.astype(dtype, copy=False).reshape((-1,) + x.shape[-spatial - 1:])
+    w4 = weight.astype(dtype, copy=False)
+    if spatial == 1:
+        x4, w4 = x4[:, :, None, :], w4[:, :, None, :]
+    return x4, w4
 
 
-def check_arrays(x, weight, spatial, names=("x", "weight"), weight_axes="C_out, C_in // groups"):
-    """Check the dimensions of a convolution's input and weight (batched or not, 1-D or 2-D)."""
-    x_name, w_name = names
-    x, weight = as_array(x, x_name), as_array(weight, w_name)
-    dims = ", ".join(_AXES[spatial])
-    check_ndim(x, x_name, (spatial + 1, spatial + 2),
-               f"a {spatial + 1}-D (C_in, {dims}) or {spatial + 2}-D (N, C_in, {dims}) array")
-    kdims = ", ".join("k" + a for a in _AXES[spatial])
-    check_ndim(weight, w_name, (spatial + 2,), f"a {spatial + 2}-D ({weight_axes}, {kdims}) array")
-    return x, weight
+def to_caller(array, spatial, batched):
+    """Undo `to_batched_2d` on a batched 2-D result."""
+    if spatial == 1:
+        array = array[:, :, 0]
+    return array if batched else array[0]
+
+
+def lifted(geometry, spatial):
+    """The 2-D geometry a ``spatial``-D call runs with."""
+    return geometry if spatial == 2 else geometry.with_leading_axis()
 
 
 def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=("x", "weight")):
     """Validate a convolution's arguments and normalise them (see `ConvCall`)."""
     x_name, w_name = names
-    x, weight = check_arrays(x, weight, spatial, names)
+    x, weight = check_conv_arrays(x, weight, spatial, names)
     groups = check_int(groups, "groups", 1)
     c_in, (c_out, c_group) = x.shape[-spatial - 1], weight.shape[:2]
     shapes = f"({x_name}.shape={x.shape}, {w_name}.shape={weight.shape})"
@@ -86,28 +76,31 @@ def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=(
         raise ValueError(
             f"groups={groups} must divide both the input channels ({c_in}) and the output "
             f"channels ({c_out}) {shapes}")
-    if c_group * groups != c_in:
-        per_group = "" if groups == 1 else f" per group (x groups={groups} = {c_group * groups})"
-        raise ValueError(f"{w_name} has {c_group} input channels{per_group} but {x_name} has {c_in} {shapes}")
+    check_channels(c_group, c_in, x.shape, weight.shape, x_name=x_name, weight_name=w_name,
+                   groups=groups)
     bias = check_bias(bias, c_out)
-    stride, pads, dilation, out_size = conv_geometry(
-        x.shape[-spatial:], weight.shape[-spatial:], stride, padding, dilation, _AXES[spatial])
+    padding = check_padding(padding, spatial=spatial)
+    geometry = conv_geometry(x.shape[-spatial:], weight.shape[-spatial:], stride, padding, dilation,
+                             AXIS_NAMES[spatial])
     dtype = compute_dtype(x, weight)
+    check_conv_memory(x.shape[:-spatial - 1], c_in, c_out, geometry.kernel_size, geometry.padding,
+                      geometry.input_shape, geometry.output_shape, dtype)
     batched = x.ndim == spatial + 2
-    x4 = x.astype(dtype, copy=False).reshape((-1,) + x.shape[-spatial - 1:])
-    w4 = weight.astype(dtype, copy=False)
-    if spatial == 1:
-        x4, w4 = x4[:, :, None, :], w4[:, :, None, :]
-        stride, pads, dilation = (1,) + stride, ((0, 0),) + pads, (1,) + dilation
-    out_shape = (x.shape[:1] if batched else ()) + (c_out,) + out_size
+    x4, w4 = to_batched_2d(x, weight, spatial, dtype)
+    out_shape = (x.shape[:1] if batched else ()) + (c_out,) + geometry.output_shape
     bias = None if bias is None else bias.astype(dtype, copy=False)
-    return ConvCall(x4, w4, bias, stride, pads, dilation, groups, out_shape, batched, spatial)
+    return ConvCall(x4, w4, bias, lifted(geometry, spatial), groups, out_shape, batched, spatial)
 
 
 def _forward(x, weight, bias, stride, padding, dilation, groups, method, spatial):
     check_choice(method, "method", FORWARD_METHODS)
     call = prepare(x, weight, bias, stride, padding, dilation, groups, spatial)
-    y = forward_method(method)(call.x, call.weight, call.bias, *call.args())
+    if method == "matrix":
+        (c_out, c_group), n_out = call.weight.shape[:2], np.prod(call.out_shape[-spatial:], dtype=object)
+        check_memory("method='matrix''s convolution matrix",
+                     (c_out // call.groups * n_out, c_group * np.prod(call.x.shape[-2:], dtype=object)),
+                     call.x.dtype)
+    y = FORWARD_METHODS[method](call.x, call.weight, call.bias, *call.args())
     return call.to_caller(y)
 
 
@@ -123,7 +116,7 @@ def _backward(grad_out, x, weight, stride, padding, dilation, groups, method, sp
     g4 = grad_out.astype(dtype, copy=False).reshape((-1,) + call.out_shape[-spatial - 1:])
     if spatial == 1:
         g4 = g4[:, :, None, :]
-    dx, dw, db = backward_method(method)(
+    dx, dw, db = BACKWARD_METHODS[method](
         g4, call.x.astype(dtype, copy=False), call.weight.astype(dtype, copy=False), *call.args())
     dw = dw[:, :, 0] if spatial == 1 else dw
     return Grads(call.to_caller(dx), dw, db)
@@ -145,8 +138,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, meth
         Spacing between kernel taps; 1 is a dense kernel.
     groups : int, default 1
         Split channels into independent groups (``groups == C_in`` is depthwise).
-    method : {"loops", "shift", "im2row", "matrix", "fast"}
-        The formulation to run; all give the same numbers.
+    method : {"loops", "shift", "im2row", "matrix", "winograd", "fast"}
+        The formulation to run; all give the same numbers ("winograd" only
+        for 3x3 kernels with stride 1 and dilation 1).
 
     Returns
     -------
@@ -186,7 +180,7 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
         The gradient of the loss with respect to the output.
     x, weight, stride, padding, dilation, groups
         As passed to `conv2d`.
-    method : {"loops", "shift", "flip", "im2row", "fast"}
+    method : {"loops", "shift", "flip", "im2row", "winograd", "fast"}
 
     Returns
     -------

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..blocks import flip_kernel, pad, zero_insert
 from ..matrices import fold_rows, patch_matrix
-from ..shapes import effective_kernel_size, offset_slice
+from ..shapes import effective_kernel_size, offset_slice, window_slice
 from .forward import forward_shift
 from .groups import per_group_backward
 
@@ -42,9 +42,8 @@ def backward_loops(grad_out, x, weight, stride, padding, dilation):
     dw = np.zeros_like(weight)
     for i in range(oh):
         for j in range(ow):
-            top, left = i * stride[0], j * stride[1]
-            rows = slice(top, top + dilation[0] * (kh - 1) + 1, dilation[0])
-            cols = slice(left, left + dilation[1] * (kw - 1) + 1, dilation[1])
+            rows = window_slice(i, kh, stride[0], dilation[0])
+            cols = window_slice(j, kw, stride[1], dilation[1])
             g = grad_out[:, :, i, j]  # (N, C_out)
             dxp[:, :, rows, cols] += np.tensordot(g, weight, axes=(1, 0))  # (N, C_in, kH, kW)
             dw += np.tensordot(g, xp[:, :, rows, cols], axes=(0, 0))  # (C_out, C_in, kH, kW)
@@ -77,6 +76,11 @@ def backward_shift(grad_out, x, weight, stride, padding, dilation):
     return _crop(dxp, padding, x.shape[-2:]), dw, bias_grad(grad_out)
 
 
+def _correlate(x, weight, *, stride, dilation):
+    """Valid cross-correlation of ``x`` (N, C, H, W) with ``weight`` (O, C, kH, kW): the forward formula."""
+    return forward_shift(x, weight, None, stride, ((0, 0), (0, 0)), dilation, 1)
+
+
 def input_grad_flip(grad_out, weight, input_hw, stride, padding, dilation):
     """``dx`` as a full correlation of the zero-inserted gradient with the rotated kernel.
 
@@ -89,15 +93,21 @@ def input_grad_flip(grad_out, weight, input_hw, stride, padding, dilation):
     3. Correlate with ``flip_kernel(weight)``, in/out channels swapped, same dilation.
     4. The result covers the padded input up to the last row/column a window
        reached; rows left over by a non-dividing stride get zero. Crop the padding.
+
+    The formula multiplies every kernel tap by the inserted and padded zeros
+    too, so an ``inf`` or NaN in ``weight`` reaches every ``dx`` cell its
+    (dilated) kernel span covers as NaN (``0 * inf``), even cells PyTorch
+    (which skips the zeros) keeps finite; finite inputs are unaffected.
     """
     kh, kw = weight.shape[-2:]
     full = (effective_kernel_size(kh, dilation[0]) - 1, effective_kernel_size(kw, dilation[1]) - 1)
     spread = pad(zero_insert(grad_out, stride), full)
     rotated = flip_kernel(weight).swapaxes(0, 1)  # (C_in, C_out, kH, kW)
-    covered = forward_shift(spread, rotated, None, (1, 1), ((0, 0), (0, 0)), dilation, 1)
+    with np.errstate(invalid="ignore"):  # 0 * inf is NaN here by design (see Notes)
+        covered = _correlate(spread, rotated, stride=(1, 1), dilation=dilation)
     padded_hw = (input_hw[0] + sum(padding[0]), input_hw[1] + sum(padding[1]))
-    uncovered = ((0, padded_hw[0] - covered.shape[2]), (0, padded_hw[1] - covered.shape[3]))
-    return _crop(pad(covered, uncovered), padding, input_hw)
+    never_read = ((0, padded_hw[0] - covered.shape[2]), (0, padded_hw[1] - covered.shape[3]))
+    return _crop(pad(covered, never_read), padding, input_hw)
 
 
 def kernel_grad_flip(grad_out, x, kernel_size, stride, padding, dilation):
@@ -107,19 +117,24 @@ def kernel_grad_flip(grad_out, x, kernel_size, stride, padding, dilation):
     -----
     ``dw[o, c, m, n] = sum_{b, i, j} xp[b, c, m*dH + i*sH, n*dW + j*sW] grad_out[b, o, i, j]``:
     the zero-inserted gradient is the kernel, the batch plays the role of
-    channels, and the forward dilation becomes the stride.
+    channels, and the forward dilation becomes the stride. The inserted zeros
+    multiply input cells the forward pass never read, so an ``inf`` or NaN
+    there turns ``dw`` into NaN where PyTorch stays finite.
     """
-    spread = zero_insert(grad_out, stride).swapaxes(0, 1)  # (C_out, N, H', W')
-    images = pad(x, padding).swapaxes(0, 1)  # (C_in, N, Hp, Wp)
-    dw = forward_shift(images, spread, None, dilation, ((0, 0), (0, 0)), (1, 1), 1)
+    spread = zero_insert(grad_out, stride).swapaxes(0, 1)  # (C_out, N, H', W'): the "kernel"
+    images = pad(x, padding).swapaxes(0, 1)  # (C_in, N, Hp, Wp): the batch plays the channels
+    with np.errstate(invalid="ignore"):  # 0 * inf is NaN here by design (see Notes)
+        dw = _correlate(images, spread, stride=dilation, dilation=(1, 1))  # dilation and stride swap
     return dw[:, :, :kernel_size[0], :kernel_size[1]].swapaxes(0, 1)  # (C_out, C_in, kH, kW)
 
 
 @per_group_backward
 def backward_flip(grad_out, x, weight, stride, padding, dilation):
     """Both gradients as correlations: see `input_grad_flip` and `kernel_grad_flip`."""
-    dx = input_grad_flip(grad_out, weight, x.shape[-2:], stride, padding, dilation)
-    dw = kernel_grad_flip(grad_out, x, weight.shape[-2:], stride, padding, dilation)
+    dx = input_grad_flip(grad_out, weight, input_hw=x.shape[-2:], stride=stride, padding=padding,
+                         dilation=dilation)
+    dw = kernel_grad_flip(grad_out, x, kernel_size=weight.shape[-2:], stride=stride, padding=padding,
+                          dilation=dilation)
     return dx, np.ascontiguousarray(dw), bias_grad(grad_out)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..blocks import pad
 from ..matrices import patch_matrix, toeplitz_matrix
-from ..shapes import offset_slice, output_shape
+from ..shapes import offset_slice, output_shape, window_slice
 from .groups import per_group_forward
 
 
@@ -40,10 +40,9 @@ def forward_loops(x, weight, bias, stride, padding, dilation):
         for o in range(c_out):
             for i in range(oh):
                 for j in range(ow):
-                    top, left = i * stride[0], j * stride[1]
-                    # window.shape = (C_in, kH, kW): the input cells under the kernel
-                    window = xp[b, :, top:top + dilation[0] * (kh - 1) + 1:dilation[0],
-                                left:left + dilation[1] * (kw - 1) + 1:dilation[1]]
+                    rows = window_slice(i, kh, stride[0], dilation[0])
+                    cols = window_slice(j, kw, stride[1], dilation[1])
+                    window = xp[b, :, rows, cols]  # (C_in, kH, kW): the input cells under the kernel
                     y[b, o, i, j] = np.sum(window * weight[o])
     return _add_bias(y, bias)
 
@@ -96,8 +95,10 @@ def forward_matrix(x, weight, bias, stride, padding, dilation):
     -----
     ``vec(y) = T(w) vec(x)`` with ``T`` of shape (C_out*H_out*W_out, C_in*H*W),
     built by `convlab.conv_matrix`; dense, so it costs ``O(H^2 W^2)`` per channel pair.
-    Because ``T`` is dense, an ``inf`` anywhere in ``x`` meets the zeros of
-    ``T`` and turns every output into NaN (``0 * inf``), unlike the other methods.
+    The formula multiplies every input cell by every row of ``T``, zeros
+    included: an ``inf`` or NaN in ``x`` turns every output whose window does
+    *not* read it into NaN (``0 * inf``), where PyTorch and the other methods
+    leave those outputs finite.
     """
     out_size = _out_size(x, weight, stride, padding, dilation)
     matrix = toeplitz_matrix(weight, x.shape[-2:], stride, padding, dilation, 1, out_size)

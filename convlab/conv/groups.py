@@ -11,7 +11,8 @@ import functools
 import numpy as np
 
 
-def _split(array, groups, axis):
+def split_groups(array, groups, axis):
+    """``array`` cut into ``groups`` equal parts along ``axis`` (``None`` stays ``None`` in each)."""
     return np.split(array, groups, axis=axis) if array is not None else [None] * groups
 
 
@@ -20,7 +21,8 @@ def per_group_forward(formulation):
 
     @functools.wraps(formulation)
     def forward(x, weight, bias, stride, padding, dilation, groups):
-        parts = zip(_split(x, groups, 1), _split(weight, groups, 0), _split(bias, groups, 0))
+        parts = zip(split_groups(x, groups, 1), split_groups(weight, groups, 0),
+                    split_groups(bias, groups, 0))
         outputs = [formulation(xg, wg, bg, stride, padding, dilation) for xg, wg, bg in parts]
         return outputs[0] if groups == 1 else np.concatenate(outputs, axis=1)
 
@@ -32,7 +34,8 @@ def per_group_backward(formulation):
 
     @functools.wraps(formulation)
     def backward(grad_out, x, weight, stride, padding, dilation, groups):
-        parts = zip(_split(grad_out, groups, 1), _split(x, groups, 1), _split(weight, groups, 0))
+        parts = zip(split_groups(grad_out, groups, 1), split_groups(x, groups, 1),
+                    split_groups(weight, groups, 0))
         grads = [formulation(gg, xg, wg, stride, padding, dilation) for gg, xg, wg in parts]
         if groups == 1:
             return grads[0]

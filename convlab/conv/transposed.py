@@ -7,10 +7,12 @@ computed by the same full correlation with the rotated kernel.
 
 import numpy as np
 
-from .._checks import check_bias, check_int, compute_dtype, int_tuple
-from .api import check_arrays
-from ..shapes import effective_kernel_size, resolve_padding
+from .._checks import (check_bias, check_channels, check_conv_arrays, check_int, check_memory,
+                       check_padding, compute_dtype, int_tuple)
+from ..shapes import conv_geometry, effective_kernel_size, resolve_padding
+from .api import AXIS_NAMES, lifted, to_batched_2d, to_caller
 from .backward import input_grad_flip
+from .groups import split_groups
 
 def transposed_output_size(n, kernel_size, stride, padding, dilation, output_padding):
     """``(n - 1) * stride - before - after + dilation * (k - 1) + output_padding + 1``.
@@ -24,13 +26,10 @@ def transposed_output_size(n, kernel_size, stride, padding, dilation, output_pad
 
 
 def _transpose(x, weight, bias, stride, padding, output_padding, dilation, groups, spatial):
-    x, weight = check_arrays(x, weight, spatial, weight_axes="C_in, C_out // groups")
+    x, weight = check_conv_arrays(x, weight, spatial, weight_axes="C_in, C_out // groups")
     groups = check_int(groups, "groups", 1)
     c_in = x.shape[-spatial - 1]
-    if weight.shape[0] != c_in:
-        raise ValueError(
-            f"weight has {weight.shape[0]} input channels (its first axis) but x has {c_in} "
-            f"(x.shape={x.shape}, weight.shape={weight.shape})")
+    check_channels(weight.shape[0], c_in, x.shape, weight.shape, axis_note=" (its first axis)")
     if c_in % groups:
         raise ValueError(f"groups={groups} must divide the input channels ({c_in}) (x.shape={x.shape})")
     c_out = weight.shape[1] * groups
@@ -38,8 +37,7 @@ def _transpose(x, weight, bias, stride, padding, output_padding, dilation, group
     stride = int_tuple(stride, "stride", spatial)
     dilation = int_tuple(dilation, "dilation", spatial)
     output_padding = int_tuple(output_padding, "output_padding", spatial, minimum=0)
-    if isinstance(padding, str):
-        raise ValueError(f"padding must be an int or a sequence of ints for a transposed convolution; got {padding!r}")
+    padding = check_padding(padding, spatial=spatial, modes=(), where="a transposed convolution")
     kernel_size = weight.shape[-spatial:]
     pads = resolve_padding(padding, kernel_size, stride, dilation, x.shape[-spatial:])
     for op, s, d in zip(output_padding, stride, dilation):
@@ -51,19 +49,19 @@ def _transpose(x, weight, bias, stride, padding, output_padding, dilation, group
         x.shape[-spatial:], kernel_size, stride, pads, dilation, output_padding))
     if min(out_size) < 1:
         raise ValueError(f"padding={padding!r} leaves no output: the output size would be {out_size}")
+    check_memory("the transposed convolution's output", x.shape[:-spatial - 1] + (c_out,) + out_size,
+                 compute_dtype(x, weight))
 
-    dtype = compute_dtype(x, weight)
-    x4 = x.astype(dtype, copy=False).reshape((-1,) + x.shape[-spatial - 1:])
-    w4 = weight.astype(dtype, copy=False)
-    if spatial == 1:
-        x4, w4, out_size = x4[:, :, None], w4[:, :, None], (1,) + out_size
-        stride, pads, dilation = (1,) + stride, ((0, 0),) + pads, (1,) + dilation
-    parts = zip(np.split(x4, groups, axis=1), np.split(w4, groups, axis=0))
-    y = np.concatenate([input_grad_flip(xg, wg, out_size, stride, pads, dilation) for xg, wg in parts], axis=1)
+    # The convolution this one transposes: its input has our output's size, the same padding.
+    g = lifted(conv_geometry(out_size, kernel_size, stride, padding, dilation, AXIS_NAMES[spatial]),
+               spatial)
+    x4, w4 = to_batched_2d(x, weight, spatial, compute_dtype(x, weight))
+    parts = zip(split_groups(x4, groups, 1), split_groups(w4, groups, 0))
+    y = np.concatenate([input_grad_flip(xg, wg, input_hw=g.input_shape, stride=g.stride, padding=g.padding,
+                                        dilation=g.dilation) for xg, wg in parts], axis=1)
     if bias is not None:
-        y = y + bias.astype(dtype, copy=False).reshape(1, -1, 1, 1)
-    y = y[:, :, 0] if spatial == 1 else y
-    return y if x.ndim == spatial + 2 else y[0]
+        y = y + bias.astype(y.dtype, copy=False).reshape(1, -1, 1, 1)
+    return to_caller(y, spatial, x.ndim == spatial + 2)
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):

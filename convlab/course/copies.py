@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST = ".convlab-copies.json"
-LESSON_FILES = ("[0-9][0-9]_*.ipynb", "*.md")
+LESSON_FILES = ("[0-9][0-9]*_*.ipynb", "*.md")
 """What a learner gets: the numbered lesson notebooks and the notes beside them."""
 
 

@@ -79,7 +79,7 @@ def write_course(root, lessons=None, course_id="convlab", timeout=CELL_TIMEOUT):
     from convlab.exercises.student import MARKDOWN_STUB, STUB
 
     root = Path(root)
-    paths = sorted(lessons_dir().glob("[0-9][0-9]_*.ipynb")) if lessons is None else [Path(p) for p in lessons]
+    paths = sorted(lessons_dir().glob("[0-9][0-9]*_*.ipynb")) if lessons is None else [Path(p) for p in lessons]
     if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1:
         raise ValueError(f"timeout must be a positive int of seconds; got {timeout!r}")
     for path in paths:

@@ -6,7 +6,10 @@ verdict: "passed N cases", "not implemented yet", or the failing case with
 expected and actual answers and, when a known mistake reproduces the
 learner's answer, its name ("your kernel is flipped", ...). It returns a
 :class:`CheckResult`, truthy on a pass, and never raises because of the
-learner's code. The exercises are catalogued in ``docs/EXERCISES.md``;
+learner's code, which runs in a child process with a time and memory limit
+(:mod:`convlab.exercises.isolation`), so that it cannot hang, crash or
+alter the session. Each checker is declared once with
+:func:`~convlab.exercises.definition.exercise`. The exercises are catalogued in ``docs/EXERCISES.md``;
 student copies of the lessons come from ``python -m convlab.exercises
 make-student lessons/ <out>``.
 
@@ -15,35 +18,49 @@ make-student lessons/ <out>``.
 output_size: passed 8 cases.
 """
 
+from .definition import Exercise, exercise
 from .engine import DEFAULT_TIME_LIMIT, Case, case, run_check
 from .forward import (check_convolve2d, check_correlate1d, check_correlate2d,
                       check_output_shape, check_output_size, check_same_padding)
+from .geometry import check_receptive_field, check_unread_cells
 from .vectorised import (check_conv_forward_loops, check_conv_forward_shift, check_conv_matrix,
                          check_conv_via_im2row, check_im2row)
 from .backward import (check_bias_grad, check_input_grad, check_kernel_grad,
                        check_kernel_grad_1d, check_row2im, check_scatter_input_grad)
 from .strided import check_strided_input_grad, check_strided_kernel_grad, check_zero_insert
-from .torch_checks import check_conv2d_function, check_unfold_conv2d
+from .torch_checks import check_conv2d_function, check_conv2d_unfold, check_unfold_conv2d
 from .layers import check_linear_backward, check_maxpool_backward, check_relu_backward
 from .filtering import (check_circulant_matrix, check_circular_correlate_fft,
                         check_gaussian_kernel, check_separable_blur, check_sobel_magnitude)
 from .misconceptions import MESSAGES, misconception_table
+from .winograd import check_winograd_f23
 from .result import CheckResult
+from .questions import ask, expect_shape, expect_value, question  # questions with feedback
+from . import integrated, interface, kernel_fit, worked  # checkers of the new exercises
 
 CHECKERS = (
     check_correlate1d, check_correlate2d, check_convolve2d,
     check_output_size, check_same_padding, check_output_shape,
+    check_unread_cells, check_receptive_field,
     check_conv_forward_loops, check_conv_forward_shift,
     check_im2row, check_conv_matrix, check_conv_via_im2row,
     check_kernel_grad_1d, check_bias_grad, check_kernel_grad,
     check_input_grad, check_scatter_input_grad, check_row2im,
     check_zero_insert, check_strided_input_grad, check_strided_kernel_grad,
-    check_conv2d_function, check_unfold_conv2d,
+    check_conv2d_function, check_conv2d_unfold,
     check_relu_backward, check_maxpool_backward, check_linear_backward,
     check_sobel_magnitude, check_gaussian_kernel, check_separable_blur,
-    check_circular_correlate_fft, check_circulant_matrix,
+    check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
 )
 """Every checker, in lesson order."""
 
-__all__ = ["CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "MESSAGES", "case",
-           "misconception_table", "run_check"] + [c.__name__ for c in CHECKERS]
+ALIASES = {"check_unfold_conv2d": check_unfold_conv2d}
+"""Former names of checkers that lessons may still call."""
+
+LESSON_CHECKERS = interface.CHECKERS + integrated.CHECKERS + worked.CHECKERS + kernel_fit.CHECKERS
+"""Checkers of the exercises added with the question API (layer interface, 05, 07, 09, 10)."""
+
+__all__ = (["ALIASES", "CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "Exercise",
+            "LESSON_CHECKERS", "MESSAGES", "ask", "case", "exercise", "expect_shape",
+            "expect_value", "misconception_table", "question", "run_check"]
+           + [c.__name__ for c in CHECKERS] + list(ALIASES))

@@ -20,7 +20,7 @@ def _notebooks(paths):
     """Notebook paths from files and folders (a folder gives its numbered lessons)."""
     found = []
     for path in map(Path, paths):
-        found += sorted(path.glob("[0-9][0-9]_*.ipynb")) if path.is_dir() else [path]
+        found += sorted(path.glob("[0-9][0-9]*_*.ipynb")) if path.is_dir() else [path]
     return found
 
 
@@ -64,12 +64,15 @@ def main(argv=None):
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    from . import CHECKERS, MESSAGES, misconception_table
-    for name, keys in misconception_table(CHECKERS):
+    from . import CHECKERS, LESSON_CHECKERS, MESSAGES, misconception_table
+    for name, keys in misconception_table(CHECKERS + LESSON_CHECKERS):
         print(f"{name}: {', '.join(keys) if keys else '-'}")
     print()
     for key, message in MESSAGES.items():
         print(f"{key}: {message}")
+    print()
+    from .questions import print_question_table
+    print_question_table()
     return 0
 
 

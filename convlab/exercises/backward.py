@@ -1,33 +1,29 @@
-"""Checkers for lessons 05-07: bias, kernel and input gradients, and stride.
+"""Checkers for lessons 05-06: bias, kernel and input gradients.
 
-References come from :func:`convlab.conv2d_backward` (called with a zero
-array of the right shape for the argument whose gradient is not asked).
-The known mistakes include the classics: the bias gradient not summed over
-the batch, a flipped kernel, ``=`` where ``+=`` is needed, and a forgotten
-zero insertion for stride > 1.
+References come from :func:`convlab.conv2d_backward` (see
+:func:`convlab.exercises.shared.gradients`). The known mistakes include the
+classics: the bias gradient not summed over the batch, a flipped kernel, and
+``=`` where ``+=`` is needed.
 """
 
 import numpy as np
 
-import convlab as cl
+from convlab import conv1d_backward, conv2d, conv_output_size, flip_kernel, row2im
 
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
-from .forward import ints
-
-
-def _grads(grad_out, x_shape, weight_shape, stride=1, x=None, weight=None):
-    x = np.zeros(x_shape) if x is None else x
-    weight = np.zeros(weight_shape) if weight is None else weight
-    return cl.conv2d_backward(grad_out, x, weight, stride=stride)
+from .definition import exercise
+from .engine import case
+from .shared import cases_of_shapes, full_correlation, gradients, ints
 
 
 # --------------------------------------------------------------- lesson 05
 def _kernel_grad_1d(p, g):
-    return cl.conv1d_backward(g[None, None], p[None, None],
-                              np.zeros((1, 1, len(p) - len(g) + 1))).dw[0, 0]
+    return conv1d_backward(g[None, None], p[None, None], np.zeros((1, 1, len(p) - len(g) + 1))).dw[0, 0]
 
 
-def check_kernel_grad_1d(kernel_grad_1d, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_kernel_grad_1d, mistakes=[
+    ("grad_flipped", lambda p, g: _kernel_grad_1d(p, g)[::-1]),
+])
+def check_kernel_grad_1d():
     """Check ``kernel_grad_1d(p, g)``: ``dw[u] = sum_i g[i] p[i + u]`` for ``q = correlate1d(p, w)``.
 
     ``p`` (n,), ``g`` (n - k + 1,); returns ``dw`` (k,).
@@ -35,31 +31,31 @@ def check_kernel_grad_1d(kernel_grad_1d, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> r = check_kernel_grad_1d(lambda p, g: np.correlate(p, g, mode="valid"))
+    >>> def kernel_grad_1d(p, g):
+    ...     return np.array([g @ p[u:u + len(g)] for u in range(len(p) - len(g) + 1)])
+    >>> r = check_kernel_grad_1d(kernel_grad_1d)
     kernel_grad_1d: passed 5 cases.
     """
     rng = np.random.default_rng(51)
-    cases = [case("kernel of length 1", p=np.array([1.0, -2.0, 3.0]), g=np.array([2.0, 1.0, -1.0])),
-             case("kernel as long as the input", p=np.array([1.0, 2.0, 3.0]), g=np.array([2.0])),
-             case("kernel of length 2", p=np.array([1.0, 2.0, 0.0, -1.0]), g=ints(rng, 3)),
-             case("kernel of length 3", p=ints(rng, 6), g=ints(rng, 4)),
-             case("longer input", p=ints(rng, 9), g=ints(rng, 6))]
-    return run_check(kernel_grad_1d, name="kernel_grad_1d", argument="kernel_grad_1d",
-                     cases=cases, reference=_kernel_grad_1d,
-                     mistakes=check_kernel_grad_1d.mistakes, time_limit=time_limit)
-
-
-check_kernel_grad_1d.mistakes = [
-    ("grad_flipped", lambda p, g: _kernel_grad_1d(p, g)[::-1]),
-]
+    return [case("kernel of length 1", p=np.array([1.0, -2.0, 3.0]), g=np.array([2.0, 1.0, -1.0])),
+            case("kernel as long as the input", p=np.array([1.0, 2.0, 3.0]), g=np.array([2.0])),
+            case("kernel of length 2", p=np.array([1.0, 2.0, 0.0, -1.0]), g=ints(rng, 3)),
+            case("kernel of length 3", p=ints(rng, 6), g=ints(rng, 4)),
+            case("longer input", p=ints(rng, 9), g=ints(rng, 6))]
 
 
 def _bias_grad(grad_out):
     n, c, h, w = grad_out.shape
-    return _grads(grad_out, (n, 1, h, w), (c, 1, 1, 1)).db
+    return gradients(grad_out, (n, 1, h, w), (c, 1, 1, 1)).db
 
 
-def check_bias_grad(bias_grad, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_bias_grad, mistakes=[
+    ("bias_grad_not_summed_over_batch", lambda g: g[0].sum(axis=(1, 2))),
+    ("bias_grad_not_summed_over_batch", lambda g: g.sum(axis=(2, 3)).mean(axis=0)),
+    ("bias_grad_not_summed_over_positions", lambda g: g.sum(axis=0)),
+    ("bias_grad_not_summed_over_positions", lambda g: g.mean(axis=(2, 3)).sum(axis=0)),
+])
+def check_bias_grad():
     """Check ``bias_grad(grad_out)``: ``db[o] = sum over n, i, j of grad_out[n, o, i, j]``.
 
     ``grad_out`` (N, C_out, H_out, W_out); returns (C_out,).
@@ -67,49 +63,35 @@ def check_bias_grad(bias_grad, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> r = check_bias_grad(lambda g: g[0].sum(axis=(1, 2)))  # doctest: +ELLIPSIS
+    >>> r = check_bias_grad(lambda grad_out: grad_out.sum(axis=(0, 2, 3)))
+    bias_grad: passed 6 cases.
+    >>> r = check_bias_grad(lambda grad_out: grad_out[0].sum(axis=(1, 2)))  # doctest: +ELLIPSIS
     bias_grad: failed on case 3 of 6 (wrong values).
     ...
         likely misconception: bias gradient not summed over the batch: ...
     """
     rng = np.random.default_rng(52)
-    cases = [case("batch of one, 1x1 output", grad_out=ints(rng, 1, 2, 1, 1)),
-             case("batch of one", grad_out=ints(rng, 1, 3, 2, 2)),
-             case("batch of two, one channel", grad_out=ints(rng, 2, 1, 2, 2)),
-             case("batch of three", grad_out=ints(rng, 3, 2, 2, 3)),
-             case("non-square output", grad_out=ints(rng, 2, 3, 1, 4)),
-             case("larger batch", grad_out=ints(rng, 4, 2, 3, 3))]
-    return run_check(bias_grad, name="bias_grad", argument="bias_grad", cases=cases,
-                     reference=_bias_grad, mistakes=check_bias_grad.mistakes,
-                     time_limit=time_limit)
-
-
-check_bias_grad.mistakes = [
-    ("bias_grad_not_summed_over_batch", lambda g: g[0].sum(axis=(1, 2))),
-    ("bias_grad_not_summed_over_batch", lambda g: g.sum(axis=(2, 3)).mean(axis=0)),
-    ("bias_grad_not_summed_over_positions", lambda g: g.sum(axis=0)),
-    ("bias_grad_not_summed_over_positions", lambda g: g.mean(axis=(2, 3)).sum(axis=0)),
-]
+    return [case("batch of one, 1x1 output", grad_out=ints(rng, 1, 2, 1, 1)),
+            case("batch of one", grad_out=ints(rng, 1, 3, 2, 2)),
+            case("batch of two, one channel", grad_out=ints(rng, 2, 1, 2, 2)),
+            case("batch of three", grad_out=ints(rng, 3, 2, 2, 3)),
+            case("non-square output", grad_out=ints(rng, 2, 3, 1, 4)),
+            case("larger batch", grad_out=ints(rng, 4, 2, 3, 3))]
 
 
 def _kernel_grad(x, grad_out):
     kernel = (x.shape[2] - grad_out.shape[2] + 1, x.shape[3] - grad_out.shape[3] + 1)
-    return _grads(grad_out, None, (grad_out.shape[1], x.shape[1], *kernel), x=x).dw
+    return gradients(grad_out, None, (grad_out.shape[1], x.shape[1], *kernel), x=x).dw
 
 
-def _pairs_cases(seed):
-    """(x, grad_out) cases for stride 1: x (N, C_in, H, W), grad_out (N, C_out, H_out, W_out)."""
-    rng = np.random.default_rng(seed)
-    shapes = [("batch of one, single channel, 1x1 kernel", (1, 1, 2, 3), (1, 1, 2, 3)),
-              ("batch of one, single channel", (1, 1, 3, 3), (1, 1, 2, 2)),
-              ("two input channels", (1, 2, 3, 4), (1, 1, 2, 2)),
-              ("three output channels", (1, 2, 4, 4), (1, 3, 2, 3)),
-              ("batch of two", (2, 1, 4, 3), (2, 2, 2, 2)),
-              ("batch and channels", (3, 2, 4, 4), (3, 2, 2, 2))]
-    return [case(label, x=ints(rng, *xs), grad_out=ints(rng, *gs)) for label, xs, gs in shapes]
-
-
-def check_kernel_grad(kernel_grad, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_kernel_grad, mistakes=[
+    ("grad_flipped", lambda x, g: flip_kernel(_kernel_grad(x, g))),
+    ("grad_not_summed_over_batch", lambda x, g: _kernel_grad(x[:1], g[:1])),
+    ("grad_not_summed_over_batch", lambda x, g: _kernel_grad(x, g) / len(x)),
+    ("grad_channels_swapped", lambda x, g: _kernel_grad(x, g).transpose(1, 0, 2, 3)),
+    ("hw_swapped", lambda x, g: _kernel_grad(x, g).swapaxes(2, 3)),
+])
+def check_kernel_grad():
     """Check ``kernel_grad(x, grad_out)``: ``dW`` for stride 1, no padding.
 
     ``x`` (N, C_in, H, W), ``grad_out`` (N, C_out, H_out, W_out); returns
@@ -119,43 +101,37 @@ def check_kernel_grad(kernel_grad, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> r = check_kernel_grad(_kernel_grad)
+    >>> def kernel_grad(x, grad_out):
+    ...     h_out, w_out = grad_out.shape[2:]
+    ...     kh, kw = x.shape[2] - h_out + 1, x.shape[3] - w_out + 1
+    ...     return np.array([[np.einsum("boij,bcij->oc", grad_out, x[:, :, m:m + h_out, n:n + w_out])
+    ...                       for n in range(kw)] for m in range(kh)]).transpose(2, 3, 0, 1)
+    >>> r = check_kernel_grad(kernel_grad)
     kernel_grad: passed 6 cases.
     """
-    return run_check(kernel_grad, name="kernel_grad", argument="kernel_grad",
-                     cases=_pairs_cases(53), reference=_kernel_grad,
-                     mistakes=check_kernel_grad.mistakes, time_limit=time_limit)
-
-
-check_kernel_grad.mistakes = [
-    ("grad_flipped", lambda x, g: cl.flip_kernel(_kernel_grad(x, g))),
-    ("grad_not_summed_over_batch", lambda x, g: _kernel_grad(x[:1], g[:1])),
-    ("grad_not_summed_over_batch", lambda x, g: _kernel_grad(x, g) / len(x)),
-    ("grad_channels_swapped", lambda x, g: _kernel_grad(x, g).transpose(1, 0, 2, 3)),
-    ("hw_swapped", lambda x, g: _kernel_grad(x, g).swapaxes(2, 3)),
-]
+    return cases_of_shapes(53, ("x", "grad_out"), [
+        ("batch of one, single channel, 1x1 kernel", (1, 1, 2, 3), (1, 1, 2, 3)),
+        ("batch of one, single channel", (1, 1, 3, 3), (1, 1, 2, 2)),
+        ("two input channels", (1, 2, 3, 4), (1, 1, 2, 2)),
+        ("three output channels", (1, 2, 4, 4), (1, 3, 2, 3)),
+        ("batch of two", (2, 1, 4, 3), (2, 2, 2, 2)),
+        ("batch and channels", (3, 2, 4, 4), (3, 2, 2, 2))])
 
 
 # --------------------------------------------------------------- lesson 06
 def _input_grad(grad_out, weight):
     n, _, h_out, w_out = grad_out.shape
     x_shape = (n, weight.shape[1], h_out + weight.shape[2] - 1, w_out + weight.shape[3] - 1)
-    return _grads(grad_out, x_shape, None, weight=weight).dx
+    return gradients(grad_out, x_shape, None, weight=weight).dx
 
 
-def _grad_weight_cases(seed):
-    rng = np.random.default_rng(seed)
-    shapes = [("1x1 kernel", (1, 1, 2, 2), (1, 1, 1, 1)),
-              ("batch of one, single channel", (1, 1, 2, 2), (1, 1, 2, 2)),
-              ("single channel, 3x3 kernel", (1, 1, 3, 3), (1, 1, 3, 3)),
-              ("same number of input and output channels", (1, 2, 2, 3), (2, 2, 2, 2)),
-              ("more input than output channels", (2, 1, 3, 2), (1, 3, 2, 3)),
-              ("batch and channels", (2, 3, 3, 3), (3, 2, 3, 2))]
-    return [case(label, grad_out=ints(rng, *gs), weight=ints(rng, *ws)) for label, gs, ws in shapes]
-
-
-def _full(grad_out, weight, padding):
-    return cl.conv2d(grad_out, weight.transpose(1, 0, 2, 3), padding=padding)
+_GRAD_WEIGHT_SHAPES = [  # (label, grad_out, weight)
+    ("1x1 kernel", (1, 1, 2, 2), (1, 1, 1, 1)),
+    ("batch of one, single channel", (1, 1, 2, 2), (1, 1, 2, 2)),
+    ("single channel, 3x3 kernel", (1, 1, 3, 3), (1, 1, 3, 3)),
+    ("same number of input and output channels", (1, 2, 2, 3), (2, 2, 2, 2)),
+    ("more input than output channels", (2, 1, 3, 2), (1, 3, 2, 3)),
+    ("batch and channels", (2, 3, 3, 3), (3, 2, 3, 2))]
 
 
 def _overwrite_windows(grad_out, weight, per_channel):
@@ -175,18 +151,19 @@ def _overwrite_windows(grad_out, weight, per_channel):
 
 
 _INPUT_GRAD_MISTAKES = [
-    ("kernel_not_flipped", lambda g, w: _full(g, w, "full")),
-    ("padding_half_not_full", lambda g, w: _full(g, cl.flip_kernel(w),
-                                                 ((w.shape[2] - 1) // 2, (w.shape[3] - 1) // 2))),
-    ("padding_one_side", lambda g, w: _full(g, cl.flip_kernel(w),
-                                            ((0, w.shape[2] - 1), (0, w.shape[3] - 1)))),
-    ("weight_channels_not_swapped", lambda g, w: cl.conv2d(g, cl.flip_kernel(w), padding="full")),
+    ("kernel_not_flipped", lambda g, w: full_correlation(g, w, "full")),
+    ("padding_half_not_full", lambda g, w: full_correlation(
+        g, flip_kernel(w), ((w.shape[2] - 1) // 2, (w.shape[3] - 1) // 2))),
+    ("padding_one_side", lambda g, w: full_correlation(
+        g, flip_kernel(w), ((0, w.shape[2] - 1), (0, w.shape[3] - 1)))),
+    ("weight_channels_not_swapped", lambda g, w: conv2d(g, flip_kernel(w), padding="full")),
     ("overwrite", lambda g, w: _overwrite_windows(g, w, per_channel=False)),
     ("overwrite", lambda g, w: _overwrite_windows(g, w, per_channel=True)),
 ]
 
 
-def check_input_grad(input_grad, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_input_grad, mistakes=_INPUT_GRAD_MISTAKES)
+def check_input_grad():
     """Check ``input_grad(grad_out, weight)``: ``dx`` for stride 1, no padding.
 
     ``grad_out`` (N, C_out, H_out, W_out), ``weight`` (C_out, C_in, kH, kW);
@@ -196,20 +173,24 @@ def check_input_grad(input_grad, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> r = check_input_grad(lambda g, w: _full(g, w, "full"))  # doctest: +ELLIPSIS
+    >>> import convlab as cl
+    >>> def input_grad(grad_out, weight, flip=True):
+    ...     rotated = weight[:, :, ::-1, ::-1] if flip else weight
+    ...     return cl.conv2d(grad_out, rotated.transpose(1, 0, 2, 3), padding="full")
+    >>> r = check_input_grad(input_grad)
+    input_grad: passed 6 cases.
+    >>> r = check_input_grad(lambda grad_out, weight: input_grad(grad_out, weight, flip=False))
+    ... # doctest: +ELLIPSIS
     input_grad: failed on case 2 of 6 (wrong values).
     ...
         likely misconception: your kernel is not flipped: ...
     """
-    return run_check(input_grad, name="input_grad", argument="input_grad",
-                     cases=_grad_weight_cases(61), reference=_input_grad,
-                     mistakes=check_input_grad.mistakes, time_limit=time_limit)
+    return cases_of_shapes(61, ("grad_out", "weight"), _GRAD_WEIGHT_SHAPES)
 
 
-check_input_grad.mistakes = _INPUT_GRAD_MISTAKES
-
-
-def check_scatter_input_grad(scatter_input_grad, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_input_grad, mistakes=[
+    ("scatter_flipped" if key == "kernel_not_flipped" else key, f) for key, f in _INPUT_GRAD_MISTAKES])
+def check_scatter_input_grad():
     """Check ``scatter_input_grad(grad_out, weight)``: the same ``dx``, by scattering.
 
     Each ``grad_out[b, o, i, j] * weight[o]`` is *added* into the input
@@ -218,23 +199,62 @@ def check_scatter_input_grad(scatter_input_grad, *, time_limit=DEFAULT_TIME_LIMI
 
     Examples
     --------
-    >>> r = check_scatter_input_grad(lambda g, w: _overwrite_windows(g, w, False))
-    ... # doctest: +ELLIPSIS
+    >>> def scatter_input_grad(grad_out, weight):
+    ...     (n, c_out, h_out, w_out), (_, c_in, kh, kw) = grad_out.shape, weight.shape
+    ...     dx = np.zeros((n, c_in, h_out + kh - 1, w_out + kw - 1))
+    ...     for i in range(h_out):
+    ...         for j in range(w_out):
+    ...             dx[:, :, i:i + kh, j:j + kw] = np.einsum("bo,ocmn->bcmn", grad_out[:, :, i, j], weight)
+    ...     return dx
+    >>> r = check_scatter_input_grad(scatter_input_grad)  # doctest: +ELLIPSIS
     scatter_input_grad: failed on case 2 of 6 (wrong values).
     ...
         likely misconception: you overwrite overlapping windows (`=` where `+=` is needed): ...
     """
-    return run_check(scatter_input_grad, name="scatter_input_grad",
-                     argument="scatter_input_grad", cases=_grad_weight_cases(62),
-                     reference=_input_grad, mistakes=check_scatter_input_grad.mistakes,
-                     time_limit=time_limit)
+    return cases_of_shapes(62, ("grad_out", "weight"), _GRAD_WEIGHT_SHAPES)
 
 
-check_scatter_input_grad.mistakes = [("scatter_flipped" if key == "kernel_not_flipped" else key, f)
-                                     for key, f in _INPUT_GRAD_MISTAKES]
+def _row2im_overwrite(rows, input_shape, kernel_size, stride):
+    c, h, w = input_shape
+    kh, kw = kernel_size
+    w_out = conv_output_size(w, kw, stride)
+    image = np.zeros(input_shape)
+    for p, row in enumerate(rows):
+        i, j = divmod(p, w_out)
+        image[:, i * stride:i * stride + kh, j * stride:j * stride + kw] = row.reshape(c, kh, kw)
+    return image
 
 
-def _row2im_cases():
+def _row2im_channels_last(rows, input_shape, kernel_size, stride):
+    c, (kh, kw) = input_shape[0], kernel_size
+    reordered = rows.reshape(len(rows), kh, kw, c).transpose(0, 3, 1, 2).reshape(len(rows), -1)
+    return row2im(reordered, input_shape, kernel_size, stride)
+
+
+@exercise(reference=row2im, mistakes=[
+    ("overwrite", _row2im_overwrite),
+    ("channels_last_order", _row2im_channels_last),
+])
+def check_row2im():
+    """Check ``row2im(rows, input_shape, kernel_size, stride)``: fold rows back, adding overlaps.
+
+    ``rows`` (H_out * W_out, C * kH * kW) as made by ``im2row``, ``input_shape``
+    (C, H, W), ``kernel_size`` (kH, kW), int ``stride``; returns (C, H, W).
+    Reference: :func:`convlab.row2im`.
+
+    Examples
+    --------
+    >>> def row2im(rows, input_shape, kernel_size, stride):
+    ...     (c, h, w), (kh, kw) = input_shape, kernel_size
+    ...     image = np.zeros(input_shape)
+    ...     corners = [(i, j) for i in range(0, h - kh + 1, stride)
+    ...                for j in range(0, w - kw + 1, stride)]
+    ...     for (i, j), row in zip(corners, rows):
+    ...         image[:, i:i + kh, j:j + kw] += row.reshape(c, kh, kw)
+    ...     return image
+    >>> r = check_row2im(row2im)
+    row2im: passed 6 cases.
+    """
     rng = np.random.default_rng(63)
     specs = [("1x1 kernel, no overlap", (1, 2, 2), (1, 1), 1),
              ("single channel, overlapping windows", (1, 3, 3), (2, 2), 1),
@@ -244,47 +264,7 @@ def _row2im_cases():
              ("stride 2, overlapping, not dividing", (2, 5, 4), (3, 2), 2)]
     cases = []
     for label, shape, k, s in specs:
-        n_rows = cl.conv_output_size(shape[1], k[0], s) * cl.conv_output_size(shape[2], k[1], s)
+        n_rows = conv_output_size(shape[1], k[0], s) * conv_output_size(shape[2], k[1], s)
         cases.append(case(label, rows=ints(rng, n_rows, shape[0] * k[0] * k[1]),
                           input_shape=shape, kernel_size=k, stride=s))
     return cases
-
-
-def _row2im_overwrite(rows, input_shape, kernel_size, stride):
-    c, h, w = input_shape
-    kh, kw = kernel_size
-    w_out = cl.conv_output_size(w, kw, stride)
-    image = np.zeros(input_shape)
-    for p, row in enumerate(rows):
-        i, j = divmod(p, w_out)
-        image[:, i * stride:i * stride + kh, j * stride:j * stride + kw] = row.reshape(c, kh, kw)
-    return image
-
-
-def check_row2im(row2im, *, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``row2im(rows, input_shape, kernel_size, stride)``: fold rows back, adding overlaps.
-
-    ``rows`` (H_out * W_out, C * kH * kW) as made by ``im2row``, ``input_shape``
-    (C, H, W), ``kernel_size`` (kH, kW), int ``stride``; returns (C, H, W).
-    Reference: :func:`convlab.row2im`.
-
-    Examples
-    --------
-    >>> import convlab as cl
-    >>> r = check_row2im(cl.row2im)
-    row2im: passed 6 cases.
-    """
-    return run_check(row2im, name="row2im", argument="row2im", cases=_row2im_cases(),
-                     reference=cl.row2im, mistakes=check_row2im.mistakes, time_limit=time_limit)
-
-
-def _row2im_channels_last(rows, input_shape, kernel_size, stride):
-    c, (kh, kw) = input_shape[0], kernel_size
-    reordered = rows.reshape(len(rows), kh, kw, c).transpose(0, 3, 1, 2).reshape(len(rows), -1)
-    return cl.row2im(reordered, input_shape, kernel_size, stride)
-
-
-check_row2im.mistakes = [
-    ("overwrite", _row2im_overwrite),
-    ("channels_last_order", _row2im_channels_last),
-]

@@ -1,34 +1,33 @@
 """The generic checker: run a learner's function on cases, explain the first failure.
 
-Every ``check_*`` function in :mod:`convlab.exercises` is a thin call to
+Every ``check_*`` function in :mod:`convlab.exercises` is declared with
+:func:`convlab.exercises.definition.exercise` and runs through
 :func:`run_check` with its own cases, its reference (convlab's library or
 PyTorch) and its list of known mistakes. The engine
 
-1. calls the learner's function on a private copy of each case's arguments,
-   under a per-case time limit, catching whatever it raises;
+1. runs the learner's function on a private copy of each case's arguments,
+   in a child process with a time and memory limit
+   (:mod:`convlab.exercises.isolation`), catching whatever it does;
 2. checks the answer: not None, the right type, shape, dtype, then values;
 3. checks the inputs were not modified;
 4. on the first failure, runs every known mistake on the same case and names
    those whose output equals the learner's (``np.allclose``): a diagnosis is
    computed, never guessed.
 
-It never raises because of the learner's code; it raises ``TypeError`` only
-when the checker itself is misused (e.g. given something that is not a function).
+Steps 2-4 and the reference run in the checking process, out of the
+learner's reach. It never raises because of the learner's code; it raises
+``TypeError`` only when the checker itself is misused (e.g. given something
+that is not a function), and lets a real Ctrl-C stop the check.
 """
 
 import copy
-import signal
-import sysconfig
-import threading
-import time
-import traceback
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
-
-from .formatting import describe_difference, format_value
+from . import isolation
+from .comparison import compare, same, unchanged
+from .formatting import format_value
+from .isolation import call_with_time_limit, learner_calls  # noqa: F401 -- public here too
 from .misconceptions import MESSAGES
 from .result import FAILED, NOT_IMPLEMENTED, PASSED, CheckResult
 
@@ -59,71 +58,8 @@ def case(label, **args):
     return Case(label, tuple(args.items()))
 
 
-class _TimeUp(BaseException):
-    """Raised inside the learner's code when its time is up (not an Exception,
-    so a bare ``except Exception`` in learner code cannot swallow it)."""
-
-
-def call_with_time_limit(fn, args, seconds):
-    """Call ``fn(*args)``; return ``("ok", value)``, ``("raised", exc)`` or ``("slow", None)``.
-
-    On the main thread of a Unix process a ``SIGALRM`` timer interrupts the
-    call (any timer already running, e.g. pytest-timeout's, is restored).
-    Elsewhere the call runs in a daemon thread that is abandoned if it
-    overruns; in the normal case it has finished and no thread is left.
-
-    Examples
-    --------
-    >>> call_with_time_limit(lambda a: a + 1, (1,), seconds=1.0)
-    ('ok', 2)
-    """
-    if hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
-        return _call_with_alarm(fn, args, seconds)
-    return _call_in_thread(fn, args, seconds)
-
-
-def _call_with_alarm(fn, args, seconds):
-    armed = [True]
-
-    def on_alarm(signum, frame):
-        if armed[0]:  # fires at most once, and only while the learner's code runs
-            armed[0] = False
-            raise _TimeUp()
-
-    previous_handler = signal.signal(signal.SIGALRM, on_alarm)
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-    start = time.monotonic()
-    try:
-        try:
-            return "ok", fn(*args)
-        except (Exception, SystemExit) as exc:  # the learner's code failed
-            return "raised", exc
-    except _TimeUp:
-        return "slow", None
-    finally:
-        try:
-            armed[0] = False
-        finally:  # restore whatever timer was running (e.g. pytest-timeout's)
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous_handler)
-            if previous_delay:
-                left = previous_delay - (time.monotonic() - start)
-                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3), previous_interval)
-
-
-def _call_in_thread(fn, args, seconds):
-    outcome = ["slow", None]
-
-    def target():
-        try:
-            outcome[:] = ["ok", fn(*args)]
-        except (Exception, SystemExit) as exc:
-            outcome[:] = ["raised", exc]
-
-    worker = threading.Thread(target=target, name="convlab-exercise", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    return tuple(outcome)
+def _call_plain(fn, *values):
+    return fn(*values)
 
 
 def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
@@ -174,37 +110,59 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
                         f"got {type(learner_fn).__name__}: {learner_fn!r:.60}")
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
         raise TypeError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
-    call = call or (lambda fn, *values: fn(*values))
-    for index, this in enumerate(cases):
-        verdict = _run_case(learner_fn, this, index == 0, reference, mistakes, time_limit,
-                            output_names, call)
-        if verdict is not None:
-            status, reason, details, diagnosed = verdict
-            if status == NOT_IMPLEMENTED:
-                return CheckResult(name, status, len(cases)).show()
-            arguments = _describe_arguments(name, this.args)
-            result = CheckResult(name, status, len(cases), index, case=this.label,
-                                 reason=reason, details=arguments + details,
-                                 misconceptions=diagnosed)
-            return result.show()
+    cases = list(cases)
+    index = 0
+    try:
+        with learner_calls(learner_fn, call or _call_plain, [c.values for c in cases],
+                           time_limit) as outcomes:
+            for index, (this, outcome) in enumerate(zip(cases, outcomes)):
+                if outcome.printed:
+                    print(outcome.printed, end="" if outcome.printed.endswith("\n") else "\n")
+                verdict = _judge(this, outcome, index == 0, reference, mistakes, time_limit,
+                                 output_names)
+                if verdict is None:
+                    continue
+                status, reason, details, diagnosed = verdict
+                if status == NOT_IMPLEMENTED:
+                    return CheckResult(name, status, len(cases)).show()
+                result = CheckResult(name, status, len(cases), index, case=this.label,
+                                     reason=reason, details=_describe_arguments(name, this.args)
+                                     + details, misconceptions=diagnosed)
+                return result.show()
+    except KeyboardInterrupt:  # a real Ctrl-C: the learner's code is stopped, say so, stop
+        CheckResult(name, FAILED, len(cases), index, reason="interrupted", details=[(
+            "", "you interrupted the check; your function was stopped.")]).show()
+        raise
     return CheckResult(name, PASSED, len(cases), len(cases)).show()
 
 
-def _run_case(learner_fn, this, first, reference, mistakes, time_limit, output_names, call):
+def _judge(this, outcome, first, reference, mistakes, time_limit, output_names):
     """None if the case passes, else ``(status, reason, details, misconceptions)``."""
-    given = copy.deepcopy(this.values)
-    with warnings.catch_warnings():  # a learner's divide-by-zero is not our verdict
-        warnings.simplefilter("ignore")
-        kind, got = call_with_time_limit(lambda: call(learner_fn, *given), (), time_limit)
-    if kind == "slow":
-        return FAILED, "too slow", [("", f"no answer after {time_limit:g} s on this small case; "
-                                         "look for a loop that never ends or one that is far "
-                                         "longer than it needs to be.")], ()
-    if kind == "raised":
-        if isinstance(got, NotImplementedError) and first:
+    if outcome.kind == "slow":
+        text = (f"no answer after {time_limit:g} s on this small case; look for a loop that "
+                "never ends or one that is far longer than it needs to be.")
+        if not outcome.isolated:
+            text += (" (Checked in this process, as no separate one can be started here: "
+                     "your function may still be running; restart the kernel if it stays busy.)")
+        return FAILED, "too slow", [("", text)], ()
+    if outcome.kind in ("ended", "unreadable"):
+        text = (f"your function ended the process it ran in: {outcome.value}."
+                if outcome.kind == "ended" else outcome.value)
+        return FAILED, "ended the process" if outcome.kind == "ended" else "unreadable answer", [
+            ("", text)], ()
+    if outcome.kind == "raised":
+        if outcome.value.not_implemented and first:
             return NOT_IMPLEMENTED, "raised NotImplementedError", [], ()
-        return FAILED, "raised", [("raised", _describe_exception(got))], ()
-    changed = [arg for (arg, before), after in zip(this.args, given) if not _unchanged(before, after)]
+        details = [("raised", outcome.value.text)]
+        if outcome.value.out_of_memory:
+            details.append(("", f"a check allows your function {isolation.MEMORY_LIMIT / 2**30:g} "
+                                "GiB of memory; these cases need far less."))
+        return FAILED, "raised", details, ()
+    got = outcome.value
+    # An input that is not plain data (a function, an object) comes back only described:
+    # its mutation cannot be seen from here, and a checker never hands out such an input to be changed.
+    changed = [arg for (arg, before), after in zip(this.args, outcome.given)
+               if not isinstance(after, isolation.Opaque) and not unchanged(before, after)]
     if changed:
         return FAILED, "mutated input", [(
             "", f"your function modified its input `{changed[0]}`; work on a copy "
@@ -214,6 +172,11 @@ def _run_case(learner_fn, this, first, reference, mistakes, time_limit, output_n
     if problem is None:
         return None
     reason, details = problem
+    return FAILED, reason, details, _diagnose(this, got, expected, mistakes)
+
+
+def _diagnose(this, got, expected, mistakes):
+    """The known mistakes whose answer on this case equals the learner's."""
     diagnosed = []
     for key, wrong in mistakes:
         try:
@@ -222,9 +185,9 @@ def _run_case(learner_fn, this, first, reference, mistakes, time_limit, output_n
                 theirs = wrong(*copy.deepcopy(this.values))
         except Exception:  # a mistake may not apply to this case
             continue
-        if _same(theirs, got) and not _same(theirs, expected) and key not in dict(diagnosed):
+        if same(theirs, got) and not same(theirs, expected) and key not in dict(diagnosed):
             diagnosed.append((key, MESSAGES[key]))
-    return FAILED, reason, details, diagnosed
+    return diagnosed
 
 
 def _describe_arguments(name, args):
@@ -234,127 +197,3 @@ def _describe_arguments(name, args):
     if len(call) <= 80 and "\n" not in call:
         return [("call", call)]
     return rows
-
-
-def _describe_exception(exc):
-    """``ValueError: message (in `fn`, line 4: `code`)``, at the learner's last line."""
-    text = f"{type(exc).__name__}: {exc}".rstrip(": ")
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_learner_code(f.filename)]
-    if frames:
-        last = frames[-1]
-        where = f"in `{last.name}`, line {last.lineno}"
-        if last.line:
-            where += f": `{last.line.strip()}`"
-        text += f" ({where})"
-    return text
-
-
-_LIBRARY_DIRS = tuple(str(Path(p).resolve()) for p in (
-    Path(__file__).parents[1], sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
-    sysconfig.get_paths()["platlib"]))
-
-
-def _is_learner_code(filename):
-    """Not convlab, numpy, torch or the standard library: the learner's own file or cell."""
-    return not str(Path(filename).resolve()).startswith(_LIBRARY_DIRS)
-
-
-def _unchanged(before, after):
-    """Exactly equal, element by element (a mutation by 1e-12 is still a mutation)."""
-    if isinstance(before, (tuple, list)):
-        return (isinstance(after, (tuple, list)) and len(before) == len(after)
-                and all(_unchanged(a, b) for a, b in zip(before, after)))
-    if isinstance(before, np.ndarray):
-        return (isinstance(after, np.ndarray) and before.shape == after.shape
-                and bool(np.array_equal(before, after, equal_nan=True)))
-    return type(before) is type(after) and before == after
-
-
-def _same(a, b):
-    """Equal answers: same structure, shapes and (close) values."""
-    if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
-        return (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))
-                and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b)))
-    if a is None or b is None:
-        return a is b
-    try:
-        a, b = np.asarray(a), np.asarray(b)
-    except Exception:
-        return False
-    if a.shape != b.shape or a.dtype.kind in "OUSV" or b.dtype.kind in "OUSV":
-        return False
-    return bool(np.allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True))
-
-
-def compare(expected, got, output_names=None, label="your answer"):
-    """None if ``got`` matches ``expected``, else ``(reason, [(label, text), ...])``.
-
-    Examples
-    --------
-    >>> compare(np.ones(2), np.ones(2)) is None
-    True
-    >>> compare(3, 3.0)[0]
-    'wrong type'
-    """
-    if got is None:
-        return "returned None", [("", f"{label} is None: did you forget `return`?")]
-    if isinstance(expected, tuple):
-        parts = f" ({', '.join(output_names)})" if output_names else ""
-        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return "wrong type", [("", f"expected a tuple of {len(expected)} values{parts}, "
-                                       f"got a {type(got).__name__}: {format_value(got)}")]
-        names = output_names or [f"{label}[{i}]" for i in range(len(expected))]
-        problems = [compare(exp, part, label=name) for name, exp, part in zip(names, expected, got)]
-        if all(_is_int(e) for e in expected) and all(p is None or p[0] == "wrong values"
-                                                     for p in problems):
-            if any(problems):  # show whole tuples of sizes rather than one entry
-                return "wrong values", [("expected", f"{tuple(expected)}{parts}"),
-                                        ("got", format_value(tuple(got)))]
-            return None
-        return next((p for p in problems if p is not None), None)
-    if _is_int(expected):
-        if not _is_int(got):
-            hint = (": sizes are whole numbers, use `//` or `int(...)`"
-                    if isinstance(got, (float, np.floating)) else "")
-            return "wrong type", [("", f"expected the int {expected}, got {got!r} "
-                                       f"(a {type(got).__name__}){hint}")]
-        if got != expected:
-            return "wrong values", [("expected", str(expected)), ("got", str(int(got)))]
-        return None
-    return _compare_arrays(np.asarray(expected), got, label)
-
-
-def _is_int(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _compare_arrays(expected, got, label):
-    if type(got).__module__.startswith("torch") and hasattr(got, "detach"):
-        got = got.detach().cpu().numpy()  # a tensor is fine where an array is asked
-    try:
-        array = np.asarray(got)
-    except Exception:
-        array = None
-    if array is None or array.dtype.kind not in "biufc":
-        return "wrong type", [("", f"expected an array of shape {expected.shape}, "
-                                   f"got a {type(got).__name__}: {format_value(got)}")]
-    of = "" if label == "your answer" else f" {label}"
-    if array.shape != expected.shape:
-        return "wrong shape", [("", f"expected{of} of shape {expected.shape}, got shape {array.shape}"),
-                               (f"expected{of}", format_value(expected)),
-                               (f"got{of}", format_value(array))]
-    if expected.dtype.kind == "f" and (array.dtype.kind != "f"
-                                       or array.dtype.itemsize < expected.dtype.itemsize):
-        why = {"c": "complex numbers: take the real part (`.real`)",
-               "b": "booleans: convert with `.astype(float)` or multiply",
-               "i": "integers: an output created with an integer dtype truncates",
-               "u": "integers: an output created with an integer dtype truncates"}
-        reason = why.get(array.dtype.kind, "lower precision")
-        return "wrong dtype", [("", f"expected{of} of dtype {expected.dtype}, got {array.dtype}: {reason}"),
-                               (f"expected{of}", format_value(expected)),
-                               (f"got{of}", format_value(array))]
-    if not _same(expected, array):
-        return "wrong values", [(f"expected{of}", format_value(expected)),
-                                (f"got{of}", format_value(array)),
-                                *describe_difference(expected, array)]
-    return None

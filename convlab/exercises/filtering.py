@@ -8,11 +8,12 @@ padded by wrapping around).
 
 import numpy as np
 
-import convlab as cl
-from convlab import filters
+from convlab import correlate2d
+from convlab.filters import SOBEL_X, SOBEL_Y, gaussian_kernel, gaussian_kernel1d, sobel
 
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
-from .forward import ints
+from .definition import exercise
+from .engine import case
+from .shared import ints
 
 
 def _images(seed):
@@ -27,7 +28,19 @@ def _images(seed):
 
 
 # -------------------------------------------------------------- lesson 10
-def check_sobel_magnitude(sobel_magnitude, *, time_limit=DEFAULT_TIME_LIMIT):
+def _responses(image, padding="same"):
+    return (correlate2d(image, SOBEL_X, padding=padding),
+            correlate2d(image, SOBEL_Y, padding=padding))
+
+
+@exercise(reference=sobel, mistakes=[
+    ("no_sqrt", lambda image: sum(g ** 2 for g in _responses(image))),
+    ("abs_sum", lambda image: sum(np.abs(g) for g in _responses(image))),
+    ("one_direction", lambda image: np.abs(_responses(image)[0])),
+    ("one_direction", lambda image: np.abs(_responses(image)[1])),
+    ("valid_not_same", lambda image: np.hypot(*_responses(image, "valid"))),
+])
+def check_sobel_magnitude():
     """Check ``sobel_magnitude(image)``: ``sqrt((I ⋆ SOBEL_X)² + (I ⋆ SOBEL_Y)²)``, same size.
 
     ``image`` (H, W); zero padding so the output has the image's shape.
@@ -35,47 +48,16 @@ def check_sobel_magnitude(sobel_magnitude, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> r = check_sobel_magnitude(filters.sobel)
+    >>> import convlab as cl
+    >>> sobel_x = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
+    >>> def sobel_magnitude(image):
+    ...     gx = cl.correlate2d(image, sobel_x, padding="same")
+    ...     gy = cl.correlate2d(image, sobel_x.T, padding="same")
+    ...     return np.sqrt(gx ** 2 + gy ** 2)
+    >>> r = check_sobel_magnitude(sobel_magnitude)
     sobel_magnitude: passed 5 cases.
     """
-    cases = [case(label, image=image) for label, image in _images(101)]
-    return run_check(sobel_magnitude, name="sobel_magnitude", argument="sobel_magnitude",
-                     cases=cases, reference=filters.sobel,
-                     mistakes=check_sobel_magnitude.mistakes, time_limit=time_limit)
-
-
-def _responses(image, padding="same"):
-    return (cl.correlate2d(image, filters.SOBEL_X, padding=padding),
-            cl.correlate2d(image, filters.SOBEL_Y, padding=padding))
-
-
-check_sobel_magnitude.mistakes = [
-    ("no_sqrt", lambda image: sum(g ** 2 for g in _responses(image))),
-    ("abs_sum", lambda image: sum(np.abs(g) for g in _responses(image))),
-    ("one_direction", lambda image: np.abs(_responses(image)[0])),
-    ("one_direction", lambda image: np.abs(_responses(image)[1])),
-    ("valid_not_same", lambda image: np.hypot(*_responses(image, "valid"))),
-]
-
-
-def check_gaussian_kernel(gaussian_kernel, *, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``gaussian_kernel(size, sigma)``: a normalised (size, size) Gaussian, centred.
-
-    Entries ``exp(-(u² + v²) / (2 sigma²))`` around the centre ``(size - 1) / 2``,
-    divided by their sum. Reference: :func:`convlab.filters.gaussian_kernel`.
-
-    Examples
-    --------
-    >>> r = check_gaussian_kernel(filters.gaussian_kernel)
-    gaussian_kernel: passed 6 cases.
-    """
-    cases = [case("size 1", size=1, sigma=1.0), case("size 3, sigma 1", size=3, sigma=1.0),
-             case("the classic 5x5, sigma 1", size=5, sigma=1.0),
-             case("sigma 2", size=5, sigma=2.0), case("even size", size=4, sigma=1.0),
-             case("narrow", size=7, sigma=0.5)]
-    return run_check(gaussian_kernel, name="gaussian_kernel", argument="gaussian_kernel",
-                     cases=cases, reference=filters.gaussian_kernel,
-                     mistakes=check_gaussian_kernel.mistakes, time_limit=time_limit)
+    return [case(label, image=image) for label, image in _images(101)]
 
 
 def _gauss(size, sigma, centre=None, square=True, normalise=True):
@@ -84,19 +66,39 @@ def _gauss(size, sigma, centre=None, square=True, normalise=True):
     return g / g.sum() if normalise else g
 
 
-check_gaussian_kernel.mistakes = [
+@exercise(reference=gaussian_kernel, mistakes=[
     ("gaussian_not_normalised", lambda size, sigma: _gauss(size, sigma, normalise=False)),
     ("gaussian_off_centre", lambda size, sigma: _gauss(size, sigma, centre=size // 2)),
     ("gaussian_off_centre", lambda size, sigma: _gauss(size, sigma, centre=0)),
     ("gaussian_sigma_not_squared", lambda size, sigma: _gauss(size, sigma, square=False)),
-]
+])
+def check_gaussian_kernel():
+    """Check ``gaussian_kernel(size, sigma)``: a normalised (size, size) Gaussian, centred.
+
+    Entries ``exp(-(u² + v²) / (2 sigma²))`` around the centre ``(size - 1) / 2``,
+    divided by their sum. Reference: :func:`convlab.filters.gaussian_kernel`.
+
+    Examples
+    --------
+    >>> def gaussian_kernel(size, sigma):
+    ...     u = np.arange(size) - (size - 1) / 2
+    ...     g = np.exp(-np.add.outer(u ** 2, u ** 2) / (2 * sigma ** 2))
+    ...     return g / g.sum()
+    >>> r = check_gaussian_kernel(gaussian_kernel)
+    gaussian_kernel: passed 6 cases.
+    """
+    return [case("size 1", size=1, sigma=1.0), case("size 3, sigma 1", size=3, sigma=1.0),
+            case("the classic 5x5, sigma 1", size=5, sigma=1.0),
+            case("sigma 2", size=5, sigma=2.0), case("even size", size=4, sigma=1.0),
+            case("narrow", size=7, sigma=0.5)]
 
 
-def _separable_blur(image, kernel1d):
-    return cl.correlate2d(image, np.outer(kernel1d, kernel1d), padding="same")
-
-
-def check_separable_blur(separable_blur, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=lambda image, k: correlate2d(image, np.outer(k, k), padding="same"), mistakes=[
+    ("one_pass_only", lambda image, k: correlate2d(image, k[None, :], padding="same")),
+    ("one_pass_only", lambda image, k: correlate2d(image, k[:, None], padding="same")),
+    ("valid_not_same", lambda image, k: correlate2d(image, np.outer(k, k))),
+])
+def check_separable_blur():
     """Check ``separable_blur(image, kernel1d)``: a 1-D pass down the columns, then along the rows.
 
     Equals the 2-D correlation with ``np.outer(kernel1d, kernel1d)``, zero
@@ -105,32 +107,35 @@ def check_separable_blur(separable_blur, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> r = check_separable_blur(_separable_blur)
+    >>> import convlab as cl
+    >>> def separable_blur(image, kernel1d):
+    ...     columns = cl.correlate2d(image, kernel1d[:, None], padding="same")
+    ...     return cl.correlate2d(columns, kernel1d[None, :], padding="same")
+    >>> r = check_separable_blur(separable_blur)
     separable_blur: passed 5 cases.
     """
-    kernels = [np.array([1.0]), np.array([1.0, 2.0, 1.0]) / 4, filters.gaussian_kernel1d(5, 1.0),
-               np.array([1.0, 0.0, -1.0]), filters.gaussian_kernel1d(3, 0.8)]
-    cases = [case(label, image=image, kernel1d=k)
-             for (label, image), k in zip(_images(102), kernels)]
-    return run_check(separable_blur, name="separable_blur", argument="separable_blur",
-                     cases=cases, reference=_separable_blur,
-                     mistakes=check_separable_blur.mistakes, time_limit=time_limit)
-
-
-check_separable_blur.mistakes = [
-    ("one_pass_only", lambda image, k: cl.correlate2d(image, k[None, :], padding="same")),
-    ("one_pass_only", lambda image, k: cl.correlate2d(image, k[:, None], padding="same")),
-    ("valid_not_same", lambda image, k: cl.correlate2d(image, np.outer(k, k))),
-]
+    kernels = [np.array([1.0]), np.array([1.0, 2.0, 1.0]) / 4, gaussian_kernel1d(5, 1.0),
+               np.array([1.0, 0.0, -1.0]), gaussian_kernel1d(3, 0.8)]
+    return [case(label, image=image, kernel1d=k) for (label, image), k in zip(_images(102), kernels)]
 
 
 # -------------------------------------------------------------- lesson 11
 def _circular(image, kernel):
     wrapped = np.pad(image, ((0, kernel.shape[0] - 1), (0, kernel.shape[1] - 1)), mode="wrap")
-    return cl.correlate2d(wrapped, kernel)
+    return correlate2d(wrapped, kernel)
 
 
-def check_circular_correlate_fft(circular_correlate_fft, *, time_limit=DEFAULT_TIME_LIMIT):
+def _circular_convolution(image, kernel):
+    f = np.fft
+    return f.ifft2(f.fft2(image) * f.fft2(kernel, s=image.shape)).real
+
+
+@exercise(reference=_circular, mistakes=[
+    ("kernel_flipped", _circular_convolution),
+    ("linear_not_circular", lambda image, kernel: correlate2d(
+        image, kernel, padding=((0, kernel.shape[0] - 1), (0, kernel.shape[1] - 1)))),
+])
+def check_circular_correlate_fft():
     """Check ``circular_correlate_fft(image, kernel)``: circular cross-correlation via the 2-D FFT.
 
     ``out[i, j] = sum_{m, n} image[(i + m) % H, (j + n) % W] kernel[m, n]``,
@@ -145,33 +150,22 @@ def check_circular_correlate_fft(circular_correlate_fft, *, time_limit=DEFAULT_T
     circular_correlate_fft: passed 5 cases.
     """
     rng = np.random.default_rng(111)
-    cases = [case("1x1 kernel", image=ints(rng, 2, 3), kernel=np.array([[2.0]])),
-             case("kernel as large as the image", image=ints(rng, 2, 2), kernel=ints(rng, 2, 2)),
-             case("wrap-around at the border", image=ints(rng, 3, 3), kernel=ints(rng, 2, 2)),
-             case("non-square", image=ints(rng, 4, 6), kernel=ints(rng, 3, 2)),
-             case("larger image", image=ints(rng, 8, 8), kernel=ints(rng, 3, 3))]
-    return run_check(circular_correlate_fft, name="circular_correlate_fft",
-                     argument="circular_correlate_fft", cases=cases, reference=_circular,
-                     mistakes=check_circular_correlate_fft.mistakes, time_limit=time_limit)
-
-
-def _circular_convolution(image, kernel):
-    f = np.fft
-    return f.ifft2(f.fft2(image) * f.fft2(kernel, s=image.shape)).real
-
-
-check_circular_correlate_fft.mistakes = [
-    ("kernel_flipped", _circular_convolution),
-    ("linear_not_circular", lambda image, kernel: cl.correlate2d(
-        image, kernel, padding=((0, kernel.shape[0] - 1), (0, kernel.shape[1] - 1)))),
-]
+    return [case("1x1 kernel", image=ints(rng, 2, 3), kernel=np.array([[2.0]])),
+            case("kernel as large as the image", image=ints(rng, 2, 2), kernel=ints(rng, 2, 2)),
+            case("wrap-around at the border", image=ints(rng, 3, 3), kernel=ints(rng, 2, 2)),
+            case("non-square", image=ints(rng, 4, 6), kernel=ints(rng, 3, 2)),
+            case("larger image", image=ints(rng, 8, 8), kernel=ints(rng, 3, 3))]
 
 
 def _circulant(w, n):
     return np.stack([_circular(np.eye(n)[j][None], w[None])[0] for j in range(n)], axis=1)
 
 
-def check_circulant_matrix(circulant_matrix, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_circulant, mistakes=[
+    ("matrix_transposed", lambda w, n: _circulant(w, n).T),
+    ("kernel_flipped", lambda w, n: _circulant(w[::-1], n)),
+])
+def check_circulant_matrix():
     """Check ``circulant_matrix(w, n)``: the (n, n) matrix of 1-D circular correlation with ``w``.
 
     ``(C @ p)[i] = sum_u p[(i + u) % n] w[u]``; every row is the previous one
@@ -180,20 +174,15 @@ def check_circulant_matrix(circulant_matrix, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> r = check_circulant_matrix(_circulant)
+    >>> def circulant_matrix(w, n):
+    ...     first_row = np.zeros(n)
+    ...     first_row[:len(w)] = w
+    ...     return np.array([np.roll(first_row, i) for i in range(n)])
+    >>> r = check_circulant_matrix(circulant_matrix)
     circulant_matrix: passed 5 cases.
     """
-    cases = [case("kernel of length 1", w=np.array([2.0]), n=3),
-             case("n equal to the kernel length", w=np.array([1.0, 2.0]), n=2),
-             case("short kernel", w=np.array([1.0, 2.0, 3.0]), n=4),
-             case("kernel [1, -1]", w=np.array([1.0, -1.0]), n=5),
-             case("longer", w=np.array([3.0, 0.0, -1.0, 2.0]), n=6)]
-    return run_check(circulant_matrix, name="circulant_matrix", argument="circulant_matrix",
-                     cases=cases, reference=_circulant, mistakes=check_circulant_matrix.mistakes,
-                     time_limit=time_limit)
-
-
-check_circulant_matrix.mistakes = [
-    ("matrix_transposed", lambda w, n: _circulant(w, n).T),
-    ("kernel_flipped", lambda w, n: _circulant(w[::-1], n)),
-]
+    return [case("kernel of length 1", w=np.array([2.0]), n=3),
+            case("n equal to the kernel length", w=np.array([1.0, 2.0]), n=2),
+            case("short kernel", w=np.array([1.0, 2.0, 3.0]), n=4),
+            case("kernel [1, -1]", w=np.array([1.0, -1.0]), n=5),
+            case("longer", w=np.array([3.0, 0.0, -1.0, 2.0]), n=6)]

@@ -6,6 +6,8 @@ global print options, time or memory addresses.
 
 import numpy as np
 
+from .isolation import Opaque
+
 MAX_SHOWN = 40
 """Arrays with at most this many entries are printed in full."""
 
@@ -21,6 +23,8 @@ def format_value(value):
     >>> format_value((1, 2))
     '(1, 2)'
     """
+    if isinstance(value, Opaque):  # a description of what the learner's function returned
+        return value.text
     if isinstance(value, (tuple, list)) and not _is_numeric_sequence(value):
         inner = ", ".join(format_value(v) for v in value)
         return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"

@@ -1,4 +1,4 @@
-"""Checkers for lessons 01-04: correlation, output sizes, channels, im2row.
+"""Checkers for lessons 01-02: correlation and output sizes.
 
 Every checker runs the learner's function on small cases (edge cases first)
 against convlab's own functions, and names a known mistake when one
@@ -10,23 +10,41 @@ import math
 
 import numpy as np
 
-import convlab as cl
-from convlab.shapes import same_padding as _same_padding
+from convlab import conv2d, conv_output_size, correlate2d, flip_kernel
+from convlab.shapes import same_padding
 
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
-
-
-def ints(rng, *shape):
-    """Integer-valued float64 array in [-3, 3] (readable in a verdict)."""
-    return rng.integers(-3, 4, size=shape).astype(np.float64)
+from .definition import exercise
+from .engine import case
+from .shared import ints
 
 
 # --------------------------------------------------------------- lesson 01
 def _correlate1d(p, w):
-    return cl.correlate2d(p[None], w[None])[0]
+    return correlate2d(p[None], w[None])[0]
 
 
-def _correlate1d_cases():
+@exercise(reference=_correlate1d, mistakes=[
+    ("kernel_flipped", lambda p, w: _correlate1d(p, w[::-1])),
+    ("last_position_missing", lambda p, w: _correlate1d(p, w)[:-1]),
+])
+def check_correlate1d():
+    """Check ``correlate1d(p, w)``: valid 1-D cross-correlation, ``q[i] = sum_u p[i+u] w[u]``.
+
+    The learner's function takes 1-D arrays ``p`` (n,) and ``w`` (k,) and
+    returns ``q`` of shape ``(n - k + 1,)``.
+
+    Examples
+    --------
+    >>> def correlate1d(p, w):
+    ...     k = len(w)
+    ...     return np.array([p[i:i + k] @ w for i in range(len(p) - k + 1)])
+    >>> r = check_correlate1d(correlate1d)
+    correlate1d: passed 6 cases.
+    >>> r = check_correlate1d(lambda p, w: correlate1d(p, w[::-1]))  # doctest: +ELLIPSIS
+    correlate1d: failed on case 2 of 6 (wrong values).
+    ...
+        likely misconception: your kernel is flipped: ...
+    """
     rng = np.random.default_rng(1)
     cases = [case("kernel of length 1", p=np.array([2.0, -1.0, 3.0]), w=np.array([2.0])),
              case("kernel as long as the input", p=np.array([1.0, 2.0, 3.0]),
@@ -36,42 +54,6 @@ def _correlate1d_cases():
     for n, k in [(6, 3), (7, 2), (9, 4)]:
         cases.append(case(f"length {n}, kernel {k}", p=ints(rng, n), w=ints(rng, k)))
     return cases
-
-
-def check_correlate1d(correlate1d, *, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``correlate1d(p, w)``: valid 1-D cross-correlation, ``q[i] = sum_u p[i+u] w[u]``.
-
-    Parameters
-    ----------
-    correlate1d : callable
-        The learner's function; takes 1-D arrays ``p`` (n,) and ``w`` (k,),
-        returns ``q`` of shape ``(n - k + 1,)``.
-    time_limit : float
-        Seconds allowed per case.
-
-    Returns
-    -------
-    CheckResult
-        Truthy when every case passed; the verdict is also shown.
-
-    Examples
-    --------
-    >>> r = check_correlate1d(lambda p, w: np.convolve(p, w[::-1], mode="valid"))
-    correlate1d: passed 6 cases.
-    >>> r = check_correlate1d(lambda p, w: np.convolve(p, w, mode="valid"))  # doctest: +ELLIPSIS
-    correlate1d: failed on case 2 of 6 (wrong values).
-    ...
-        likely misconception: your kernel is flipped: ...
-    """
-    return run_check(correlate1d, name="correlate1d", argument="correlate1d",
-                     cases=_correlate1d_cases(), reference=_correlate1d,
-                     mistakes=check_correlate1d.mistakes, time_limit=time_limit)
-
-
-check_correlate1d.mistakes = [
-    ("kernel_flipped", lambda p, w: _correlate1d(p, w[::-1])),
-    ("last_position_missing", lambda p, w: _correlate1d(p, w)[:-1]),
-]
 
 
 def _image_cases(seed):
@@ -84,7 +66,12 @@ def _image_cases(seed):
             case("tall kernel", image=ints(rng, 5, 4), kernel=ints(rng, 3, 2))]
 
 
-def check_correlate2d(correlate2d, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=correlate2d, mistakes=[
+    ("kernel_flipped", lambda image, kernel: correlate2d(image, flip_kernel(kernel))),
+    ("hw_swapped", lambda image, kernel: correlate2d(image, kernel.T)),
+    ("last_position_missing", lambda image, kernel: correlate2d(image, kernel)[:-1, :-1]),
+])
+def check_correlate2d():
     """Check ``correlate2d(image, kernel)``: valid 2-D cross-correlation.
 
     The learner's function takes ``image`` (H, W) and ``kernel`` (kH, kW)
@@ -94,62 +81,54 @@ def check_correlate2d(correlate2d, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> import convlab as cl
-    >>> bool(check_correlate2d(cl.correlate2d))
+    >>> def correlate2d(image, kernel):
+    ...     (kh, kw), (h, w) = kernel.shape, image.shape
+    ...     return np.array([[np.sum(image[i:i + kh, j:j + kw] * kernel)
+    ...                       for j in range(w - kw + 1)] for i in range(h - kh + 1)])
+    >>> bool(check_correlate2d(correlate2d))
     correlate2d: passed 6 cases.
     True
     """
-    return run_check(correlate2d, name="correlate2d", argument="correlate2d",
-                     cases=_image_cases(2), reference=cl.correlate2d,
-                     mistakes=check_correlate2d.mistakes, time_limit=time_limit)
+    return _image_cases(2)
 
 
-check_correlate2d.mistakes = [
-    ("kernel_flipped", lambda image, kernel: cl.correlate2d(image, cl.flip_kernel(kernel))),
-    ("hw_swapped", lambda image, kernel: cl.correlate2d(image, kernel.T)),
-    ("last_position_missing", lambda image, kernel: cl.correlate2d(image, kernel)[:-1, :-1]),
-]
-
-
-def _convolve2d(image, kernel):
-    return cl.correlate2d(image, cl.flip_kernel(kernel))
-
-
-def check_convolve2d(convolve2d, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=lambda image, kernel: correlate2d(image, flip_kernel(kernel)), mistakes=[
+    ("kernel_not_flipped", correlate2d),
+    ("flipped_one_axis", lambda image, kernel: correlate2d(image, kernel[::-1])),
+    ("flipped_one_axis", lambda image, kernel: correlate2d(image, kernel[:, ::-1])),
+])
+def check_convolve2d():
     """Check ``convolve2d(image, kernel)``: valid 2-D *true* convolution (kernel rotated 180°).
 
     Reference: ``convlab.correlate2d(image, convlab.flip_kernel(kernel))``.
 
     Examples
     --------
-    >>> r = check_convolve2d(lambda image, kernel: _convolve2d(image, kernel))
+    >>> def convolve2d(image, kernel):
+    ...     (kh, kw), (h, w) = kernel.shape, image.shape
+    ...     rotated = kernel[::-1, ::-1]
+    ...     return np.array([[np.sum(image[i:i + kh, j:j + kw] * rotated)
+    ...                       for j in range(w - kw + 1)] for i in range(h - kh + 1)])
+    >>> r = check_convolve2d(convolve2d)
     convolve2d: passed 6 cases.
+    >>> r = check_convolve2d(lambda image, kernel: convolve2d(image, kernel[::-1]))
+    ... # doctest: +ELLIPSIS
+    convolve2d: failed on case 2 of 6 (wrong values).
+    ...
+        likely misconception: you flipped the kernel along one axis only: ...
     """
-    return run_check(convolve2d, name="convolve2d", argument="convolve2d",
-                     cases=_image_cases(3), reference=_convolve2d,
-                     mistakes=check_convolve2d.mistakes, time_limit=time_limit)
-
-
-check_convolve2d.mistakes = [
-    ("kernel_not_flipped", cl.correlate2d),
-    ("flipped_one_axis", lambda image, kernel: cl.correlate2d(image, kernel[::-1])),
-    ("flipped_one_axis", lambda image, kernel: cl.correlate2d(image, kernel[:, ::-1])),
-]
+    return _image_cases(3)
 
 
 # --------------------------------------------------------------- lesson 02
-def _size_cases():
-    return [case("1x1 kernel", n=5, k=1, s=1, p=0, d=1),
-            case("dilation 2", n=9, k=3, s=1, p=0, d=2),
-            case("stride does not divide", n=8, k=3, s=2, p=0, d=1),
-            case("padding larger than k-1", n=3, k=2, s=1, p=3, d=1),
-            case("padding equal to k-1", n=4, k=3, s=1, p=2, d=1),
-            case("stride 2 and padding 1", n=7, k=3, s=2, p=1, d=1),
-            case("all together", n=10, k=3, s=3, p=1, d=2),
-            case("kernel as large as the input", n=4, k=4, s=1, p=0, d=1)]
-
-
-def check_output_size(output_size, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=conv_output_size, mistakes=[
+    ("floor_ceil", lambda n, k, s, p, d: math.ceil((n + 2 * p - d * (k - 1) - 1) / s) + 1),
+    ("dilation_from_0", lambda n, k, s, p, d: (n + 2 * p - (d + 1) * (k - 1) - 1) // s + 1),
+    ("dilation_ignored", lambda n, k, s, p, d: (n + 2 * p - k) // s + 1),
+    ("padding_one_side", lambda n, k, s, p, d: (n + p - d * (k - 1) - 1) // s + 1),
+    ("plus_one_forgotten", lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) // s),
+])
+def check_output_size():
     """Check ``output_size(n, k, s, p, d)``: the number of outputs along one axis.
 
     ``floor((n + 2p - d(k-1) - 1) / s) + 1``, an ``int``.
@@ -164,21 +143,46 @@ def check_output_size(output_size, *, time_limit=DEFAULT_TIME_LIMIT):
     ...
         likely misconception: floor/ceil mix-up in the output size: ...
     """
-    return run_check(output_size, name="output_size", argument="output_size",
-                     cases=_size_cases(), reference=cl.conv_output_size,
-                     mistakes=check_output_size.mistakes, time_limit=time_limit)
+    return [case("1x1 kernel", n=5, k=1, s=1, p=0, d=1),
+            case("dilation 2", n=9, k=3, s=1, p=0, d=2),
+            case("stride does not divide", n=8, k=3, s=2, p=0, d=1),
+            case("padding larger than k-1", n=3, k=2, s=1, p=3, d=1),
+            case("padding equal to k-1", n=4, k=3, s=1, p=2, d=1),
+            case("stride 2 and padding 1", n=7, k=3, s=2, p=1, d=1),
+            case("all together", n=10, k=3, s=3, p=1, d=2),
+            case("kernel as large as the input", n=4, k=4, s=1, p=0, d=1)]
 
 
-check_output_size.mistakes = [
-    ("floor_ceil", lambda n, k, s, p, d: math.ceil((n + 2 * p - d * (k - 1) - 1) / s) + 1),
-    ("dilation_from_0", lambda n, k, s, p, d: (n + 2 * p - (d + 1) * (k - 1) - 1) // s + 1),
-    ("dilation_ignored", lambda n, k, s, p, d: (n + 2 * p - k) // s + 1),
-    ("padding_one_side", lambda n, k, s, p, d: (n + p - d * (k - 1) - 1) // s + 1),
-    ("plus_one_forgotten", lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) // s),
-]
+def _same_with(n_out, span, n):
+    total = max((n_out - 1) * span[1] + span[0] - n, 0)
+    return (total // 2, total - total // 2)
 
 
-def _same_cases():
+@exercise(reference=same_padding, output_names=("before", "after"), mistakes=[
+    ("same_pad_side", lambda n, k, s, d: same_padding(n, k, s, d)[::-1]),
+    ("half_padding_same", lambda n, k, s, d: (d * (k - 1) // 2, d * (k - 1) // 2)),
+    ("floor_ceil", lambda n, k, s, d: _same_with(n // s, (d * (k - 1) + 1, s), n)),
+    ("dilation_ignored", lambda n, k, s, d: same_padding(n, k, s, 1)),
+    ("dilation_from_0", lambda n, k, s, d: _same_with(-(-n // s), ((d + 1) * (k - 1) + 1, s), n)),
+])
+def check_same_padding():
+    """Check ``same_padding(n, k, s, d)``: TensorFlow SAME padding ``(before, after)``.
+
+    ``n_out = ceil(n / s)``, total ``max((n_out - 1) s + d(k-1) + 1 - n, 0)``,
+    the odd cell after. Reference: :func:`convlab.shapes.same_padding`.
+
+    Examples
+    --------
+    >>> def same_padding(n, k, s, d):
+    ...     total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
+    ...     return total // 2, total - total // 2
+    >>> r = check_same_padding(same_padding)
+    same_padding: passed 8 cases.
+    >>> r = check_same_padding(lambda n, k, s, d: ((k - 1) // 2, (k - 1) // 2))
+    ... # doctest: +ELLIPSIS
+    same_padding: failed on case 3 of 8 (wrong values).
+    ...
+    """
     return [case("1x1 kernel", n=5, k=1, s=1, d=1),
             case("odd kernel, stride 1", n=5, k=3, s=1, d=1),
             case("even kernel", n=4, k=2, s=1, d=1),
@@ -189,40 +193,34 @@ def _same_cases():
             case("kernel larger than the input", n=3, k=5, s=1, d=1)]
 
 
-def check_same_padding(same_padding, *, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``same_padding(n, k, s, d)``: TensorFlow SAME padding ``(before, after)``.
+def _output_shape(x_shape, weight_shape, stride, padding):
+    return conv2d(np.zeros(x_shape), np.zeros(weight_shape), stride=stride,
+                  padding=padding).shape
 
-    ``n_out = ceil(n / s)``, total ``max((n_out - 1) s + d(k-1) + 1 - n, 0)``,
-    the odd cell after. Reference: :func:`convlab.shapes.same_padding`.
+
+@exercise(reference=_output_shape, output_names=("N", "C_out", "H_out", "W_out"), mistakes=[
+    ("hw_swapped", lambda x, w, s, p: _output_shape(x, w, s[::-1], p[::-1])),
+    ("hw_swapped", lambda x, w, s, p: tuple(np.array(_output_shape(x, w, s, p))[[0, 1, 3, 2]])),
+    ("wrong_channels", lambda x, w, s, p: (x[0], x[1]) + _output_shape(x, w, s, p)[2:]),
+    ("floor_ceil", lambda x, w, s, p: (x[0], w[0]) + tuple(
+        math.ceil((x[a] + 2 * p[a - 2] - w[a]) / s[a - 2]) + 1 for a in (2, 3))),
+])
+def check_output_shape():
+    """Check ``output_shape(x_shape, weight_shape, stride, padding)`` -> ``(N, C_out, H_out, W_out)``.
+
+    ``x_shape`` is ``(N, C_in, H, W)``, ``weight_shape`` ``(C_out, C_in, kH, kW)``,
+    ``stride`` and ``padding`` are pairs ``(along H, along W)``. Reference: the
+    shape of :func:`convlab.conv2d`'s output.
 
     Examples
     --------
-    >>> r = check_same_padding(lambda n, k, s, d: ((k - 1) // 2, (k - 1) // 2))
-    ... # doctest: +ELLIPSIS
-    same_padding: failed on case 3 of 8 (wrong values).
-    ...
+    >>> def output_shape(x_shape, weight_shape, stride, padding):
+    ...     (n, _, h, w), (c_out, _, kh, kw) = x_shape, weight_shape
+    ...     return (n, c_out, (h + 2 * padding[0] - kh) // stride[0] + 1,
+    ...             (w + 2 * padding[1] - kw) // stride[1] + 1)
+    >>> r = check_output_shape(output_shape)
+    output_shape: passed 5 cases.
     """
-    return run_check(same_padding, name="same_padding", argument="same_padding",
-                     cases=_same_cases(), reference=_same_padding,
-                     mistakes=check_same_padding.mistakes, time_limit=time_limit,
-                     output_names=("before", "after"))
-
-
-def _same_with(n_out, span, n):
-    total = max((n_out - 1) * span[1] + span[0] - n, 0)
-    return (total // 2, total - total // 2)
-
-
-check_same_padding.mistakes = [
-    ("same_pad_side", lambda n, k, s, d: _same_padding(n, k, s, d)[::-1]),
-    ("half_padding_same", lambda n, k, s, d: (d * (k - 1) // 2, d * (k - 1) // 2)),
-    ("floor_ceil", lambda n, k, s, d: _same_with(n // s, (d * (k - 1) + 1, s), n)),
-    ("dilation_ignored", lambda n, k, s, d: _same_padding(n, k, s, 1)),
-    ("dilation_from_0", lambda n, k, s, d: _same_with(-(-n // s), ((d + 1) * (k - 1) + 1, s), n)),
-]
-
-
-def _shape_cases():
     return [case("batch of one, single channel", x_shape=(1, 1, 5, 5), weight_shape=(1, 1, 3, 3),
                  stride=(1, 1), padding=(0, 0)),
             case("more output than input channels", x_shape=(2, 3, 6, 6),
@@ -233,35 +231,3 @@ def _shape_cases():
                  stride=(1, 2), padding=(0, 0)),
             case("stride does not divide", x_shape=(1, 2, 8, 7), weight_shape=(2, 2, 2, 3),
                  stride=(3, 2), padding=(1, 0))]
-
-
-def _output_shape(x_shape, weight_shape, stride, padding):
-    return cl.conv2d(np.zeros(x_shape), np.zeros(weight_shape), stride=stride,
-                     padding=padding).shape
-
-
-def check_output_shape(output_shape, *, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``output_shape(x_shape, weight_shape, stride, padding)`` -> ``(N, C_out, H_out, W_out)``.
-
-    ``x_shape`` is ``(N, C_in, H, W)``, ``weight_shape`` ``(C_out, C_in, kH, kW)``,
-    ``stride`` and ``padding`` are pairs ``(along H, along W)``. Reference: the
-    shape of :func:`convlab.conv2d`'s output.
-
-    Examples
-    --------
-    >>> r = check_output_shape(_output_shape)
-    output_shape: passed 5 cases.
-    """
-    return run_check(output_shape, name="output_shape", argument="output_shape",
-                     cases=_shape_cases(), reference=_output_shape,
-                     mistakes=check_output_shape.mistakes, time_limit=time_limit,
-                     output_names=("N", "C_out", "H_out", "W_out"))
-
-
-check_output_shape.mistakes = [
-    ("hw_swapped", lambda x, w, s, p: _output_shape(x, w, s[::-1], p[::-1])),
-    ("hw_swapped", lambda x, w, s, p: tuple(np.array(_output_shape(x, w, s, p))[[0, 1, 3, 2]])),
-    ("wrong_channels", lambda x, w, s, p: (x[0], x[1]) + _output_shape(x, w, s, p)[2:]),
-    ("floor_ceil", lambda x, w, s, p: (x[0], w[0]) + tuple(
-        math.ceil((x[a] + 2 * p[a - 2] - w[a]) / s[a - 2]) + 1 for a in (2, 3))),
-]

@@ -8,8 +8,9 @@ order, as in PyTorch) are part of the exercise.
 
 import numpy as np
 
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
-from .forward import ints
+from .definition import exercise
+from .engine import case
+from .shared import ints
 
 
 def _backward_of(forward, inputs, grad_out):
@@ -26,7 +27,12 @@ def _relu_backward(x, grad_out):
     return _backward_of(torch.relu, [x], grad_out)[0]
 
 
-def check_relu_backward(relu_backward, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_relu_backward, mistakes=[
+    ("relu_grad_at_zero", lambda x, g: g * (x >= 0)),
+    ("relu_uses_output", lambda x, g: g * np.maximum(x, 0)),
+    ("relu_mask_only", lambda x, g: (x > 0).astype(float)),
+])
+def check_relu_backward():
     """Check ``relu_backward(x, grad_out)``: ``grad_out * (x > 0)``.
 
     ``x`` is the ReLU's *input*, ``grad_out`` the gradient of its output,
@@ -34,28 +40,20 @@ def check_relu_backward(relu_backward, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
+    >>> r = check_relu_backward(lambda x, grad_out: np.where(x > 0, grad_out, 0.0))
+    relu_backward: passed 5 cases.
     >>> r = check_relu_backward(lambda x, grad_out: grad_out * (x >= 0))  # doctest: +ELLIPSIS
     relu_backward: failed on case 1 of 5 (wrong values).
     ...
         likely misconception: ReLU gradient at 0: ...
     """
     rng = np.random.default_rng(91)
-    cases = [case("an input of exactly 0", x=np.array([-1.0, 0.0, 2.0]),
-                  grad_out=np.array([3.0, 5.0, -2.0])),
-             case("all positive", x=np.array([1.0, 2.0]), grad_out=np.array([-1.0, 3.0])),
-             case("2-D", x=ints(rng, 3, 3), grad_out=ints(rng, 3, 3)),
-             case("batch of feature maps", x=ints(rng, 2, 2, 2, 3), grad_out=ints(rng, 2, 2, 2, 3)),
-             case("fractional values", x=rng.normal(size=(4, 4)), grad_out=rng.normal(size=(4, 4)))]
-    return run_check(relu_backward, name="relu_backward", argument="relu_backward", cases=cases,
-                     reference=_relu_backward, mistakes=check_relu_backward.mistakes,
-                     time_limit=time_limit)
-
-
-check_relu_backward.mistakes = [
-    ("relu_grad_at_zero", lambda x, g: g * (x >= 0)),
-    ("relu_uses_output", lambda x, g: g * np.maximum(x, 0)),
-    ("relu_mask_only", lambda x, g: (x > 0).astype(float)),
-]
+    return [case("an input of exactly 0", x=np.array([-1.0, 0.0, 2.0]),
+                 grad_out=np.array([3.0, 5.0, -2.0])),
+            case("all positive", x=np.array([1.0, 2.0]), grad_out=np.array([-1.0, 3.0])),
+            case("2-D", x=ints(rng, 3, 3), grad_out=ints(rng, 3, 3)),
+            case("batch of feature maps", x=ints(rng, 2, 2, 2, 3), grad_out=ints(rng, 2, 2, 2, 3)),
+            case("fractional values", x=rng.normal(size=(4, 4)), grad_out=rng.normal(size=(4, 4)))]
 
 
 # ------------------------------------------------------------- max pool
@@ -96,7 +94,13 @@ def _first_max(window):
     return mask
 
 
-def check_maxpool_backward(maxpool_backward, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_maxpool_backward, mistakes=[
+    ("maxpool_all_cells", _pool_mistake(lambda w: np.ones(w.shape))),
+    ("maxpool_all_ties", _pool_mistake(lambda w: (w == w.max()).astype(float))),
+    ("maxpool_average", _pool_mistake(lambda w: np.full(w.shape, 1.0 / w.size))),
+    ("overwrite", _pool_mistake(_first_max, overwrite=True)),
+])
+def check_maxpool_backward():
     """Check ``maxpool_backward(x, grad_out, kernel_size, stride)``: route each gradient to its argmax.
 
     ``x`` (N, C, H, W) is the pool's input, ``grad_out`` the gradient of its
@@ -106,7 +110,16 @@ def check_maxpool_backward(maxpool_backward, *, time_limit=DEFAULT_TIME_LIMIT):
 
     Examples
     --------
-    >>> r = check_maxpool_backward(_pool_mistake(lambda w: np.ones(w.shape)))
+    >>> def maxpool_backward(x, grad_out, kernel_size, stride, to_all=False):
+    ...     dx, k = np.zeros_like(x), kernel_size
+    ...     for b, c, i, j in np.ndindex(*grad_out.shape):
+    ...         window = x[b, c, i * stride:i * stride + k, j * stride:j * stride + k]
+    ...         mask = np.ones((k, k)) if to_all else np.eye(1, k * k, np.argmax(window)).reshape(k, k)
+    ...         dx[b, c, i * stride:i * stride + k, j * stride:j * stride + k] += mask * grad_out[b, c, i, j]
+    ...     return dx
+    >>> r = check_maxpool_backward(maxpool_backward)
+    maxpool_backward: passed 6 cases.
+    >>> r = check_maxpool_backward(lambda x, g, k, s: maxpool_backward(x, g, k, s, to_all=True))
     ... # doctest: +ELLIPSIS
     maxpool_backward: failed on case 1 of 6 (wrong values).
     ...
@@ -124,17 +137,7 @@ def check_maxpool_backward(maxpool_backward, *, time_limit=DEFAULT_TIME_LIMIT):
     for label, x, k, s in specs:
         shape = x.shape[:2] + tuple((n - k) // s + 1 for n in x.shape[2:])
         cases.append(case(label, x=x, grad_out=ints(rng, *shape) + 4, kernel_size=k, stride=s))
-    return run_check(maxpool_backward, name="maxpool_backward", argument="maxpool_backward",
-                     cases=cases, reference=_maxpool_backward,
-                     mistakes=check_maxpool_backward.mistakes, time_limit=time_limit)
-
-
-check_maxpool_backward.mistakes = [
-    ("maxpool_all_cells", _pool_mistake(lambda w: np.ones(w.shape))),
-    ("maxpool_all_ties", _pool_mistake(lambda w: (w == w.max()).astype(float))),
-    ("maxpool_average", _pool_mistake(lambda w: np.full(w.shape, 1.0 / w.size))),
-    ("overwrite", _pool_mistake(_first_max, overwrite=True)),
-]
+    return cases
 
 
 # --------------------------------------------------------------- linear
@@ -144,7 +147,13 @@ def _linear_backward(x, weight, grad_out):
     return _backward_of(torch.nn.functional.linear, [x, weight, bias], grad_out)
 
 
-def check_linear_backward(linear_backward, *, time_limit=DEFAULT_TIME_LIMIT):
+@exercise(reference=_linear_backward, output_names=("dx", "dw", "db"), mistakes=[
+    ("linear_weight_transposed", lambda x, w, g: (g @ w.T, g.T @ x, g.sum(axis=0))),
+    ("linear_dw_transposed", lambda x, w, g: (g @ w, x.T @ g, g.sum(axis=0))),
+    ("bias_grad_not_summed_over_batch", lambda x, w, g: (g @ w, g.T @ x, g[0])),
+    ("bias_grad_not_summed_over_batch", lambda x, w, g: (g @ w, g.T @ x, g.mean(axis=0))),
+])
+def check_linear_backward():
     """Check ``linear_backward(x, weight, grad_out)`` -> ``(dx, dw, db)`` for ``y = x @ weight.T + b``.
 
     ``x`` (N, in), ``weight`` (out, in), ``grad_out`` (N, out); returns
@@ -160,16 +169,5 @@ def check_linear_backward(linear_backward, *, time_limit=DEFAULT_TIME_LIMIT):
     specs = [("batch of one, one feature", 1, 1, 1), ("square weight", 3, 2, 2),
              ("batch of one", 1, 3, 2), ("more inputs than outputs", 2, 4, 3),
              ("larger batch", 5, 3, 4)]
-    cases = [case(label, x=ints(rng, n, f_in), weight=ints(rng, f_out, f_in),
-                  grad_out=ints(rng, n, f_out)) for label, n, f_in, f_out in specs]
-    return run_check(linear_backward, name="linear_backward", argument="linear_backward",
-                     cases=cases, reference=_linear_backward, output_names=("dx", "dw", "db"),
-                     mistakes=check_linear_backward.mistakes, time_limit=time_limit)
-
-
-check_linear_backward.mistakes = [
-    ("linear_weight_transposed", lambda x, w, g: (g @ w.T, g.T @ x, g.sum(axis=0))),
-    ("linear_dw_transposed", lambda x, w, g: (g @ w, x.T @ g, g.sum(axis=0))),
-    ("bias_grad_not_summed_over_batch", lambda x, w, g: (g @ w, g.T @ x, g[0])),
-    ("bias_grad_not_summed_over_batch", lambda x, w, g: (g @ w, g.T @ x, g.mean(axis=0))),
-]
+    return [case(label, x=ints(rng, n, f_in), weight=ints(rng, f_out, f_in),
+                 grad_out=ints(rng, n, f_out)) for label, n, f_in, f_out in specs]

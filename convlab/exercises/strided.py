@@ -8,35 +8,11 @@ inserted between the output-gradient entries. References:
 
 import numpy as np
 
-import convlab as cl
+from convlab import conv_output_size, flip_kernel, zero_insert
 
-from .backward import _full, _grads
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
-from .forward import ints
-
-
-def check_zero_insert(zero_insert, *, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``zero_insert(g, stride)``: ``stride - 1`` zeros between entries of the last two axes.
-
-    ``g`` (..., H, W), int ``stride``; returns (..., (H-1)*stride + 1, (W-1)*stride + 1).
-    Reference: :func:`convlab.zero_insert`.
-
-    Examples
-    --------
-    >>> import convlab as cl
-    >>> r = check_zero_insert(cl.zero_insert)
-    zero_insert: passed 6 cases.
-    """
-    rng = np.random.default_rng(71)
-    cases = [case("stride 1 changes nothing", g=ints(rng, 2, 2), stride=1),
-             case("a single entry", g=np.array([[5.0]]), stride=3),
-             case("stride 2", g=np.array([[1.0, 2.0], [3.0, 4.0]]), stride=2),
-             case("non-square, stride 3", g=ints(rng, 2, 3), stride=3),
-             case("one row", g=ints(rng, 1, 4), stride=2),
-             case("batch and channels", g=ints(rng, 2, 2, 2, 2), stride=2)]
-    return run_check(zero_insert, name="zero_insert", argument="zero_insert", cases=cases,
-                     reference=cl.zero_insert, mistakes=check_zero_insert.mistakes,
-                     time_limit=time_limit)
+from .definition import exercise
+from .engine import case
+from .shared import full_correlation, gradients, ints
 
 
 def _trailing(g, stride):
@@ -45,12 +21,35 @@ def _trailing(g, stride):
     return spread
 
 
-check_zero_insert.mistakes = [
+@exercise(reference=zero_insert, mistakes=[
     ("zero_insert_trailing", _trailing),
-    ("zero_insert_count", lambda g, s: cl.zero_insert(g, s + 1)),
-    ("zero_insert_one_axis", lambda g, s: cl.zero_insert(g, (s, 1))),
-    ("zero_insert_one_axis", lambda g, s: cl.zero_insert(g, (1, s))),
-]
+    ("zero_insert_count", lambda g, s: zero_insert(g, s + 1)),
+    ("zero_insert_one_axis", lambda g, s: zero_insert(g, (s, 1))),
+    ("zero_insert_one_axis", lambda g, s: zero_insert(g, (1, s))),
+])
+def check_zero_insert():
+    """Check ``zero_insert(g, stride)``: ``stride - 1`` zeros between entries of the last two axes.
+
+    ``g`` (..., H, W), int ``stride``; returns (..., (H-1)*stride + 1, (W-1)*stride + 1).
+    Reference: :func:`convlab.zero_insert`.
+
+    Examples
+    --------
+    >>> def zero_insert(g, stride):
+    ...     h, w = g.shape[-2:]
+    ...     out = np.zeros(g.shape[:-2] + ((h - 1) * stride + 1, (w - 1) * stride + 1))
+    ...     out[..., ::stride, ::stride] = g
+    ...     return out
+    >>> r = check_zero_insert(zero_insert)
+    zero_insert: passed 6 cases.
+    """
+    rng = np.random.default_rng(71)
+    return [case("stride 1 changes nothing", g=ints(rng, 2, 2), stride=1),
+            case("a single entry", g=np.array([[5.0]]), stride=3),
+            case("stride 2", g=np.array([[1.0, 2.0], [3.0, 4.0]]), stride=2),
+            case("non-square, stride 3", g=ints(rng, 2, 3), stride=3),
+            case("one row", g=ints(rng, 1, 4), stride=2),
+            case("batch and channels", g=ints(rng, 2, 2, 2, 2), stride=2)]
 
 
 def _strided_cases(seed, with_weight):
@@ -63,7 +62,7 @@ def _strided_cases(seed, with_weight):
              ("stride larger than the kernel", 3, (2, 1, 7, 7), (1, 1, 2, 2))]
     cases = []
     for label, s, x_shape, w_shape in specs:
-        out = tuple(cl.conv_output_size(n, k, s) for n, k in zip(x_shape[2:], w_shape[2:]))
+        out = tuple(conv_output_size(n, k, s) for n, k in zip(x_shape[2:], w_shape[2:]))
         g = ints(rng, x_shape[0], w_shape[0], *out)
         if with_weight:
             cases.append(case(label, grad_out=g, weight=ints(rng, *w_shape), stride=s,
@@ -76,7 +75,7 @@ def _strided_cases(seed, with_weight):
 
 def _strided_input_grad(grad_out, weight, stride, input_size):
     x_shape = (len(grad_out), weight.shape[1], *input_size)
-    return _grads(grad_out, x_shape, None, stride=stride, weight=weight).dx
+    return gradients(grad_out, x_shape, None, stride=stride, weight=weight).dx
 
 
 def _fit(dx, input_size):
@@ -87,7 +86,17 @@ def _fit(dx, input_size):
     return out
 
 
-def check_strided_input_grad(strided_input_grad, *, time_limit=DEFAULT_TIME_LIMIT):
+def _spread_full(g, w, s, size, flip=True):
+    return _fit(full_correlation(zero_insert(g, s), flip_kernel(w) if flip else w, "full"), size)
+
+
+@exercise(reference=_strided_input_grad, mistakes=[
+    ("stride_ignored_backward", lambda g, w, s, size: full_correlation(g, flip_kernel(w), "full")),
+    ("stride_ignored_backward", lambda g, w, s, size: _spread_full(g, w, 1, size)),
+    ("kernel_not_flipped", lambda g, w, s, size: _spread_full(g, w, s, size, flip=False)),
+    ("zero_insert_count", lambda g, w, s, size: _spread_full(g, w, s + 1, size)),
+])
+def check_strided_input_grad():
     """Check ``strided_input_grad(grad_out, weight, stride, input_size)``: ``dx`` for stride > 1.
 
     ``grad_out`` (N, C_out, H_out, W_out), ``weight`` (C_out, C_in, kH, kW),
@@ -97,48 +106,23 @@ def check_strided_input_grad(strided_input_grad, *, time_limit=DEFAULT_TIME_LIMI
 
     Examples
     --------
-    >>> r = check_strided_input_grad(_strided_input_grad)
+    >>> def strided_input_grad(grad_out, weight, stride, input_size):
+    ...     (n, _, h_out, w_out), (_, c_in, kh, kw) = grad_out.shape, weight.shape
+    ...     dx = np.zeros((n, c_in, *input_size))
+    ...     for i in range(h_out):
+    ...         for j in range(w_out):
+    ...             window = np.einsum("bo,ocmn->bcmn", grad_out[:, :, i, j], weight)
+    ...             dx[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw] += window
+    ...     return dx
+    >>> r = check_strided_input_grad(strided_input_grad)
     strided_input_grad: passed 6 cases.
     """
-    return run_check(strided_input_grad, name="strided_input_grad",
-                     argument="strided_input_grad", cases=_strided_cases(72, True),
-                     reference=_strided_input_grad,
-                     mistakes=check_strided_input_grad.mistakes, time_limit=time_limit)
-
-
-def _spread_full(g, w, s, size, flip=True, spread=None):
-    g = cl.zero_insert(g, s) if spread is None else spread(g, s)
-    return _fit(_full(g, cl.flip_kernel(w) if flip else w, "full"), size)
-
-
-check_strided_input_grad.mistakes = [
-    ("stride_ignored_backward", lambda g, w, s, size: _full(g, cl.flip_kernel(w), "full")),
-    ("stride_ignored_backward", lambda g, w, s, size: _spread_full(g, w, 1, size)),
-    ("kernel_not_flipped", lambda g, w, s, size: _spread_full(g, w, s, size, flip=False)),
-    ("zero_insert_count", lambda g, w, s, size: _spread_full(g, w, s + 1, size)),
-]
+    return _strided_cases(72, True)
 
 
 def _strided_kernel_grad(x, grad_out, stride, kernel_size):
     w_shape = (grad_out.shape[1], x.shape[1], *kernel_size)
-    return _grads(grad_out, None, w_shape, stride=stride, x=x).dw
-
-
-def check_strided_kernel_grad(strided_kernel_grad, *, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``strided_kernel_grad(x, grad_out, stride, kernel_size)``: ``dW`` for stride > 1.
-
-    ``dW[o, c, m, n] = sum over b, i, j of grad_out[b, o, i, j] x[b, c, s*i + m, s*j + n]``;
-    returns (C_out, C_in, kH, kW). Reference: ``convlab.conv2d_backward(...).dw``.
-
-    Examples
-    --------
-    >>> r = check_strided_kernel_grad(_strided_kernel_grad)
-    strided_kernel_grad: passed 6 cases.
-    """
-    return run_check(strided_kernel_grad, name="strided_kernel_grad",
-                     argument="strided_kernel_grad", cases=_strided_cases(73, False),
-                     reference=_strided_kernel_grad,
-                     mistakes=check_strided_kernel_grad.mistakes, time_limit=time_limit)
+    return gradients(grad_out, None, w_shape, stride=stride, x=x).dw
 
 
 def _dense_kernel_grad(x, g, s, k):
@@ -147,8 +131,28 @@ def _dense_kernel_grad(x, g, s, k):
     return _strided_kernel_grad(crop, g, 1, k)
 
 
-check_strided_kernel_grad.mistakes = [
+@exercise(reference=_strided_kernel_grad, mistakes=[
     ("stride_ignored_backward", _dense_kernel_grad),
-    ("grad_flipped", lambda x, g, s, k: cl.flip_kernel(_strided_kernel_grad(x, g, s, k))),
+    ("grad_flipped", lambda x, g, s, k: flip_kernel(_strided_kernel_grad(x, g, s, k))),
     ("grad_not_summed_over_batch", lambda x, g, s, k: _strided_kernel_grad(x[:1], g[:1], s, k)),
-]
+])
+def check_strided_kernel_grad():
+    """Check ``strided_kernel_grad(x, grad_out, stride, kernel_size)``: ``dW`` for stride > 1.
+
+    ``dW[o, c, m, n] = sum over b, i, j of grad_out[b, o, i, j] x[b, c, s*i + m, s*j + n]``;
+    returns (C_out, C_in, kH, kW). Reference: ``convlab.conv2d_backward(...).dw``.
+
+    Examples
+    --------
+    >>> def strided_kernel_grad(x, grad_out, stride, kernel_size):
+    ...     (h_out, w_out), (kh, kw) = grad_out.shape[2:], kernel_size
+    ...     dw = np.zeros((grad_out.shape[1], x.shape[1], kh, kw))
+    ...     for m in range(kh):
+    ...         for n in range(kw):
+    ...             seen = x[:, :, m:m + stride * h_out:stride, n:n + stride * w_out:stride]
+    ...             dw[:, :, m, n] = np.einsum("boij,bcij->oc", grad_out, seen)
+    ...     return dw
+    >>> r = check_strided_kernel_grad(strided_kernel_grad)
+    strided_kernel_grad: passed 6 cases.
+    """
+    return _strided_cases(73, False)

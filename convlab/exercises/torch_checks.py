@@ -9,10 +9,11 @@ under autograd. torch is imported when a checker runs, not on import.
 
 import numpy as np
 
-import convlab as cl
+from convlab import conv2d, conv2d_backward, flip_kernel
 
-from .engine import DEFAULT_TIME_LIMIT, case, run_check
-from .forward import ints
+from .definition import exercise
+from .shared import ints
+from .engine import case
 
 _PARTS = ("output", "dx", "dw", "db")
 
@@ -35,7 +36,7 @@ def _cases(seed, with_geometry):
         if not with_geometry and (stride, padding) != (1, 0):
             continue
         x, w, b = ints(rng, *x_shape), ints(rng, *w_shape), ints(rng, w_shape[0])
-        g = ints(rng, *cl.conv2d(x, w, b, stride, padding).shape)
+        g = ints(rng, *conv2d(x, w, b, stride, padding).shape)
         args = dict(x=x, weight=w, bias=b, grad_out=g)
         if with_geometry:
             args.update(stride=stride, padding=padding)
@@ -71,41 +72,12 @@ def _grads_with(x, weight, bias, grad_out, stride=1, padding=0, forward_weight=N
                 backward_grad=None):
     """(output, dx, dw, db) from convlab, with one twist available."""
     used = weight if forward_weight is None else forward_weight
-    y = cl.conv2d(x, used, bias, stride, padding)
+    y = conv2d(x, used, bias, stride, padding)
     g = grad_out if backward_grad is None else backward_grad
-    dx, dw, db = cl.conv2d_backward(g, x, used, stride, padding)
+    dx, dw, db = conv2d_backward(g, x, used, stride, padding)
     if forward_weight is not None:
-        dw = cl.flip_kernel(dw)
+        dw = flip_kernel(dw)
     return y, dx, dw, db
-
-
-def check_conv2d_function(Conv2dFunction, *, time_limit=DEFAULT_TIME_LIMIT):
-    """Check a ``torch.autograd.Function`` built on convlab's forward and backward.
-
-    ``Conv2dFunction.apply(x, weight, bias, stride, padding)`` must return
-    ``F.conv2d(x, weight, bias, stride, padding)``, and its ``backward`` the
-    gradients ``(dx, dw, db, None, None)``. Checked on float64 tensors
-    against ``torch.nn.functional.conv2d``: the output and the three
-    gradients for a given ``grad_out``.
-
-    Examples
-    --------
-    >>> class Reference:
-    ...     @staticmethod
-    ...     def apply(x, weight, bias, stride, padding):
-    ...         import torch.nn.functional as F
-    ...         return F.conv2d(x, weight, bias, stride, padding)
-    >>> r = check_conv2d_function(Reference)
-    Reference: passed 6 cases.
-    """
-    if not hasattr(Conv2dFunction, "apply"):
-        raise TypeError("Conv2dFunction must be a torch.autograd.Function subclass (with an "
-                        f"`apply` method), got {type(Conv2dFunction).__name__}")
-    name = getattr(Conv2dFunction, "__name__", "Conv2dFunction")  # the learner's class, e.g. Conv2dLoops
-    return run_check(Conv2dFunction, name=name, argument="Conv2dFunction",
-                     cases=_cases(81, True), reference=_reference,
-                     mistakes=check_conv2d_function.mistakes, time_limit=time_limit,
-                     output_names=_PARTS, call=_run_function)
 
 
 def _summed_first(x, w, b, g, s=1, p=0):
@@ -113,42 +85,51 @@ def _summed_first(x, w, b, g, s=1, p=0):
     return y, dx, dw, g[0].sum(axis=(1, 2))
 
 
-check_conv2d_function.mistakes = [
-    ("ignored_grad_output", lambda x, w, b, g, s=1, p=0: _grads_with(
-        x, w, b, g, s, p, backward_grad=np.ones_like(g))),
-    ("kernel_flipped", lambda x, w, b, g, s=1, p=0: _grads_with(
-        x, w, b, g, s, p, forward_weight=cl.flip_kernel(w))),
-    ("bias_grad_not_summed_over_batch", _summed_first),
-    ("forgot_bias", lambda x, w, b, g, s=1, p=0: (cl.conv2d(x, w, None, s, p),)
-     + tuple(_grads_with(x, w, b, g, s, p)[1:])),
-]
+@exercise(reference=_reference, output_names=_PARTS, call=_run_function,
+          needs=("apply", "a torch.autograd.Function subclass"),
+          argument="Conv2dFunction", mistakes=[
+              ("ignored_grad_output", lambda x, w, b, g, s=1, p=0: _grads_with(
+                  x, w, b, g, s, p, backward_grad=np.ones_like(g))),
+              ("kernel_flipped", lambda x, w, b, g, s=1, p=0: _grads_with(
+                  x, w, b, g, s, p, forward_weight=flip_kernel(w))),
+              ("bias_grad_not_summed_over_batch", _summed_first),
+              ("forgot_bias", lambda x, w, b, g, s=1, p=0: (conv2d(x, w, None, s, p),)
+               + tuple(_grads_with(x, w, b, g, s, p)[1:])),
+          ])
+def check_conv2d_function():
+    """Check a ``torch.autograd.Function`` built on convlab's forward and backward.
 
-
-def check_unfold_conv2d(conv2d_unfold, *, time_limit=DEFAULT_TIME_LIMIT):
-    """Check ``conv2d_unfold(x, weight, bias)`` on tensors: unfold, one matmul, reshape.
-
-    Stride 1, no padding; ``x`` (N, C_in, H, W), ``weight`` (C_out, C_in, kH, kW),
-    ``bias`` (C_out,), all tensors. Autograd must give the same gradients
-    as ``torch.nn.functional.conv2d``.
+    ``Conv2dFunction.apply(x, weight, bias, stride, padding)`` must return
+    ``F.conv2d(x, weight, bias, stride, padding)``, and its ``backward`` the
+    gradients ``(dx, dw, db, None, None)``. Checked on float64 tensors
+    against ``torch.nn.functional.conv2d``: the output and the three
+    gradients for a given ``grad_out``. The verdict is named after the class.
 
     Examples
     --------
-    >>> import torch.nn.functional as F
-    >>> r = check_unfold_conv2d(lambda x, weight, bias: F.conv2d(x, weight, bias))
-    conv2d_unfold: passed 3 cases.
+    >>> import torch
+    >>> import convlab as cl
+    >>> class Conv2dNumpy(torch.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x, weight, bias, stride, padding):
+    ...         ctx.save_for_backward(x, weight)
+    ...         ctx.geometry = stride, padding
+    ...         y = cl.conv2d(x.detach().numpy(), weight.detach().numpy(),
+    ...                       bias.detach().numpy(), stride, padding)
+    ...         return torch.from_numpy(y)
+    ...     @staticmethod
+    ...     def backward(ctx, grad_out):
+    ...         x, weight = (t.detach().numpy() for t in ctx.saved_tensors)
+    ...         grads = cl.conv2d_backward(grad_out.numpy(), x, weight, *ctx.geometry)
+    ...         return (*(torch.from_numpy(np.ascontiguousarray(g)) for g in grads), None, None)
+    >>> r = check_conv2d_function(Conv2dNumpy)
+    Conv2dNumpy: passed 6 cases.
     """
-    return run_check(conv2d_unfold, name="conv2d_unfold", argument="conv2d_unfold",
-                     cases=_cases(82, False), reference=_reference,
-                     mistakes=check_unfold_conv2d.mistakes, time_limit=time_limit,
-                     output_names=_PARTS, call=lambda fn, x, w, b, g: _autograd(fn, x, w, b, g))
+    return _cases(81, True)
 
 
 def _unfold_mistake(flatten_order=False, transpose=True, bias=True):
-    """An unfold-based forward with one of the classic slips, run under autograd.
-
-    The returned mistake takes a case's arrays; its ``as_learner`` attribute
-    is the slipped forward itself, as a learner would write it (for tests).
-    """
+    """An unfold-based forward with one of the classic slips, run under autograd on a case."""
     def forward(x, weight, b):
         torch = _torch()
         n, _, h, w = x.shape
@@ -160,14 +141,40 @@ def _unfold_mistake(flatten_order=False, transpose=True, bias=True):
             rows = rows.transpose(1, 2)
         return rows.reshape(n, c_out, h - kh + 1, w - kw + 1)
 
-    def mistake(x, w, b, g):
-        return _autograd(forward, x, w, b, g)
-    mistake.as_learner = forward
-    return mistake
+    return lambda x, w, b, g: _autograd(forward, x, w, b, g)
 
 
-check_unfold_conv2d.mistakes = [
-    ("forgot_bias", _unfold_mistake(bias=False)),
-    ("weight_flatten_order", _unfold_mistake(flatten_order=True)),
-    ("reshape_without_transpose", _unfold_mistake(transpose=False)),
-]
+@exercise(reference=_reference, output_names=_PARTS,
+          call=lambda fn, x, w, b, g: _autograd(fn, x, w, b, g), mistakes=[
+              ("forgot_bias", _unfold_mistake(bias=False)),
+              ("weight_flatten_order", _unfold_mistake(flatten_order=True)),
+              ("reshape_without_transpose", _unfold_mistake(transpose=False)),
+          ])
+def check_conv2d_unfold():
+    """Check ``conv2d_unfold(x, weight, bias)`` on tensors: unfold, one matmul, reshape.
+
+    Stride 1, no padding; ``x`` (N, C_in, H, W), ``weight`` (C_out, C_in, kH, kW),
+    ``bias`` (C_out,), all tensors. Autograd must give the same gradients
+    as ``torch.nn.functional.conv2d``. (``check_unfold_conv2d`` is the same checker.)
+
+    Examples
+    --------
+    >>> import torch
+    >>> def conv2d_unfold(x, weight, bias):
+    ...     (n, _, h, w), (c_out, _, kh, kw) = x.shape, weight.shape
+    ...     columns = torch.nn.functional.unfold(x, (kh, kw))  # (N, C_in*kH*kW, P)
+    ...     y = weight.reshape(c_out, -1) @ columns + bias[:, None]
+    ...     return y.reshape(n, c_out, h - kh + 1, w - kw + 1)
+    >>> r = check_conv2d_unfold(conv2d_unfold)
+    conv2d_unfold: passed 3 cases.
+    >>> r = check_conv2d_unfold(lambda x, weight, bias: conv2d_unfold(x, weight, torch.zeros(1)))
+    ... # doctest: +ELLIPSIS
+    conv2d_unfold: failed on case 1 of 3 (wrong values).
+    ...
+        likely misconception: you forgot the bias: ...
+    """
+    return _cases(82, False)
+
+
+check_unfold_conv2d = check_conv2d_unfold
+"""The former name of :func:`check_conv2d_unfold` (lesson 08 calls it)."""

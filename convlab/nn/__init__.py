@@ -16,7 +16,8 @@ parameters.  Signatures follow ``torch.nn`` so code carries over.
 >>> nn.SGD(net, lr=0.1).step()
 """
 
-from .base import Layer, resolve_method
+from ..conv.methods import resolve_method
+from .base import Layer
 from .containers import SGD, Sequential
 from .layers import Conv2d, Flatten, LeakyReLU, Linear, ReLU
 from .loss import SoftmaxCrossEntropy, softmax

@@ -1,4 +1,4 @@
-"""The layer interface and the argument checks the layers share.
+"""The layer interface.
 
 A layer is an object with
 
@@ -11,14 +11,7 @@ Backprop is then: forward through the list of layers, take the loss
 gradient, backward through the reversed list.
 """
 
-import numbers
-
-import numpy as np
-
-from .. import BACKWARD_METHODS, FORWARD_METHODS
-from .._checks import check_int, int_tuple
-
-__all__ = ["Layer", "resolve_method", "make_rng"]
+__all__ = ["Layer"]
 
 
 class Layer:
@@ -58,81 +51,3 @@ class Layer:
         return ""
 
 
-def check_array(x, name, ndim, layout):
-    """Return ``x`` as a floating ndarray with ``ndim`` dimensions (no copy if possible)."""
-    arr = np.asarray(x)
-    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) or np.iscomplexobj(arr):
-        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}")
-    if arr.ndim != ndim:
-        raise ValueError(f"{name} must be a {ndim}-D {layout} array; got shape {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float64)
-    return arr
-
-
-def check_grad_out(grad_out, shape, layer):
-    """``grad_out`` as an array of the layer output's ``shape``."""
-    g = np.asarray(grad_out)
-    if g.shape != tuple(shape):
-        raise ValueError(
-            f"grad_out must have the shape of {layer}'s last output {tuple(shape)}; got {g.shape}"
-        )
-    return g
-
-
-def resolve_method(method):
-    """``(forward_method, backward_method)`` from a name or a pair of names.
-
-    A single name must be valid in both directions (``"loops"``, ``"shift"``,
-    ``"im2row"``, ``"fast"``); ``"matrix"`` (forward only) and ``"flip"``
-    (backward only) go in a pair, e.g. ``("matrix", "flip")``.
-    """
-    if isinstance(method, str):
-        if method not in FORWARD_METHODS or method not in BACKWARD_METHODS:
-            both = tuple(m for m in FORWARD_METHODS if m in BACKWARD_METHODS)
-            raise ValueError(
-                f"method must be one of {both} or a (forward, backward) pair with forward in "
-                f"{FORWARD_METHODS} and backward in {BACKWARD_METHODS}; got {method!r}"
-            )
-        return method, method
-    if isinstance(method, (tuple, list)) and len(method) == 2:
-        fwd, bwd = method
-        if fwd not in FORWARD_METHODS:
-            raise ValueError(f"method[0] (forward) must be one of {FORWARD_METHODS}; got {fwd!r}")
-        if bwd not in BACKWARD_METHODS:
-            raise ValueError(f"method[1] (backward) must be one of {BACKWARD_METHODS}; got {bwd!r}")
-        return fwd, bwd
-    raise TypeError(
-        f"method must be a method name or a (forward, backward) pair of names; got {method!r}"
-    )
-
-
-def check_padding(padding):
-    """Accept the padding forms of ``convlab.conv2d`` (an int, pair, pair of pairs or mode)."""
-    if isinstance(padding, str):
-        if padding not in ("valid", "same", "full"):
-            raise ValueError(f"padding must be an int, a pair, a pair of pairs or one of "
-                             f"('valid', 'same', 'full'); got {padding!r}")
-        return padding
-    if isinstance(padding, (tuple, list)):
-        if len(padding) != 2:
-            raise ValueError(f"padding must be an int, a pair or a pair of pairs; got {padding!r}")
-        return tuple(int_tuple(p, "padding", 2, minimum=0) if isinstance(p, (tuple, list))
-                     else check_int(p, "padding", 0) for p in padding)
-    return check_int(padding, "padding", 0)
-
-
-def make_rng(rng):
-    """A ``np.random.Generator`` from None, an int seed or a Generator."""
-    if rng is None or isinstance(rng, (numbers.Integral, np.random.SeedSequence)) and not isinstance(rng, bool):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng must be None, an int seed or a numpy Generator; got {type(rng).__name__}")
-
-
-def check_dtype(dtype):
-    dt = np.dtype(dtype)
-    if not np.issubdtype(dt, np.floating):
-        raise TypeError(f"dtype must be a floating dtype; got {dt}")
-    return dt

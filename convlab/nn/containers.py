@@ -6,6 +6,7 @@ in reverse order, feeding each the gradient the next one returned.
 
 import numpy as np
 
+from .._checks import check_number
 from .base import Layer
 
 __all__ = ["Sequential", "SGD"]
@@ -85,6 +86,9 @@ class SGD:
     def __init__(self, params_and_grads, lr, momentum=0.0):
         if hasattr(params_and_grads, "parameters"):
             params_and_grads = params_and_grads.parameters()
+        if not isinstance(params_and_grads, (list, tuple)) and not hasattr(params_and_grads, "__next__"):
+            raise TypeError(f"params_and_grads must be a model or a list of (param, grad) pairs; "
+                            f"got {type(params_and_grads).__name__}")
         pairs = list(params_and_grads)
         for i, pair in enumerate(pairs):
             if (not isinstance(pair, (tuple, list)) or len(pair) != 2
@@ -94,14 +98,9 @@ class SGD:
             if pair[0].shape != pair[1].shape:
                 raise ValueError(f"params_and_grads[{i}]: param shape {pair[0].shape} differs "
                                  f"from grad shape {pair[1].shape}")
-        for name, value in (("lr", lr), ("momentum", momentum)):
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise TypeError(f"{name} must be a number; got {value!r}")
-        if not lr > 0:
-            raise ValueError(f"lr must be positive; got {lr}")
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1); got {momentum}")
-        self.pairs, self.lr, self.momentum = pairs, float(lr), float(momentum)
+        lr = check_number(lr, "lr", 0, low_open=True)
+        momentum = check_number(momentum, "momentum", 0, 1, high_open=True)
+        self.pairs, self.lr, self.momentum = pairs, lr, momentum
         self._velocity = [None] * len(pairs)
 
     def step(self):

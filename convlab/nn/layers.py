@@ -12,9 +12,10 @@ Each ``backward`` is the chain rule for one operation:
 import numpy as np
 
 from .. import conv2d, conv2d_backward
-from .._checks import check_int, int_tuple
-from .base import (Layer, check_array, check_dtype, check_grad_out, check_padding, make_rng,
-                   resolve_method)
+from .._checks import (as_array, check_array, check_bool, check_dtype, check_grad_out, check_int,
+                       check_number, check_padding, check_rng, int_tuple)
+from ..conv.methods import resolve_method
+from .base import Layer
 
 __all__ = ["Conv2d", "Linear", "ReLU", "LeakyReLU", "Flatten"]
 
@@ -58,18 +59,18 @@ class Conv2d(Layer):
         self.out_channels = check_int(out_channels, "out_channels", 1)
         self.kernel_size = int_tuple(kernel_size, "kernel_size", 2)
         self.stride = int_tuple(stride, "stride", 2)
-        self.padding = check_padding(padding)
+        check_padding(padding)  # kept as given (a 1-D or 0-d array as a list or int), as repr shows it
+        self.padding = padding.tolist() if isinstance(padding, np.ndarray) else padding
         self.dilation = int_tuple(dilation, "dilation", 2)
         self.groups = check_int(groups, "groups", 1)
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise ValueError(
                 f"groups={self.groups} must divide in_channels={self.in_channels} and "
                 f"out_channels={self.out_channels}")
-        if not isinstance(bias, (bool, np.bool_)):
-            raise TypeError(f"bias must be True or False; got {bias!r}")
+        bias = check_bool(bias, "bias")
         self.method = resolve_method(method)
         dtype = check_dtype(dtype)
-        rng = make_rng(rng)
+        rng = check_rng(rng)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
         bound = 1.0 / np.sqrt(np.prod(shape[1:]))
         self.params["weight"] = rng.uniform(-bound, bound, shape).astype(dtype)
@@ -83,7 +84,7 @@ class Conv2d(Layer):
 
     def forward(self, x):
         """``x`` of shape ``(N, C_in, H, W)`` → ``(N, C_out, H_out, W_out)``."""
-        x = check_array(x, "x", 4, "(N, C_in, H, W)")
+        x = check_array(x, "x", 4, "(N, C_in, H, W)", floating=True)
         if x.shape[1] != self.in_channels:
             raise ValueError(f"x must have in_channels={self.in_channels} channels (axis 1); "
                              f"got shape {x.shape}")
@@ -135,10 +136,9 @@ class Linear(Layer):
         super().__init__()
         self.in_features = check_int(in_features, "in_features", 1)
         self.out_features = check_int(out_features, "out_features", 1)
-        if not isinstance(bias, (bool, np.bool_)):
-            raise TypeError(f"bias must be True or False; got {bias!r}")
+        bias = check_bool(bias, "bias")
         dtype = check_dtype(dtype)
-        rng = make_rng(rng)
+        rng = check_rng(rng)
         bound = 1.0 / np.sqrt(self.in_features)
         self.params["weight"] = rng.uniform(
             -bound, bound, (self.out_features, self.in_features)).astype(dtype)
@@ -148,7 +148,7 @@ class Linear(Layer):
 
     def forward(self, x):
         """``x`` of shape ``(N, in_features)`` → ``(N, out_features)``."""
-        x = check_array(x, "x", 2, "(N, in_features)")
+        x = check_array(x, "x", 2, "(N, in_features)", floating=True)
         if x.shape[1] != self.in_features:
             raise ValueError(f"x must have in_features={self.in_features} columns; got shape {x.shape}")
         y = x @ self.params["weight"].T
@@ -169,6 +169,12 @@ class Linear(Layer):
         return f"{self.in_features}, {self.out_features}, bias={'bias' in self.params}"
 
 
+def _activation_input(x):
+    """An activation's input as a floating array of any shape (integers compute in float64)."""
+    x = as_array(x, "x")
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+
+
 class ReLU(Layer):
     """``max(x, 0)``; the gradient passes where ``x > 0`` (0 at ``x == 0``, as in PyTorch).
 
@@ -179,15 +185,16 @@ class ReLU(Layer):
     array([0., 0., 2.])
     >>> r.backward(np.array([5.0, 5.0, 5.0]))
     array([0., 0., 5.])
+    >>> r.forward([np.nan, -np.inf])  # NaN propagates, as in PyTorch
+    array([nan,  0.])
     """
 
     def forward(self, x):
-        x = np.asarray(x)
-        if not np.issubdtype(x.dtype, np.floating):
-            x = x.astype(np.float64)
+        x = _activation_input(x)
         mask = x > 0
         self._cache = mask
-        return np.where(mask, x, x.dtype.type(0))
+        # NaN is not > 0 but passes through, as in PyTorch: keep x where x > 0 or x is NaN
+        return np.where(mask | np.isnan(x), x, x.dtype.type(0))
 
     def backward(self, grad_out):
         mask = self._cached()
@@ -209,14 +216,10 @@ class LeakyReLU(Layer):
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
-        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float, np.number)):
-            raise TypeError(f"negative_slope must be a number; got {negative_slope!r}")
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_number(negative_slope, "negative_slope")
 
     def forward(self, x):
-        x = np.asarray(x)
-        if not np.issubdtype(x.dtype, np.floating):
-            x = x.astype(np.float64)
+        x = _activation_input(x)
         slope = np.where(x > 0, x.dtype.type(1), x.dtype.type(self.negative_slope))
         self._cache = slope
         return x * slope
@@ -240,7 +243,7 @@ class Flatten(Layer):
     """
 
     def forward(self, x):
-        x = np.asarray(x)
+        x = as_array(x, "x")
         if x.ndim < 1:
             raise ValueError(f"x must have a batch axis; got shape {x.shape}")
         self._cache = x.shape

@@ -8,7 +8,7 @@ large logits from overflowing.
 
 import numpy as np
 
-from .base import check_array
+from .._checks import as_array, check_array
 
 __all__ = ["SoftmaxCrossEntropy", "softmax"]
 
@@ -22,7 +22,7 @@ def softmax(logits):
     array([[0.5, 0.5],
            [0.5, 0.5]])
     """
-    z = np.asarray(logits)
+    z = check_array(logits, "logits", floating=True)
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
@@ -47,8 +47,8 @@ class SoftmaxCrossEntropy:
 
     def forward(self, logits, labels):
         """Return the mean of ``-log softmax(logits)[n, labels[n]]`` (a float)."""
-        z = check_array(logits, "logits", 2, "(N, num_classes)")
-        y = np.asarray(labels)
+        z = check_array(logits, "logits", 2, "(N, num_classes)", floating=True)
+        y = as_array(labels, "labels")
         if not np.issubdtype(y.dtype, np.integer):
             raise TypeError(f"labels must be integers; got dtype {y.dtype}")
         if y.shape != (z.shape[0],):

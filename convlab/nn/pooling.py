@@ -9,10 +9,16 @@ the window, exactly as PyTorch's CPU kernel does.
 
 import numpy as np
 
-from .._checks import int_tuple
-from .base import Layer, check_array, check_grad_out
+from .._checks import check_array, check_grad_out, int_tuple
+from ..shapes import offset_slice
+from .base import Layer
 
 __all__ = ["MaxPool2d", "GlobalMaxPool2d"]
+
+
+def _grad_dtype(grad_out):
+    """The input gradient's dtype: floating ``grad_out`` keeps its own (float16 stays float16)."""
+    return grad_out.dtype if np.issubdtype(grad_out.dtype, np.floating) else np.dtype(np.float64)
 
 
 class MaxPool2d(Layer):
@@ -65,11 +71,11 @@ class MaxPool2d(Layer):
 
     def _window(self, xp, m, n, out):
         (sh, sw), (ho, wo) = self.stride, out
-        return xp[:, :, m : m + sh * (ho - 1) + 1 : sh, n : n + sw * (wo - 1) + 1 : sw]
+        return xp[:, :, offset_slice(m, 1, sh, ho), offset_slice(n, 1, sw, wo)]  # tap (m, n) of every window
 
     def forward(self, x):
         """``(N, C, H, W)`` → ``(N, C, H_out, W_out)``."""
-        x = check_array(x, "x", 4, "(N, C, H, W)")
+        x = check_array(x, "x", 4, "(N, C, H, W)", floating=True)
         out = self._out_size(*x.shape[2:], x.shape)
         (ph, pw), (kh, kw) = self.padding, self.kernel_size
         xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
@@ -91,7 +97,7 @@ class MaxPool2d(Layer):
         x_shape, xp_shape, arg, out = self._cached()
         g = check_grad_out(grad_out, arg.shape, "MaxPool2d")
         (ph, pw), (kh, kw) = self.padding, self.kernel_size
-        dxp = np.zeros(xp_shape, dtype=np.result_type(g.dtype, np.float32))
+        dxp = np.zeros(xp_shape, dtype=_grad_dtype(g))
         for m in range(kh):
             for n in range(kw):
                 self._window(dxp, m, n, out)[...] += np.where(arg == m * kw + n, g, 0)
@@ -114,7 +120,7 @@ class GlobalMaxPool2d(Layer):
     """
 
     def forward(self, x):
-        x = check_array(x, "x", 4, "(N, C, H, W)")
+        x = check_array(x, "x", 4, "(N, C, H, W)", floating=True)
         flat = x.reshape(x.shape[0], x.shape[1], -1)
         arg = np.argmax(flat, axis=-1)  # first maximum in row-major order
         self._cache = (x.shape, arg)
@@ -123,6 +129,6 @@ class GlobalMaxPool2d(Layer):
     def backward(self, grad_out):
         shape, arg = self._cached()
         g = check_grad_out(grad_out, shape[:2], "GlobalMaxPool2d")
-        dx = np.zeros((shape[0], shape[1], shape[2] * shape[3]), dtype=np.result_type(g.dtype, np.float32))
+        dx = np.zeros((shape[0], shape[1], shape[2] * shape[3]), dtype=_grad_dtype(g))
         np.put_along_axis(dx, arg[..., None], g[..., None], axis=-1)
         return dx.reshape(shape)

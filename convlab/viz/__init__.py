@@ -3,19 +3,19 @@
 Every function takes ``ax=None`` (or ``fig=None`` for several panels) and
 returns what it drew into.  Cells are styled by kind (padding, kernel
 window, never-covered input, inserted zero, ...) with the colour-blind-safe
-Okabe-Ito palette plus hatching, and :func:`drawn_cells` reports what was drawn.
+Okabe-Ito palette plus hatching; numbers are written only where they fit at
+9 pt, otherwise a grid is a heatmap with a colour bar.  :func:`drawn_cells`,
+:func:`lit_cells` and :func:`drawn_numbers` report what was drawn.
 """
-from convlab.viz.backward import (
-    BACKWARD_VIEWS,
-    show_backward,
-    show_kernel_flip,
-    show_transposed_conv,
-    show_zero_insertion,
-)
+from convlab.viz.backward import BACKWARD_VIEWS, show_backward
 from convlab.viz.filtering import plot_history, show_filters
-from convlab.viz.grid import KINDS, OKABE_ITO, drawn_cells, drawn_numbers, legend_labels, show_grid
+from convlab.viz.flip import show_kernel_flip, show_transposed_conv, show_zero_insertion
+from convlab.viz.grid import drawn_cells, drawn_numbers, lit_cells, show_grid
+from convlab.viz.legend import legend_labels
 from convlab.viz.matrices import show_conv_matrix, show_im2row
-from convlab.viz.sliding import animate_conv, show_receptive_field, show_sliding_window
+from convlab.viz.receptive import show_receptive_field
+from convlab.viz.sliding import animate_conv, show_sliding_window
+from convlab.viz.style import KINDS, OKABE_ITO
 
 __all__ = [
     "BACKWARD_VIEWS",
@@ -25,6 +25,7 @@ __all__ = [
     "drawn_cells",
     "drawn_numbers",
     "legend_labels",
+    "lit_cells",
     "plot_history",
     "show_backward",
     "show_conv_matrix",

@@ -3,7 +3,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import convlab as cl
-from convlab.viz.grid import clear_artists, show_grid
+from convlab import _checks
+from convlab.viz.cells import heat_norm
+from convlab.viz.grid import clear_artists, plot_row
+from convlab.viz.style import FONT_PT, SIGNED_CMAP, TITLE_PT
 
 __all__ = ["show_filters", "plot_history"]
 
@@ -15,17 +18,39 @@ def _default_kernels():
             "Gaussian 5\u00d75, \u03c3=1": filters.gaussian_kernel(5, 1.0)}
 
 
+def _named_kernels(kernels):
+    """``kernels`` as a dict name -> 2-D array; a list or tuple is named "kernel 1", "kernel 2", ..."""
+    if kernels is None:
+        kernels = _default_kernels()
+    elif isinstance(kernels, (list, tuple)):
+        kernels = {f"kernel {k + 1}": v for k, v in enumerate(kernels)}
+    elif isinstance(kernels, np.ndarray) and kernels.ndim == 2:
+        kernels = {"kernel": kernels}
+    if not isinstance(kernels, dict):
+        raise TypeError("kernels must be a dict of name to 2-D kernel, or a list of kernels; "
+                        f"got {type(kernels).__name__}")
+    named = {}
+    for name, kernel in kernels.items():
+        kernel = _checks.as_array(kernel, f"kernels[{name!r}]")
+        _checks.check_ndim(kernel, f"kernels[{name!r}]", (2,), "a 2-D kernel (kH, kW)")
+        named[str(name)] = kernel.astype(float)
+    return named
+
+
 def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
     """An image, some kernels and what each kernel makes of the image, side by side.
 
-    Column 0 is the image; every further column shows a result above the
-    kernel that made it (annotated when small): the result is :func:`convlab.correlate2d` with "same"
-    padding unless ``results`` supplies it.
+    Column 0 is the image; every further column shows a result with the
+    kernel that made it right below (numbers when they fit and the kernel is
+    at most 7 x 7, a heatmap with a colour bar otherwise).  The result is
+    :func:`convlab.correlate2d` with "same" padding unless ``results``
+    supplies it; a signed result is drawn with a diverging colour map
+    centred on 0, and every result has a colour bar.
 
     Parameters
     ----------
     image : array_like, shape (H, W)
-    kernels : dict of str to array_like (kH, kW), optional
+    kernels : dict of str to array_like (kH, kW), or a list of kernels, optional
         Default: Sobel x, Sobel y and a 5x5 Gaussian from :mod:`convlab.filters`.
     results : dict of str to array_like (H, W), optional
         Results to show instead of computing them; a key that is not in
@@ -34,7 +59,7 @@ def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
     fig : matplotlib Figure, optional
         Cleared and drawn into; default a new figure.
     cmap : str
-        Colour map for image and results.
+        Colour map for the image and unsigned results.
 
     Returns
     -------
@@ -42,18 +67,20 @@ def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> img = np.zeros((8, 8)); img[:, 4:] = 1.0
     >>> fig = show_filters(img, {"box": np.ones((3, 3)) / 9})
     >>> [ax.get_title() for ax in fig.axes]
     ['image', 'box', 'image \u22c6 box']
-    >>> plt.close("all")
+    >>> [ax.get_title() for ax in show_filters(img, [np.ones((3, 3))]).axes]
+    ['image', 'kernel 1', 'image \u22c6 kernel 1']
     """
-    image = np.asarray(image, dtype=float)
-    if image.ndim != 2:
-        raise ValueError(f"image must be a 2-D greyscale array (H, W); got shape {image.shape}")
-    kernels = dict(_default_kernels() if kernels is None else kernels)
-    results = dict(results or {})
+    image = _checks.as_array(image, "image")
+    _checks.check_ndim(image, "image", (2,), "a 2-D greyscale array (H, W)")
+    image = image.astype(float)
+    kernels = _named_kernels(kernels)
+    if results is not None and not isinstance(results, dict):
+        raise TypeError(f"results must be a dict of name to 2-D array; got {type(results).__name__}")
+    results = {str(k): _checks.as_array(v, f"results[{k!r}]") for k, v in (results or {}).items()}
     names = list(kernels) + [name for name in results if name not in kernels]
     if fig is None:
         fig = plt.figure(figsize=(2.6 * (len(names) + 1), 5.0))
@@ -61,21 +88,32 @@ def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
     axes = _filter_axes(fig, layout)
     ax = axes[0]
     ax.imshow(image, cmap=cmap)
-    ax.set_title("image", fontsize=10, y=1.0)  # a fixed y skips the slow automatic placement
+    ax.set_title("image", fontsize=TITLE_PT, y=1.0)  # a fixed y skips the slow automatic placement
     for col, name in enumerate(names, start=1):
         k_ax, r_ax = axes[2 * col - 1], axes[2 * col]
         if name in kernels:
-            kernel = np.asarray(kernels[name], dtype=float)
-            show_grid(np.round(kernel, 3), ax=k_ax, legend=False, annotate=max(kernel.shape) <= 5)
-            k_ax.set_title(name, fontsize=10, y=1.0)
-        if name in results:
-            out = np.asarray(results[name], dtype=float)
-        else:
-            out = cl.correlate2d(image, kernel, padding="same")
-        r_ax.imshow(out, cmap=cmap)
-        r_ax.set_title(f"image \u22c6 {name}" if name in kernels else name, fontsize=10, y=1.0)
-        r_ax.set_axis_off()
+            kernel = kernels[name]
+            plot_row(k_ax, [dict(values=np.round(kernel, 3), name="grid")], legend=False,
+                     annotate=None if max(kernel.shape) <= 7 else False, title=name,
+                     valign="top")
+        out = results[name] if name in results else cl.correlate2d(image, kernel, padding="same")
+        _show_result(r_ax, np.asarray(out, dtype=float), cmap)
+        r_ax.set_title(f"image \u22c6 {name}" if name in kernels else name, fontsize=TITLE_PT, y=1.0)
     return fig
+
+
+def _show_result(ax, out, cmap):
+    """``out`` as an image with a colour bar; diverging around 0 when it has negative values."""
+    default, norm = heat_norm(out)
+    signed = default == SIGNED_CMAP
+    shown = ax.imshow(np.ma.masked_invalid(out), cmap=SIGNED_CMAP if signed else cmap,
+                      norm=norm if signed else None)
+    ax.set_axis_off()
+    cax = ax.inset_axes([1.03, 0.0, 0.05, 1.0])
+    cax.set_gid("colorbar")
+    bar = ax.figure.colorbar(shown, cax=cax)
+    cax.tick_params(labelsize=FONT_PT, length=2.5, pad=1.5)
+    bar.outline.set_linewidth(0.6)
 
 
 def _filter_axes(fig, layout):
@@ -88,14 +126,17 @@ def _filter_axes(fig, layout):
     if getattr(fig, "_convlab_filter_layout", None) == layout and fig._convlab_filter_axes[0] in fig.axes:
         return [ax if ax is None else clear_artists(ax) for ax in fig._convlab_filter_axes]
     fig.clear()
-    grid = fig.add_gridspec(2, len(layout) + 1, height_ratios=[2.0, 1.3], hspace=0.3)
+    grid = fig.add_gridspec(2, len(layout) + 1, height_ratios=[2.0, 1.3], hspace=0.12,
+                            left=0.02, right=0.94, top=0.93, bottom=0.02,
+                            wspace=0.4)
     axes = [fig.add_subplot(grid[0, 0])]
     for col, has_kernel in enumerate(layout, start=1):
         axes.append(fig.add_subplot(grid[1, col]) if has_kernel else None)
         axes.append(fig.add_subplot(grid[0, col]))
-    for ax in axes:
+    for k, ax in enumerate(axes):
         if ax is not None:
             ax.set_axis_off()
+            ax.set_anchor("S" if k % 2 == 0 else "N")  # each kernel right under its result
     fig._convlab_filter_layout, fig._convlab_filter_axes = layout, axes
     return axes
 
@@ -116,11 +157,9 @@ def plot_history(history, fig=None):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> fig = plot_history({"loss": [1.0, 0.5], "accuracy": [0.4, 0.8]})
     >>> [line.get_label() for ax in fig.axes for line in ax.get_lines()]
     ['loss', 'accuracy']
-    >>> plt.close("all")
     """
     if not isinstance(history, dict) or not history:
         raise TypeError(f"history must be a non-empty dict of lists; got {type(history).__name__}")
@@ -136,7 +175,7 @@ def plot_history(history, fig=None):
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (keys, label) in zip(axes, panels):
         for key in keys:
-            values = np.asarray(history[key], dtype=float)
+            values = _checks.as_array(history[key], f"history[{key!r}]").astype(float)
             ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=key)
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)

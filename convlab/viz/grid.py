@@ -1,69 +1,40 @@
-"""Annotated grids of cells: the drawing vocabulary every convlab figure shares.
+"""Grids laid out left to right at a readable size: the layout every convlab figure shares.
 
-A figure is one or more grids laid out left to right in a single Axes, in
-data coordinates where one cell is one unit and row 0 is at the top.  Cells
-are drawn as one :class:`~matplotlib.collections.PatchCollection` per grid
-and *kind* (padding, kernel window, uncovered, inserted zero, ...), each
-labelled ``"<grid>:<kind>"`` so a test or a widget can ask what was drawn
-with :func:`drawn_cells`.  Kinds have fixed colour-blind-safe styles (the
-Okabe-Ito palette plus hatching, so they also read in greyscale) and one
-shared legend.
+:func:`plot_row` takes grid specifications (values or a shape, kinds of
+cell, a title, product pairs), chooses one cell size for the whole row
+(:data:`~convlab.viz.style.CELL_IN` when there is room), and writes each
+grid's numbers only when they fit at :data:`~convlab.viz.style.FONT_PT`;
+a grid whose numbers would not fit, or that is larger than
+:data:`~convlab.viz.style.MAX_ANNOTATED` a side, is drawn as a heatmap with
+its own colour bar (diverging around 0 for signed data).  Non-finite
+values are written ("nan", "\u221e") and hatched.  :func:`drawn_cells`,
+:func:`lit_cells` and :func:`drawn_numbers` read back what was drawn.
 """
-import functools
-
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.collections import PathCollection
-from matplotlib.font_manager import FontProperties
-from matplotlib.patches import Patch
-from matplotlib.path import Path
-from matplotlib.textpath import TextPath
-from matplotlib.transforms import Affine2D
 
-__all__ = ["OKABE_ITO", "KINDS", "show_grid", "drawn_cells", "drawn_numbers", "legend_labels",
-           "legend_html"]
+from convlab import _checks
+from convlab.viz.cells import (add_colorbar, as_mask, draw_cells, draw_heat, draw_numbers,
+                               draw_pairs, draw_texts)
+from convlab.viz.legend import PAIR_LABEL, add_legend, legend_html, legend_labels, legend_rows
+from convlab.viz.style import (CELL_IN, FIGTITLE_PT, FONT_PT, KINDS, MAX_ANNOTATED, MAX_WIDTH_IN,
+                               MAX_HEIGHT_IN, OKABE_ITO, TITLE_PT, cell_text, fits_in_cell, text_width_pt,
+                               wrap_to_width)
 
-#: The Okabe-Ito palette, distinguishable with every common colour-vision deficiency.
-OKABE_ITO = {
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-    "black": "#000000",
-}
+__all__ = ["OKABE_ITO", "KINDS", "show_grid", "plot_row", "drawn_cells", "lit_cells",
+           "drawn_numbers", "legend_labels", "legend_html", "reuse_axes", "clear_artists"]
 
-#: Style and legend label of every kind of cell.  Overlays (``alpha < 1``) sit
-#: on top of base cells, so a window over padding shows both.
-KINDS = {
-    "cell": dict(facecolor="white", edgecolor="#9A9A9A", hatch=None, alpha=1.0, label="value"),
-    "padding": dict(facecolor="#E4E4E4", edgecolor="#9A9A9A", hatch="///", alpha=1.0, label="padding (zeros)"),
-    "inserted": dict(facecolor="#F7F0A0", edgecolor="#9A9A9A", hatch="...", alpha=1.0, label="inserted zero"),
-    "uncovered": dict(facecolor="#F4C6A8", edgecolor=OKABE_ITO["vermillion"], hatch="xx", alpha=1.0, label="never covered"),
-    "window": dict(facecolor=OKABE_ITO["sky_blue"], edgecolor=OKABE_ITO["blue"], hatch=None, alpha=0.55, label="kernel window"),
-    "selected": dict(facecolor=OKABE_ITO["orange"], edgecolor="#8A5A00", hatch=None, alpha=0.75, label="current output"),
-    "contrib": dict(facecolor=OKABE_ITO["bluish_green"], edgecolor="#00573F", hatch=None, alpha=0.55, label="contributes"),
-    "target": dict(facecolor=OKABE_ITO["reddish_purple"], edgecolor="#7A3A62", hatch=None, alpha=0.8, label="target cell"),
-}
-_NUMBER_FONT = FontProperties(family="DejaVu Sans")
-_OVERLAY_Z = {"window": 3, "selected": 3, "contrib": 3, "target": 4}
-
-
-def new_axes(ax, figsize):
-    """Return ``ax`` or a fresh Axes on a new pyplot figure of ``figsize``."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
-    return ax
+_SIDE_IN = 0.12
+_CBAR_IN = 0.8          # room right of a heatmap for its colour bar and tick labels
+_CBAR_MIN_IN = 0.7      # shortest colour bar
+_LINE_IN = 1.3 / 72     # one line of text per point of font size
+_MAX_NUMBERS = 4096     # most numbers written in one grid
 
 
 def clear_artists(ax):
-    """Remove everything drawn in ``ax`` but keep the Axes itself.
-
-    Far cheaper than ``ax.clear()``, which rebuilds ticks and spines; the
-    explorers redraw into the same Axes this way.
-    """
+    """Remove everything drawn in ``ax`` but keep the Axes itself (far cheaper than ``ax.clear()``)."""
+    for child in list(ax.child_axes):  # colour bars first, while their images still exist
+        child.remove()
     for artist in (*ax.collections, *ax.texts, *ax.images, *ax.lines, *ax.patches):
         artist.remove()
     if ax.get_legend() is not None:
@@ -82,196 +53,227 @@ def reuse_axes(fig, rect=(0, 0, 1, 1)):
     return ax
 
 
-def cell_text(value):
-    """Short label for one number: integers plainly, others with 3 significant digits."""
-    value = float(value)
-    if value == int(value) and abs(value) < 1e6:
-        return str(int(value))
-    return f"{value:.3g}"
+def _prepare(spec):
+    spec = dict(spec)
+    if spec.get("values") is not None:
+        spec["values"] = np.asarray(spec["values"], dtype=float)
+        spec["shape"] = spec["values"].shape
+    spec["shape"] = tuple(spec["shape"])
+    kinds = {k: as_mask(v, spec["shape"]) for k, v in (spec.get("kinds") or {}).items()}
+    values = spec.get("values")
+    if values is not None and not np.isfinite(values).all():
+        kinds["nonfinite"] = ~np.isfinite(values)
+    spec["kinds"] = kinds
+    spec.setdefault("name", "grid")
+    spec.setdefault("pairs", None)
+    return spec
 
 
-def as_mask(cells, shape):
-    """Boolean mask of ``shape`` from a mask or an iterable of (row, col) pairs."""
-    if isinstance(cells, np.ndarray) and cells.dtype == bool:
-        return cells
-    mask = np.zeros(shape, dtype=bool)
-    for r, c in cells:
-        mask[r, c] = True
-    return mask
+def _strings(spec):
+    if spec.get("texts") is not None:
+        return [str(t) for t in np.asarray(spec["texts"], dtype=object).ravel()]
+    return [cell_text(v) for v in spec["values"].ravel()]
 
 
-def _squares(rows, cols, x0, y0, inset=0.0):
-    """Corner coordinates (N, 4, 2) of unit squares at cells (rows, cols)."""
-    left = x0 + np.asarray(cols, dtype=float)[:, None] + inset
-    top = y0 + np.asarray(rows, dtype=float)[:, None] + inset
-    size = 1.0 - 2 * inset
-    xs = left + np.array([0.0, size, size, 0.0])
-    ys = top + np.array([0.0, 0.0, size, size])
-    return np.stack([xs, ys], axis=-1)
+def _numbers_fit(spec, cell_pt, annotate):
+    """Whether ``spec`` gets its numbers written (else a heatmap, or nothing for shapes)."""
+    if spec.get("values") is None or annotate is False or spec.get("annotate") is False:
+        return False
+    if annotate is None and max(spec["shape"]) > MAX_ANNOTATED:
+        return False
+    if cell_pt < FONT_PT or np.prod(spec["shape"]) > _MAX_NUMBERS:
+        return False
+    extra = 1 if spec["pairs"] else 0
+    return fits_in_cell(_strings(spec), cell_pt, extra_lines=extra)
 
 
-def cells_collection(ax, rows, cols, origin, label, inset=0.0, hatch=None, **style):
-    """Add the squares at (rows, cols) as *one* compound path; return the collection.
+def _cell_for_numbers(specs, annotate, most=0.6):
+    """The cell size for the row: ``CELL_IN``, or up to ``most`` inches when numbers need it."""
+    need = CELL_IN
+    for spec in specs:
+        if spec.get("values") is None or not _numbers_fit(spec, 72 * most, annotate):
+            continue
+        cell = CELL_IN
+        while cell < most and not _numbers_fit(spec, 72 * cell, annotate):
+            cell += 0.03
+        need = max(need, cell)
+    return need
 
-    One path per kind rather than one per cell: Agg sets up a hatch pattern
-    once per path, so this draws hatched grids many times faster.  The cells
-    are kept in ``.cells`` (an (N, 2) array of row, col) for inspection.
+
+def _gap_in(symbol):
+    return max(0.55, text_width_pt(symbol, 16 if len(symbol) <= 2 else 11) / 72 + 0.35)
+
+
+def _plan(specs, symbols, annotate, width_in, height_in, title, footer, legend_labels_):
+    """Cell size (inches) and which grids are heatmaps, for the space available."""
+    heat = [False] * len(specs)
+    cell = largest = _cell_for_numbers(specs, annotate)
+    cols = sum(s["shape"][1] for s in specs)
+    rows = max(s["shape"][0] for s in specs)
+    for _ in range(5):
+        previous = cell
+        gaps = _gaps_in(specs, symbols, cell)
+        fixed_w = (2 * _SIDE_IN + sum(gaps) + _overflow_in(specs[0], cell)
+                   + _overflow_in(specs[-1], cell))
+        fixed_w += _CBAR_IN * sum(heat)
+        top = _top_in(specs, cell, symbols, title)
+        bottom = _bottom_in(width_in or MAX_WIDTH_IN, footer, legend_labels_)
+        if any(heat):
+            bottom += max(0.0, _CBAR_MIN_IN - rows * cell)
+        cell = min(largest, ((width_in or MAX_WIDTH_IN) - fixed_w) / cols)
+        tall = annotate is True and all(np.prod(s["shape"]) <= _MAX_NUMBERS for s in specs)
+        if height_in is not None or not tall:  # numbers asked for (and possible): grow tall
+            cell = min(cell, ((height_in or MAX_HEIGHT_IN) - top - bottom) / rows)
+        cell = max(cell, 1e-3)
+        new_heat = [s.get("values") is not None and not _numbers_fit(s, 72 * cell, annotate)
+                    and s.get("heat", True) for s in specs]
+        if new_heat == heat and abs(cell - previous) < 0.01 * cell:
+            break
+        heat = [a or b for a, b in zip(heat, new_heat)]
+    return cell, heat, top, bottom, _gaps_in(specs, symbols, cell)
+
+
+def _grid_title(spec, cell):
+    if not spec.get("title"):
+        return ""
+    return wrap_to_width(spec["title"], 72 * max(spec["shape"][1] * cell, 2.5))
+
+
+def _overflow_in(spec, cell):
+    """How far (inches) a grid's title sticks out on each side of the grid."""
+    title = _grid_title(spec, cell)
+    if not title:
+        return 0.0
+    return max(0.0, (text_width_pt(title, TITLE_PT) / 72 - spec["shape"][1] * cell) / 2 + 0.04)
+
+
+def _gaps_in(specs, symbols, cell):
+    """Room after each grid: the connector's, plus the titles sticking out on both sides."""
+    return [_gap_in(symbol) + _overflow_in(left, cell) + _overflow_in(right, cell)
+            for left, right, symbol in zip(specs, specs[1:], symbols)] + [0.0]
+
+
+def _top_in(specs, cell, symbols, title):
+    lines = max((_grid_title(s, cell).count("\n") + 1 if s.get("title") else 0) for s in specs)
+    figtitle = (title.count("\n") + 1) * FIGTITLE_PT * _LINE_IN + 0.06 if title else 0.0
+    return 0.08 + lines * TITLE_PT * _LINE_IN + figtitle
+
+
+def _bottom_in(width_in, footer, labels):
+    n_rows, _ = legend_rows(labels, 72 * (width_in - 2 * _SIDE_IN))
+    return 0.12 + len(footer) * FONT_PT * _LINE_IN + n_rows * 0.24 + (0.06 if footer else 0)
+
+
+def _legend_guess(specs, legend, extra):
+    if not legend:
+        return []
+    kinds = []
+    for s in specs:
+        kinds += [KINDS[k]["label"] for k, m in s["kinds"].items() if m.any()]
+        if s["pairs"]:
+            kinds.append(PAIR_LABEL)
+    kinds += [h.get_label() for h in extra]
+    return list(dict.fromkeys(kinds))
+
+
+def plot_row(ax, grids, symbols=(), annotate=None, title=None, legend=True, footer=(),
+             valign="center", extra_handles=()):
+    """Draw grids left to right, top-aligned, with ``symbols[k]`` between grid k and k+1.
+
+    Each grid is a dict with ``values`` (or ``shape``), ``name``, ``kinds``
+    (kind to mask or cells), ``title``, ``texts`` (strings replacing the
+    numbers), ``pairs`` (cells of the grid, one per product, coloured and
+    lettered by pair), ``heat`` (False: never a heatmap).  ``footer`` lines
+    are written under the grids; the legend lists the kinds drawn.  With
+    ``ax=None`` a figure is made whose cells are ``CELL_IN`` inches when the
+    row fits in ``MAX_WIDTH_IN``.  Returns the Axes; each grid's box
+    ``(x0, y0, width, height)`` is kept in ``ax.convlab_boxes``.
     """
-    rows, cols = np.asarray(rows, dtype=int), np.asarray(cols, dtype=int)
-    path = Path.make_compound_path_from_polys(_squares(rows, cols, *origin, inset))
-    coll = PathCollection([path], label=label, **style)
-    coll.set_transform(ax.transData)
-    if hatch:
-        coll.set_hatch(hatch)
-    coll.cells = np.column_stack([rows, cols])
-    ax.add_collection(coll, autolim=False)
-    return coll
+    specs = [_prepare(g) for g in grids]
+    symbols = list(symbols) + [""] * len(specs)
+    guess = _legend_guess(specs, legend, extra_handles)
+    given = None
+    if ax is not None:
+        box = ax.get_position()
+        given = (box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight())
+    cell, heat, top, bottom, gaps = _plan(specs, symbols, annotate, given and given[0],
+                                              given and given[1], title, footer, guess)
+    cols = sum(s["shape"][1] for s in specs)
+    rows = max(s["shape"][0] for s in specs)
+    fixed_w = (2 * _SIDE_IN + sum(gaps) + _CBAR_IN * sum(heat) + _overflow_in(specs[0], cell)
+               + _overflow_in(specs[-1], cell))
+    content_w, content_h = fixed_w + cols * cell, top + rows * cell + bottom
+    if ax is None:
+        fig = plt.figure(figsize=(content_w, content_h))
+        ax = fig.add_axes((0, 0, 1, 1))
+        given = (content_w, content_h)
+    # data units: one cell; place content centred (or at the top) in the Axes
+    x_lo = -(_SIDE_IN + _overflow_in(specs[0], cell)) / cell - (given[0] - content_w) / (2 * cell)
+    spare_h = (given[1] - content_h) / cell
+    y_lo = -top / cell - (spare_h / 2 if valign == "center" else 0.0)
+    ax.set_xlim(x_lo, x_lo + given[0] / cell)
+    ax.set_ylim(y_lo + given[1] / cell, y_lo)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    boxes, x = [], 0.0
+    for spec, gap, is_heat in zip(specs, gaps, heat):
+        boxes.append(_draw_grid(ax, spec, (x, 0.0), is_heat, cell, annotate))
+        x += spec["shape"][1] + (_CBAR_IN * is_heat + gap) / cell
+    for spec, box in zip(specs, boxes):
+        if spec.get("title"):
+            ax.text(box[0] + box[2] / 2, -0.08 / cell, _grid_title(spec, cell),
+                    ha="center", va="bottom", fontsize=TITLE_PT, gid="title", linespacing=1.1)
+    for k, (left, right, symbol, is_heat) in enumerate(zip(boxes, boxes[1:], symbols, heat)):
+        if symbol:
+            x_sym = left[0] + left[2] + (_CBAR_IN * is_heat + _overflow_in(specs[k], cell)
+                                         + _gap_in(symbol) / 2) / cell
+            ax.text(x_sym, min(left[3], right[3]) / 2, symbol, ha="center", va="center",
+                    fontsize=(20 if symbol == "\u22c6" else 16) if len(symbol) <= 2 else 11,
+                    gid="connector")
+    y = rows + (max(0.0, _CBAR_MIN_IN / cell - rows) if any(heat) else 0.0) + 0.12 / cell
+    for line in footer:
+        ax.text(x_lo + given[0] / (2 * cell), y, line,
+                ha="center", va="top", fontsize=FONT_PT, gid="footer")
+        y += FONT_PT * _LINE_IN / cell
+    centre = x_lo + given[0] / (2 * cell)
+    if legend:
+        add_legend(ax, (centre, y + 0.06 / cell), 72 * (given[0] - 2 * _SIDE_IN), extra_handles)
+    if title:
+        (_, fy), = ax.transLimits.transform([(0.0, y_lo + (spare_h / 2 if valign == "center" else 0))])
+        ax.set_title(title, fontsize=FIGTITLE_PT, y=fy, va="top", pad=0)
+    ax.convlab_boxes = boxes
+    ax.convlab_heat = heat
+    ax.convlab_cell_in = cell
+    return ax
 
 
-def draw_cells(ax, mask, kind, origin, name):
-    """Add one collection with a square per True cell of ``mask``; return it (None if empty)."""
-    rows, cols = np.nonzero(mask)
-    if len(rows) == 0:
-        return None
-    style = KINDS[kind]
-    overlay = style["alpha"] < 1
-    return cells_collection(
-        ax, rows, cols, origin, f"{name}:{kind}", hatch=style["hatch"],
-        facecolor=style["facecolor"], edgecolor=style["edgecolor"],
-        linewidth=1.8 if overlay else 0.8, alpha=style["alpha"] if overlay else None,
-        zorder=_OVERLAY_Z.get(kind, 1),
-    )
-
-
-@functools.lru_cache(maxsize=512)
-def _glyphs(text):
-    """Outline of ``text`` one point high, centred on the origin (cached)."""
-    path = TextPath((0, 0), text, size=1, prop=_NUMBER_FONT)
-    box = path.get_extents()
-    return Path(path.vertices - [(box.x0 + box.x1) / 2, 0.36], path.codes)
-
-
-def draw_numbers(ax, values, origin, name):
-    """Write every value in its cell, as one collection of glyph outlines.
-
-    One collection draws far faster than one ``Text`` per cell, which keeps
-    the explorers interactive.  The strings are kept in ``.strings``; the
-    font size is set by :func:`finish`.
-    """
-    values = np.asarray(values)
-    strings = [cell_text(v) for v in values.ravel()]
-    rows, cols = np.indices(values.shape)
-    offsets = np.column_stack([origin[0] + cols.ravel() + 0.5, origin[1] + rows.ravel() + 0.5])
-    coll = PathCollection([_glyphs(t) for t in strings], offsets=offsets,
-                          offset_transform=ax.transData, facecolor="black", edgecolor="none",
-                          zorder=5, label=f"{name}:numbers")
-    coll.strings = strings
-    coll.set_transform(Affine2D().scale(10 / 72) + ax.figure.dpi_scale_trans)
-    ax.add_collection(coll, autolim=False)
-    return coll
-
-
-def draw_grid(ax, values=None, shape=None, origin=(0, 0), name="grid", kinds=None,
-              annotate=True, title=None, texts=None):
-    """Draw one grid; return its box ``(x0, y0, width, height)``.
-
-    ``kinds`` maps a kind to a mask or to (row, col) pairs; cells of no base
-    kind are plain ``"cell"``.  ``texts`` (an object array of strings) replaces
-    the numbers when given.
-    """
-    if values is not None:
-        values = np.asarray(values)
-        shape = values.shape
-    shape = tuple(shape)
-    kinds = {k: as_mask(v, shape) for k, v in (kinds or {}).items()}
+def _draw_grid(ax, spec, origin, heat, cell, annotate):
+    shape, kinds, name = spec["shape"], spec["kinds"], spec["name"]
+    cell_pt = 72 * cell
     base = np.zeros(shape, dtype=bool)
     for kind, mask in kinds.items():
         if KINDS[kind]["alpha"] == 1:
             base |= mask
-    draw_cells(ax, ~base, "cell", origin, name)
+    drawn = [draw_cells(ax, ~base, "cell", origin, name, heat, cell_pt)]
     for kind, mask in kinds.items():
-        if mask.any():
-            draw_cells(ax, mask, kind, origin, name)
-    x0, y0 = origin
-    if annotate and texts is not None:
-        for (r, c), v in np.ndenumerate(texts):
-            ax.text(x0 + c + 0.5, y0 + r + 0.5, v, ha="center", va="center", zorder=5,
-                    gid="celltext")
-    elif annotate and values is not None:
-        draw_numbers(ax, values, origin, name)
-    if title:
-        ax.text(x0 + shape[1] / 2, y0 - 0.35, title, ha="center", va="bottom",
-                fontsize=10, gid="title")
-    return (x0, y0, shape[1], shape[0])
-
-
-def connector(ax, box_left, box_right, symbol):
-    """Write ``symbol`` (e.g. ``"="``) midway between two grid boxes."""
-    x = (box_left[0] + box_left[2] + box_right[0]) / 2
-    y = min(box_left[1] + box_left[3] / 2, box_right[1] + box_right[3] / 2)
-    ax.text(x, y, symbol, ha="center", va="center", fontsize=16 if len(symbol) <= 2 else 11,
-            gid="connector")
-
-
-def draw_row(ax, grids, symbols=(), annotate=True, gap=2.0):
-    """Draw grids left to right, top-aligned, with ``symbols[k]`` between grid k and k+1.
-
-    Each grid is a dict of :func:`draw_grid` keywords (``values``, ``name``,
-    ``kinds``, ``title``, ``texts``, ``shape``); returns their boxes.
-    """
-    boxes, x = [], 0.0
-    symbols = list(symbols) + [""] * len(grids)
-    for spec, symbol in zip(grids, symbols):
-        spec = dict(spec)
-        spec.setdefault("annotate", annotate)
-        boxes.append(draw_grid(ax, origin=(x, 0), **spec))
-        x += boxes[-1][2] + _gap(gap, symbol)
-    for left, right, symbol in zip(boxes, boxes[1:], symbols):
-        if symbol:
-            connector(ax, left, right, symbol)
-    return boxes
-
-
-def _gap(gap, symbol):
-    """Room between two grids: wider for a word such as "row2im"."""
-    return gap if len(symbol) <= 2 else gap + 0.4 * len(symbol)
-
-
-def row_figsize(grids, gap=2.0, cell=0.42, max_width=12.0):
-    """A figure size that gives cells about ``cell`` inches, capped at ``max_width``."""
-    shapes = [np.shape(g["values"]) if g.get("values") is not None else g["shape"] for g in grids]
-    width = sum(s[1] for s in shapes) + gap * (len(shapes) - 1) + 1.2
-    height = max(s[0] for s in shapes) + 2.6
-    scale = min(cell, max_width / width)
-    return (width * scale, max(height * scale, 2.0))
-
-
-def finish(ax, boxes, legend=True, title=None, margin=0.6):
-    """Fit the view to ``boxes``, size the numbers to the cells, add the legend."""
-    x_min = min(b[0] for b in boxes) - margin
-    x_max = max(b[0] + b[2] for b in boxes) + margin
-    y_min = min(b[1] for b in boxes) - margin - 0.9
-    y_max = max(b[1] + b[3] for b in boxes) + margin
-    ax.set_xlim(x_min, x_max)
-    ax.set_ylim(y_max, y_min)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    fig = ax.figure
-    width_in = fig.get_figwidth() * ax.get_position().width
-    height_in = fig.get_figheight() * ax.get_position().height
-    cell_pt = 72 * min(width_in / (x_max - x_min), height_in / (y_max - y_min))
-    size = float(np.clip(0.4 * cell_pt, 4, 12))
-    for text in ax.texts:
-        if text.get_gid() == "celltext":
-            text.set_fontsize(min(size, 10))
-    for coll in ax.collections:
-        if coll.get_label().endswith(":numbers"):
-            coll.set_transform(Affine2D().scale(size / 72) + fig.dpi_scale_trans)
-    if title:
-        ax.set_title(title, fontsize=11, y=1.0)  # a fixed y skips the slow automatic placement
-    if legend:
-        add_legend(ax)
-    return ax
+        drawn.append(draw_cells(ax, mask, kind, origin, name, heat, cell_pt))
+    pairs = spec["pairs"] or []
+    numbers = not heat and _numbers_fit(spec, cell_pt, annotate)
+    letters = bool(pairs) and (numbers or (heat and cell_pt >= 2 * FONT_PT))
+    drawn.append(draw_pairs(ax, pairs, origin, name, heat, letters))
+    for coll in drawn:
+        if coll is not None:
+            coll.heat = heat
+    if heat:
+        image = draw_heat(ax, spec["values"], origin, name, spec.get("cmap"))
+        height = max(shape[0], _CBAR_MIN_IN / cell)
+        add_colorbar(ax, image, origin[0] + shape[1] + 0.1 / cell, origin[1], height,
+                     width=0.14 / cell)
+    elif numbers and spec.get("texts") is not None:
+        draw_texts(ax, np.asarray(spec["texts"], dtype=object), origin)
+    elif numbers:
+        draw_numbers(ax, _strings(spec), shape, origin, name, raise_cells=pairs if letters else ())
+    return (origin[0], origin[1], shape[1], shape[0])
 
 
 def drawn_numbers(ax):
@@ -280,91 +282,40 @@ def drawn_numbers(ax):
             if coll.get_label().endswith(":numbers")}
 
 
+def lit_cells(ax):
+    """The cells drawn per ``"<grid>:<kind>"`` label, as sets of (row, col).
+
+    Examples
+    --------
+    >>> ax = show_grid(np.zeros((2, 3)), kinds={"window": [(0, 1), (1, 2)]})
+    >>> sorted(lit_cells(ax)["grid:window"])
+    [(0, 1), (1, 2)]
+    """
+    found = {}
+    for coll in ax.collections:
+        if hasattr(coll, "cells"):
+            found.setdefault(coll.get_label(), set()).update(map(tuple, coll.cells.tolist()))
+    return found
+
+
 def drawn_cells(ax):
     """Count the cells drawn per ``"<grid>:<kind>"`` label.
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> ax = show_grid(np.zeros((2, 3)), kinds={"padding": [(0, 0)]})
     >>> drawn_cells(ax)
     {'grid:cell': 5, 'grid:padding': 1}
-    >>> plt.close("all")
     """
     counts = {}
     for coll in ax.collections:
-        label = coll.get_label()
-        if ":" in label and not label.endswith(":numbers"):
-            n = len(coll.cells) if hasattr(coll, "cells") else len(coll.get_paths())
-            counts[label] = counts.get(label, 0) + n
+        if hasattr(coll, "cells"):
+            counts[coll.get_label()] = counts.get(coll.get_label(), 0) + len(coll.cells)
     return counts
 
 
-def _kinds_drawn(ax):
-    seen = []
-    for label in drawn_cells(ax):
-        kind = label.split(":", 1)[1]
-        if kind != "cell" and kind not in seen:
-            seen.append(kind)
-    return seen
-
-
-def add_legend(ax):
-    """One legend entry per kind drawn in ``ax`` (plain cells excluded)."""
-    seen = _kinds_drawn(ax)
-    if not seen:
-        return None
-    handles = []
-    for kind in seen:
-        style = KINDS[kind]
-        handles.append(Patch(facecolor=style["facecolor"], edgecolor=style["edgecolor"],
-                             hatch=style["hatch"], alpha=style["alpha"], label=style["label"]))
-    per_row = 4 if ax.figure.get_figwidth() >= 6 else 2
-    return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                     ncol=min(len(handles), per_row), frameon=False, fontsize=9,
-                     handlelength=1.6, borderaxespad=0.2)
-
-
-_CSS_HATCH = {
-    "///": "repeating-linear-gradient(135deg, {edge} 0 1px, {face} 1px 4px)",
-    "...": "radial-gradient({edge} 0.8px, {face} 1px) 0 0 / 4px 4px",
-    "xx": ("repeating-linear-gradient(45deg, {edge} 0 1px, transparent 1px 4px), "
-           "repeating-linear-gradient(135deg, {edge} 0 1px, {face} 1px 4px)"),
-}
-
-
-def legend_html(ax):
-    """The legend of :func:`add_legend` as HTML swatches (for widgets, drawn by the browser).
-
-    Examples
-    --------
-    >>> import matplotlib; matplotlib.use("Agg")
-    >>> ax = show_grid(np.zeros((2, 2)), kinds={"window": [(0, 0)]}, legend=False)
-    >>> "kernel window" in legend_html(ax)
-    True
-    >>> plt.close("all")
-    """
-    items = []
-    for kind in _kinds_drawn(ax):
-        style = KINDS[kind]
-        face, edge = style["facecolor"], style["edgecolor"]
-        background = _CSS_HATCH.get(style["hatch"], "{face}").format(face=face, edge=edge)
-        opacity = style["alpha"] if style["alpha"] < 1 else 1
-        items.append(
-            f'<span style="display:inline-block;width:14px;height:14px;vertical-align:middle;'
-            f'background:{background};border:1px solid {edge};opacity:{opacity:.2f};'
-            f'margin:0 4px 0 12px"></span>{style["label"]}')
-    return '<span class="convlab-legend">' + "".join(items) + "</span>"
-
-
-def legend_labels(ax):
-    """The legend's labels, in order (empty when there is no legend)."""
-    legend = ax.get_legend()
-    return [] if legend is None else [t.get_text() for t in legend.get_texts()]
-
-
 def show_grid(array, ax=None, annotate=None, title=None, kinds=None, legend=True):
-    """Draw a 2-D array as a grid of cells with its numbers written in.
+    """Draw a 2-D array as a grid of cells, its numbers written in when they fit.
 
     Parameters
     ----------
@@ -372,7 +323,9 @@ def show_grid(array, ax=None, annotate=None, title=None, kinds=None, legend=True
     ax : matplotlib Axes, optional
         Drawn into when given; otherwise a new figure is made.
     annotate : bool, optional
-        Write the numbers; default when the grid has at most 16 x 16 cells.
+        None (default): numbers when the grid is at most 16 x 16 and they fit;
+        True: numbers whenever they fit; False: never.  A grid without
+        numbers is a heatmap with a colour bar.
     title : str, optional
     kinds : dict, optional
         Kind name (a key of :data:`KINDS`, e.g. ``"padding"``) to a boolean
@@ -386,17 +339,19 @@ def show_grid(array, ax=None, annotate=None, title=None, kinds=None, legend=True
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> ax = show_grid([[1, 2], [3, 4]], title="x")
     >>> drawn_numbers(ax)
     {'grid': ['1', '2', '3', '4']}
-    >>> plt.close("all")
+    >>> ax = show_grid(np.ones((40, 40)))        # too large for numbers: a heatmap
+    >>> drawn_numbers(ax), len(ax.images)
+    ({}, 1)
     """
-    array = np.asarray(array)
-    if array.ndim != 2:
-        raise ValueError(f"array must be 2-D; got shape {array.shape}")
-    if annotate is None:
-        annotate = max(array.shape) <= 16
-    ax = new_axes(ax, (max(2.0, 0.45 * array.shape[1] + 0.6), max(2.0, 0.45 * array.shape[0] + 1.0)))
-    box = draw_grid(ax, array, kinds=kinds, annotate=annotate, title=title)
-    return finish(ax, [box], legend=legend)
+    array = _checks.as_array(array, "array")
+    _checks.check_ndim(array, "array", (2,), "2-D")
+    if kinds is not None:
+        if not isinstance(kinds, dict):
+            raise TypeError(f"kinds must be a dict of kind name to cells; got {type(kinds).__name__}")
+        for kind in kinds:
+            _checks.check_choice(kind, "kinds key", tuple(KINDS))
+    spec = dict(values=array, kinds=kinds, title=title)
+    return plot_row(ax, [spec], annotate=annotate, legend=legend)

@@ -1,17 +1,25 @@
-"""ipywidgets explorers built on :mod:`convlab.viz`.
+"""Client-side explorers (anywidget): Python computes, the browser draws and reacts.
 
 ``conv_explorer()``, ``backward_explorer()`` and ``filter_explorer()`` each
-return an :class:`~convlab.widgets.base.Explorer`: a ``VBox`` with
-``.controls`` (a dict of widgets), ``.summary`` (an HTML widget) and
-``.figure`` (the one figure it redraws).  ``python -m convlab.widgets.latency``
-times slider round trips.
+return a widget whose ``.payload`` is everything the browser draws for the
+current setting (from :mod:`convlab.coverage` and the core) and whose
+``.snapshot()`` returns the same state as a static matplotlib figure.
+Hover, click and play run in the browser; ``python -m convlab.widgets.latency``
+times the payload computation behind a control change.
 """
 from convlab.widgets.base import Explorer
 from convlab.widgets.explorers import (
-    PADDING_CHOICES,
+    BackwardExplorer,
+    ConvExplorer,
+    FilterExplorer,
     backward_explorer,
     conv_explorer,
     filter_explorer,
 )
+from convlab.widgets.settings import PADDING_MODES
 
-__all__ = ["Explorer", "PADDING_CHOICES", "backward_explorer", "conv_explorer", "filter_explorer"]
+#: Padding choices offered by the explorers: explicit amounts and the three modes.
+PADDING_CHOICES = (0, 1, 2, 3) + PADDING_MODES
+
+__all__ = ["BackwardExplorer", "ConvExplorer", "Explorer", "FilterExplorer", "PADDING_CHOICES",
+           "backward_explorer", "conv_explorer", "filter_explorer"]

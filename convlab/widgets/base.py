@@ -1,140 +1,152 @@
-"""The frame every explorer shares: controls, a one-line summary, one reused figure.
+"""What every explorer shares: controls as synced traits, one payload, one error, snapshots.
 
-The figure is a plain :class:`matplotlib.figure.Figure` on an Agg canvas,
-never registered with pyplot (so ``plt.get_fignums()`` does not change and
-nothing leaks); every update clears it, redraws, and sends PNG bytes to an
-:class:`ipywidgets.Image`.  Nothing starts a thread or a timer, so building
-an explorer in a headless kernel (nbval, nbconvert) is safe.
+:class:`Explorer` is an :class:`anywidget.AnyWidget` whose ES module and CSS
+are the files in ``static/`` (shipped as package data; nothing is fetched).
+Python validates every control against its table in
+:mod:`convlab.widgets.settings` before any work and recomputes the payload
+when one changes; the browser does the rest.
 """
-import html
-import io
-import time
+import pathlib
 
-import ipywidgets as widgets
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+import anywidget
+import traitlets
 
-from convlab.viz.grid import drawn_cells, legend_html
+from convlab.widgets.prefetch import neighbours, value_key
+from convlab.widgets.settings import check_settings, spec
 
-__all__ = ["Explorer"]
+__all__ = ["Explorer", "new_figure", "inside"]
+
+_STATIC = pathlib.Path(__file__).parent / "static"
 
 
-class Explorer(widgets.VBox):
-    """Controls on the left; summary and figure on the right; redraw on every change.
+class Explorer(anywidget.AnyWidget):
+    """What the three explorers share: controls as synced traits, one payload, one error.
 
-    Parameters
-    ----------
-    controls : dict of str to ipywidgets.ValueWidget
-        Exposed as ``.controls``; every value change redraws.
-    draw : callable
-        ``draw(figure, values) -> summary_html``: draws into the figure
-        (reusing its Axes where it can) from ``values`` (a dict of control values) and returns the
-        summary.  It may raise ``ValueError`` for an impossible setting; the
-        message is shown instead of the figure.
-    adjust : callable, optional
-        ``adjust(explorer)`` runs before drawing, to update the ranges of
-        dependent controls (e.g. the output position when the output shrinks).
-    figsize, dpi
-        Size of the rendered PNG.
-
-    Attributes
-    ----------
-    controls : dict
-    summary : ipywidgets.HTML
-    figure : matplotlib.figure.Figure
-    image : ipywidgets.Image
-    legend : ipywidgets.HTML
-        The legend of the kinds of cells drawn, as HTML swatches (the
-        browser draws it, which keeps redraws fast).
-    last_render_ms : float
-        Time of the last redraw (draw plus PNG encoding), in milliseconds.
+    Subclasses set ``_TABLE`` (the control rules of :mod:`convlab.widgets.settings`),
+    ``_LOCAL`` (controls the browser handles alone, e.g. the view) and
+    ``_compute(values)`` (the payload for a dict of control values).
     """
 
-    def __init__(self, controls, draw, adjust=None, figsize=(8, 3.6), dpi=80, title=""):
-        self.controls = dict(controls)
-        self._draw = draw
-        self._adjust = adjust
-        self._busy = False
-        self.summary = widgets.HTML(layout=widgets.Layout(min_height="2.6em", margin="0 0 0 8px",
-                                                          max_width=f"{figsize[0] * dpi}px"))
-        self.summary.add_class("convlab-summary")
-        self.legend = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
-        self.legend.add_class("convlab-legend")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{figsize[0] * dpi}px"))
-        self.figure = Figure(figsize=figsize, dpi=dpi)
-        FigureCanvasAgg(self.figure)
-        self.last_render_ms = float("nan")
-        self.error = None
-        for control in self.controls.values():
-            control.layout.width = "300px"
-        panel = widgets.VBox(list(self.controls.values()),
-                             layout=widgets.Layout(min_width="310px", padding="0 16px 0 0"))
-        heading = widgets.HTML(f"<b>{html.escape(title)}</b>") if title else None
-        body = widgets.HBox([panel, widgets.VBox([self.summary, self.image, self.legend])])
-        super().__init__([heading, body] if heading else [body])
-        self.add_class("convlab-explorer")
-        for name, control in self.controls.items():
-            control.add_class(f"convlab-control-{name}")
-            control.observe(self._on_change, names="value")
-        self.update()
+    _esm = _STATIC / "explorer.js"
+    _css = _STATIC / "explorer.css"
+    kind = traitlets.Unicode("").tag(sync=True)
+    controls = traitlets.List().tag(sync=True)
+    payload = traitlets.Dict().tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    #: The output / gradient cell last clicked (or where play stopped), for :meth:`snapshot`.
+    selected = traitlets.List([0, 0]).tag(sync=True)
+    _TABLE = {}
+    _LOCAL = ()
+    _PREFETCH = False
+
+    def __init__(self, kind, **values):
+        values = check_settings(self._TABLE, values)
+        self._quiet = True
+        super().__init__(kind=kind, controls=spec(self._TABLE), **values)
+        self._quiet = False
+        self.payload = self._payload()  # an impossible setting raises here, before display
+        self.observe(self._on_control, names=[n for n in self._TABLE if n not in self._LOCAL])
+
+    @traitlets.validate("size", "kernel_size", "stride", "padding", "dilation", "channels",
+                        "output_padding", "target", "view", "filter", "sigma")
+    def _check_control(self, proposal):
+        name = proposal["trait"].name
+        return check_settings(self._TABLE, {name: proposal["value"]})[name]
+
+    def __repr__(self):
+        settings = ", ".join(f"{name}={value!r}" for name, value in self.values().items())
+        return f"{type(self).__name__}({settings})"
 
     def values(self):
         """Current value of every control, by name."""
-        return {name: control.value for name, control in self.controls.items()}
+        return {name: getattr(self, name) for name in self._TABLE}
 
     def set(self, **values):
-        """Set several controls at once, with a single redraw.
+        """Set several controls at once, with a single recomputation.
 
         Examples
         --------
         >>> from convlab.widgets import conv_explorer
         >>> ex = conv_explorer()
         >>> ex.set(stride=2, padding=1)
-        >>> ex.values()["stride"], ex.values()["padding"]
-        (2, 1)
+        >>> ex.values()["stride"], ex.payload["output_shape"]
+        (2, [4, 4])
         """
-        unknown = set(values) - set(self.controls)
-        if unknown:
-            raise ValueError(f"unknown controls {sorted(unknown)}; the controls are {list(self.controls)}")
-        self._busy = True
+        values = check_settings(self._TABLE, values)
+        self._quiet = True
         try:
             for name, value in values.items():
-                self.controls[name].value = value
+                setattr(self, name, value)
         finally:
-            self._busy = False
-        self.update()
+            self._quiet = False
+        self._refresh()
 
-    def _on_change(self, change):
-        if not self._busy:
-            self.update()
+    def _on_control(self, change):
+        if not self._quiet:
+            self._refresh()
 
-    def update(self):
-        """Adjust dependent controls, redraw the figure, refresh summary and image."""
-        self._busy = True
+    def _payload(self):
+        """The payload with the settings it was made for (so two settings never look alike).
+
+        Explorers with ``_PREFETCH`` add the payloads one step away along each
+        control (:mod:`convlab.widgets.prefetch`), impossible ones left out.
+        """
+        values = self.values()
+        payload = self._compute(values)
+        payload["settings"] = values
+        if self._PREFETCH:
+            ahead = {}
+            for name, value in neighbours(self._TABLE, values, self._prefetch_skip(values)):
+                moved = dict(values, **{name: value})
+                try:
+                    near = self._compute(moved)
+                except ValueError:
+                    continue
+                near["settings"] = moved
+                ahead.setdefault(name, {})[value_key(value)] = near
+            payload["next"] = ahead
+        return payload
+
+    def _prefetch_skip(self, values):
+        """Controls whose neighbours are not worth sending for these values."""
+        return self._LOCAL
+
+    def _refresh(self):
         try:
-            start = time.perf_counter()
-            if self._adjust is not None:
-                self._adjust(self)
-            try:
-                summary = self._draw(self.figure, self.values())
-                self.error = None
-            except ValueError as err:
-                self.figure.clear()
-                self.error = str(err)
-                summary = f'<span style="color:#D55E00">{html.escape(str(err))}</span>'
-            buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png", dpi=self.figure.dpi,
-                                pil_kwargs={"compress_level": 1})
-            self.image.value = buffer.getvalue()
-            self.summary.value = f'<div style="line-height:1.4;padding-top:4px">{summary}</div>'
-            self.legend.value = " ".join(legend_html(ax) for ax in self.figure.axes
-                                         if drawn_cells(ax) and ax.get_legend() is None)
-            self.last_render_ms = 1000 * (time.perf_counter() - start)
-        finally:
-            self._busy = False
+            payload = self._payload()
+        except ValueError as err:
+            self.error = str(err)
+            return
+        self.error = ""
+        self.payload = payload
 
     def summary_text(self):
-        """The summary without HTML tags (for tests and printing)."""
+        """The summary line as the browser shows it (the error, if any, after it)."""
+        import html
         import re
 
-        return html.unescape(re.sub(r"<[^>]+>", "", self.summary.value))
+        text = html.unescape(re.sub(r"<[^>]+>", "", self.payload.get("summary", "")))
+        return f"{text} \u2014 {self.error}" if self.error else text
+
+    def _compute(self, values):
+        raise NotImplementedError
+
+
+def new_figure(figsize):
+    """A figure that Jupyter shows once when returned, and that pyplot no longer holds.
+
+    Made through pyplot (so IPython's inline display of figures is set up)
+    and closed at once (so it is not shown a second time, and nothing leaks).
+    """
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=figsize)
+    plt.close(fig)
+    return fig
+
+
+def inside(cell, shape):
+    """``cell`` moved inside ``shape`` (the last click may lie outside a grid that has since shrunk)."""
+    return tuple(min(max(int(v), 0), n - 1) for v, n in zip(cell, shape))
+
+

@@ -1,248 +1,272 @@
-"""Three explorers: the forward sweep, the backward sums, filters on a photograph.
+"""Three client-side explorers: the forward sweep, the backward sums, filters on a photograph.
 
-Each one only wires controls to :mod:`convlab.viz` and the core; the
-numbers in the summaries come from the library (:func:`convlab.conv_output_size`,
-:func:`convlab.conv2d_backward`, :mod:`convlab.coverage`, :mod:`convlab.filters`).
+Each is an :class:`anywidget.AnyWidget`.  Python validates the controls,
+computes one payload per setting (:mod:`convlab.widgets.payloads`,
+:mod:`convlab.widgets.filter_payload`) and sends it once; the ES module
+``static/explorer.js`` draws SVG and answers hover, click and play in the
+browser with no round trip.  A control change in the browser sets a trait,
+Python recomputes the payload, the browser redraws.  An impossible
+combination (say a dilated kernel larger than the padded input) keeps the
+last picture, greyed, with the message beside it (``.error``).
 """
-import html
-
-import ipywidgets as widgets
 import numpy as np
+import traitlets
 
-import convlab as cl
-from convlab import coverage
-from convlab.viz import BACKWARD_VIEWS, show_backward, show_filters, show_sliding_window
-from convlab.viz.grid import reuse_axes
-from convlab.viz.sliding import sample_input
-from convlab.widgets.base import Explorer
+from convlab.conv.transposed import transposed_output_size
+from convlab.widgets.base import Explorer, inside, new_figure
+from convlab.widgets.filter_payload import filter_payload
+from convlab.widgets.payloads import backward_payload, conv_payload
+from convlab.widgets.settings import BACKWARD_CONTROLS, CONV_CONTROLS, FILTER_CONTROLS
 
-__all__ = ["conv_explorer", "backward_explorer", "filter_explorer", "PADDING_CHOICES"]
-
-#: Padding choices offered by the explorers: explicit amounts and the three modes.
-PADDING_CHOICES = (0, 1, 2, 3, "valid", "same", "full")
-
-_STYLE = {"description_width": "90px"}
+__all__ = ["ConvExplorer", "BackwardExplorer", "FilterExplorer",
+           "conv_explorer", "backward_explorer", "filter_explorer"]
 
 
-def _slider(description, value, lo, hi):
-    return widgets.IntSlider(value=value, min=lo, max=hi, description=description,
-                             continuous_update=True, style=_STYLE)
+class _GeometryExplorer(Explorer):
+    """An explorer of one convolution: input size, kernel size, stride, padding, dilation."""
+
+    size = traitlets.Int(7).tag(sync=True)
+    kernel_size = traitlets.Int(3).tag(sync=True)
+    stride = traitlets.Int(1).tag(sync=True)
+    padding = traitlets.Any(0).tag(sync=True)  # an int or a mode ("valid", "same", "full")
+    dilation = traitlets.Int(1).tag(sync=True)
 
 
-def _padding_dropdown(value=0):
-    return widgets.Dropdown(options=[(str(p), p) for p in PADDING_CHOICES], value=value,
-                            description="padding", style=_STYLE)
+class ConvExplorer(_GeometryExplorer):
+    """See :func:`conv_explorer`."""
+
+    channels = traitlets.Int(1).tag(sync=True)
+    _TABLE = CONV_CONTROLS
+
+    def __init__(self, **values):
+        super().__init__("conv", **values)
+
+    _PREFETCH = True
+
+    def _compute(self, values):
+        return conv_payload(**values)
+
+    def snapshot(self, cell=None):
+        """The window of output ``cell`` (default: the one last clicked) as a matplotlib figure.
+
+        Multi-channel settings show channel 0 (the figure is single-channel).
+
+        Examples
+        --------
+        >>> fig = conv_explorer(7, 3, stride=2, padding=1).snapshot(cell=(1, 2))
+        >>> type(fig).__name__, len(fig.axes) > 0
+        ('Figure', True)
+        """
+        from convlab.viz import show_sliding_window
+
+        p = self.payload
+        i, j = inside(self.selected if cell is None else cell, p["output_shape"])
+        fig = new_figure((8, 3.6))
+        show_sliding_window(np.array(p["x"][0], float), p["kernel_size"][0], i, j, self.stride,
+                            [tuple(a) for a in p["padding"]], self.dilation,
+                            weight=np.array(p["w"][0], float), ax=fig.add_subplot())
+        return fig
 
 
-def _limit(slider, size):
-    """Let ``slider`` range over 0..size-1, keeping its value inside."""
-    hi = max(size - 1, 0)
-    if slider.value > hi:
-        slider.value = hi
-    slider.max = hi
+class BackwardExplorer(_GeometryExplorer):
+    """See :func:`backward_explorer`."""
+
+    output_padding = traitlets.Int(0).tag(sync=True)
+    target = traitlets.Unicode("dx").tag(sync=True)
+    view = traitlets.Unicode("scatter").tag(sync=True)
+    _TABLE = BACKWARD_CONTROLS
+    _LOCAL = ("target", "view")
+
+    def __init__(self, output_padding=None, **values):
+        super().__init__("backward", **values)
+        self._quiet = True
+        self.output_padding = self.payload["output_padding"]
+        self._quiet = False
+        if output_padding is not None:
+            self.output_padding = output_padding
+            if self.error:
+                raise ValueError(self.error)
+
+    def _on_control(self, change):
+        if self._quiet:
+            return
+        if change["name"] == "output_padding":
+            self._resize_for(change["new"])
+        else:
+            self._refresh()
+
+    def _resize_for(self, op):
+        """Keep G's size and grow (or shrink) the input to the size ``output_padding`` gives back."""
+        p = self.payload
+        s, d, k = self.stride, self.dilation, self.kernel_size
+        if op >= max(s, d) or op >= s:
+            self.error = (f"output_padding must be smaller than the stride ({s}); got {op}: "
+                          "larger values would give an input that G does not come from")
+            return
+        n = transposed_output_size(p["output_shape"][0], k, s, p["padding"][0], d, op)
+        lo, hi = BACKWARD_CONTROLS["size"][2:4]
+        try:
+            fits = lo <= n <= hi and backward_payload(n, k, s, self.padding, d)["output_padding"] == op
+        except ValueError:
+            fits = False
+        if not fits:
+            self.error = (f"output_padding {op} is impossible here: it needs input size {n}, where "
+                          f"padding {self.padding!r} (size range {lo}..{hi}) does not give back "
+                          f"G {p['output_shape'][0]}\u00d7{p['output_shape'][1]}")
+            return
+        self._quiet = True
+        self.size = n
+        self._quiet = False
+        self._refresh()
+
+    def _refresh(self):
+        super()._refresh()
+        if not self.error and self.output_padding != self.payload["output_padding"]:
+            self._quiet = True
+            self.output_padding = self.payload["output_padding"]
+            self._quiet = False
+
+    def _compute(self, values):
+        return backward_payload(values["size"], values["kernel_size"], values["stride"],
+                                values["padding"], values["dilation"])
+
+    def snapshot(self, cell=None):
+        """The current target, view and cell (default: the one last clicked) as a matplotlib figure.
+
+        Examples
+        --------
+        >>> fig = backward_explorer(6, 3, stride=2, view="gather").snapshot(cell=(2, 3))
+        >>> type(fig).__name__
+        'Figure'
+        """
+        from convlab.viz import show_backward
+
+        p = self.payload
+        shape = p["input_shape"] if self.target == "dx" else p["kernel_size"]
+        cell = inside(self.selected if cell is None else cell, shape)
+        fig = new_figure((9, 3.8))
+        show_backward(np.array(p["x"], float), np.array(p["w"], float),
+                      np.array(p["grad_out"], float), self.target, cell, self.view, self.stride,
+                      [tuple(a) for a in p["padding"]], self.dilation, ax=fig.add_subplot())
+        return fig
 
 
-def _times(n):
-    return "\u00d7".join(str(v) for v in n)
+class FilterExplorer(Explorer):
+    """See :func:`filter_explorer`."""
+
+    filter = traitlets.Unicode("sobel").tag(sync=True)
+    sigma = traitlets.Float(1.0).tag(sync=True)
+    kernel_size = traitlets.Int(5).tag(sync=True)
+    _TABLE = FILTER_CONTROLS
+
+    def __init__(self, image, **values):
+        self._image = image
+        super().__init__("filter", **values)
+
+    def _compute(self, values):
+        return filter_payload(self._image, values["filter"], values["sigma"], values["kernel_size"])
+
+    def snapshot(self):
+        """The photograph, the kernel(s) and the result as a matplotlib figure.
+
+        Examples
+        --------
+        >>> type(filter_explorer(np.eye(12), filter="sobel x").snapshot()).__name__
+        'Figure'
+        """
+        from convlab import filters
+        from convlab.viz import show_filters
+
+        p = self.payload
+        kernels = {k["label"]: np.array(k["values"], float) for k in p["kernels"]}
+        if self.filter == "gaussian":
+            results = {p["kernels"][0]["label"]: filters.gaussian_blur(self._image, self.sigma,
+                                                                       size=self.kernel_size)}
+        elif self.filter == "sobel":
+            results = {"magnitude": filters.sobel(self._image)}
+        else:
+            results = None
+        fig = new_figure((9, 4))
+        show_filters(self._image, kernels, results, fig=fig)
+        return fig
 
 
-def _formula(n, k, s, pads, d, n_out):
-    """The output-size formula with this axis' numbers written in (n_out from the library)."""
-    return (f"\u230a({n} + {pads[0]} + {pads[1]} \u2212 {d}\u00b7({k} \u2212 1) \u2212 1) / {s}\u230b"
-            f" + 1 = {n_out}")
+def conv_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1, channels=1):
+    """Hover an output cell to light the window it reads; play sweeps it across the output.
 
-
-def _geometry_or_none(values):
-    try:
-        return coverage.geometry(values["size"], values["kernel_size"], values["stride"],
-                                 values["padding"], values["dilation"])
-    except ValueError:
-        return None
-
-
-# ------------------------------------------------------------------ forward
-def conv_explorer(size=7, kernel_size=3, stride=1, padding=0, dilation=1):
-    """Sliders for input size, kernel size, stride, padding and dilation over the sliding window.
-
-    Shows the padded input with the window at the chosen output position,
-    the input cells no window reads, the output (from :func:`convlab.conv2d`),
-    and the output-size formula with its numbers.
+    Controls: input size 1-16, kernel 1-7, stride 1-4, padding 0-3 or
+    "valid"/"same"/"full", dilation 1-3, input channels 1-3 (stacked).  The
+    output comes from :func:`convlab.conv2d`, the windows from
+    :func:`convlab.coverage.window_cells`.
 
     Returns
     -------
-    convlab.widgets.base.Explorer
-        ``.controls`` holds ``size``, ``kernel_size``, ``stride``, ``padding``,
-        ``dilation``, ``i``, ``j``; ``.summary`` the text; ``.figure`` the figure.
+    ConvExplorer
+        A widget; ``.payload`` holds what the browser draws, ``.snapshot()``
+        returns the current state as a matplotlib figure.
 
     Examples
     --------
     >>> ex = conv_explorer(size=7, kernel_size=3, stride=2, padding=1)
     >>> "output 4\u00d74" in ex.summary_text()
     True
-    >>> ex.controls["stride"].value = 3
+    >>> ex.stride = 3
     >>> "output 3\u00d73" in ex.summary_text()
     True
+    >>> conv_explorer(size=500)
+    Traceback (most recent call last):
+    ...
+    ValueError: size must be an int in [1, 16]; got 500
     """
-    controls = {
-        "size": _slider("input size", size, 3, 12),
-        "kernel_size": _slider("kernel size", kernel_size, 1, 5),
-        "stride": _slider("stride", stride, 1, 4),
-        "padding": _padding_dropdown(padding),
-        "dilation": _slider("dilation", dilation, 1, 3),
-        "i": _slider("output row i", 0, 0, 0),
-        "j": _slider("output col j", 0, 0, 0),
-    }
-
-    def adjust(ex):
-        g = _geometry_or_none(ex.values())
-        if g is not None:
-            _limit(ex.controls["i"], g.output_shape[0])
-            _limit(ex.controls["j"], g.output_shape[1])
-
-    def draw(fig, v):
-        g = coverage.geometry(v["size"], v["kernel_size"], v["stride"], v["padding"], v["dilation"])
-        n, k, s, d, pads = v["size"], v["kernel_size"], v["stride"], v["dilation"], g.padding[0]
-        n_out = cl.conv_output_size(n, k, s, pads, d)
-        ax = reuse_axes(fig, (0.0, 0.0, 1.0, 0.97))
-        show_sliding_window(sample_input((n, n)), k, v["i"], v["j"], s, g.padding, d, ax=ax,
-                            annotate=g.padded_shape[0] <= 12, legend=False)
-        rows, _ = coverage.uncovered(n, k, s, g.padding, d)
-        left_out = ", ".join(map(str, rows)) if len(rows) else "none"
-        return (f"input {n}\u00d7{n}, kernel {k}\u00d7{k}, stride {s}, padding {pads}, "
-                f"dilation {d} \u2192 "
-                f'<b class="convlab-output">output {n_out}\u00d7{n_out}</b> = '
-                f"{_formula(n, k, s, pads, d, n_out)} \u00b7 window of output ({v['i']}, {v['j']}) "
-                f"\u00b7 never-read rows/cols: {left_out}")
-
-    return Explorer(controls, draw, adjust, figsize=(7.6, 3.6), title="Convolution explorer")
+    return ConvExplorer(size=size, kernel_size=kernel_size, stride=stride, padding=padding,
+                        dilation=dilation, channels=channels)
 
 
-# ------------------------------------------------------------------ backward
-def backward_explorer(size=5, kernel_size=3, stride=1, padding=0, dilation=1,
-                      target="dx", view="scatter"):
-    """Pick an entry of dX or dW and see every product ``G \u00b7 w`` (or ``G \u00b7 x``) that adds up to it.
+def backward_explorer(size=5, kernel_size=3, stride=1, padding=0, dilation=1, target="dx",
+                      view="scatter", output_padding=None):
+    """Click (or hover) a cell of dX or dW: every product ``G \u00b7 w`` (or ``G \u00b7 x``) in it lights up.
 
-    The views (scatter, gather, im2row) are those of :func:`convlab.viz.show_backward`.
-
-    Returns
-    -------
-    convlab.widgets.base.Explorer
-        ``.controls`` holds ``size``, ``kernel_size``, ``stride``, ``padding``,
-        ``dilation``, ``target``, ``row``, ``col``, ``view``.
+    Pairs share a colour and a number; the views are ``"scatter"`` (G and w
+    apart), ``"gather"`` (the flipped kernel over the zero-inserted, padded
+    G for dX; G spread by the stride over the padded x for dW) and
+    ``"im2row"`` (the patch matrix).  Input cells no window reads are
+    hatched.  ``output_padding`` (the transposed-convolution view) keeps G's
+    size and picks which of the input sizes that give it back; by default it
+    follows ``size``.
 
     Examples
     --------
     >>> ex = backward_explorer(size=4, kernel_size=2)
-    >>> ex.controls["row"].value, ex.controls["col"].value = 1, 1
-    >>> ex.summary_text().startswith("dX[1, 1] = sum of 4 products")
-    True
+    >>> len(ex.payload["dx_pairs"][1][1])
+    4
+    >>> backward_explorer(size=8, stride=2, padding=1).output_padding
+    1
     """
-    controls = {
-        "size": _slider("input size", size, 2, 8),
-        "kernel_size": _slider("kernel size", kernel_size, 1, 4),
-        "stride": _slider("stride", stride, 1, 3),
-        "padding": _padding_dropdown(padding),
-        "dilation": _slider("dilation", dilation, 1, 3),
-        "target": widgets.ToggleButtons(options=[("dX", "dx"), ("dW", "dw")], value=target,
-                                        description="gradient", style=_STYLE),
-        "row": _slider("row", 0, 0, size - 1),
-        "col": _slider("col", 0, 0, size - 1),
-        "view": widgets.ToggleButtons(options=list(BACKWARD_VIEWS), value=view,
-                                      description="view", style=_STYLE),
-    }
-
-    def adjust(ex):
-        v = ex.values()
-        limit = v["size"] if v["target"] == "dx" else v["kernel_size"]
-        _limit(ex.controls["row"], limit)
-        _limit(ex.controls["col"], limit)
-
-    def draw(fig, v):
-        n, k, s, d = v["size"], v["kernel_size"], v["stride"], v["dilation"]
-        g = coverage.geometry(n, k, s, v["padding"], d)
-        x = sample_input((n, n))
-        w = np.random.default_rng(2).choice([-2.0, -1.0, 1.0, 2.0, 3.0], (k, k))
-        grad_out = np.random.default_rng(1).choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], g.output_shape)
-        cell = (v["row"], v["col"])
-        ax = reuse_axes(fig, (0.0, 0.0, 1.0, 0.93))
-        show_backward(x, w, grad_out, v["target"], cell, v["view"], s, g.padding, d, ax=ax,
-                      legend=False)
-        grads = cl.conv2d_backward(grad_out[None, None], x[None, None], w[None, None],
-                                   stride=s, padding=g.padding, dilation=d)
-        if v["target"] == "dx":
-            pairs = coverage.dx_contributions(*cell, n, k, s, g.padding, d)
-            terms = [f"G[{o[0]},{o[1]}]\u00b7w[{t[0]},{t[1]}]" for o, t in pairs]
-            value, name = grads.dx[0, 0][cell], "dX"
-        else:
-            pairs = coverage.dw_contributions(*cell, n, k, s, g.padding, d)
-            terms = [f"G[{o[0]},{o[1]}]\u00b7x[{r},{c}]" for o, (r, c) in pairs]
-            value, name = grads.dw[0, 0][cell], "dW"
-        shown = " + ".join(terms[:6]) + (" + \u2026" if len(terms) > 6 else "")
-        noun = "product" if len(pairs) == 1 else "products"
-        return (f"{name}[{cell[0]}, {cell[1]}] = sum of {len(pairs)} {noun}"
-                f"{': ' + shown if terms else ''} = <b>{value:g}</b> "
-                f"(G {_times(g.output_shape)}, x {n}\u00d7{n}, w {k}\u00d7{k}, padding {g.padding[0]})")
-
-    return Explorer(controls, draw, adjust, figsize=(7.6, 3.6), title="Backward explorer")
+    return BackwardExplorer(size=size, kernel_size=kernel_size, stride=stride, padding=padding,
+                            dilation=dilation, target=target, view=view,
+                            output_padding=output_padding)
 
 
-# ------------------------------------------------------------------ filters
-FILTERS = ("sobel", "sobel x", "sobel y", "gaussian")
-
-
-def _default_image():
-    from convlab import data
-
-    return data.load_photo(downscale=4)
-
-
-def filter_explorer(image=None):
-    """Filter a photograph with Sobel or a Gaussian whose \u03c3 is a slider.
+def filter_explorer(image=None, filter="sobel", sigma=1.0, kernel_size=5):
+    """A photograph, a filter's kernel and its result; \u03c3 and size only show for the Gaussian.
 
     Parameters
     ----------
     image : array_like, shape (H, W), optional
         Default: the greyscale photograph of :func:`convlab.data.load_photo`, downscaled 4x.
 
-    Returns
-    -------
-    convlab.widgets.base.Explorer
-        ``.controls`` holds ``filter`` and ``sigma``.
-
     Examples
     --------
-    >>> ex = filter_explorer(np.eye(16))
-    >>> ex.controls["filter"].value = "gaussian"
-    >>> "7\u00d77 kernel" in ex.summary_text()
+    >>> ex = filter_explorer(np.eye(16), filter="gaussian")
+    >>> "5\u00d75 kernel" in ex.summary_text()
     True
     """
-    from convlab import filters
+    from convlab._checks import as_array, check_ndim
 
-    image = _default_image() if image is None else np.asarray(image, dtype=float)
-    if image.ndim != 2:
-        raise ValueError(f"image must be a 2-D greyscale array (H, W); got shape {image.shape}")
-    controls = {
-        "filter": widgets.Dropdown(options=list(FILTERS), value="sobel", description="filter",
-                                   style=_STYLE),
-        "sigma": widgets.FloatSlider(value=1.0, min=0.5, max=4.0, step=0.25, description="\u03c3",
-                                     style=_STYLE),
-    }
+    if image is None:
+        from convlab import data
 
-    def draw(fig, v):
-        name, sigma = v["filter"], v["sigma"]
-        size = f"{image.shape[0]}\u00d7{image.shape[1]}"
-        if name == "gaussian":
-            kernel = filters.gaussian_kernel(2 * int(np.ceil(3 * sigma)) + 1, sigma)
-            label = f"Gaussian \u03c3={sigma:g}"
-            show_filters(image, {label: kernel}, {label: filters.gaussian_blur(image, sigma)}, fig=fig)
-            k = kernel.shape[0]
-            return (f"image {size} \u2192 Gaussian blur, \u03c3 = {sigma:g}, {k}\u00d7{k} kernel "
-                    f"(separable: 2k = {2 * k} instead of k\u00b2 = {k * k} multiplications per pixel)")
-        kernels = {"sobel x": {"Sobel x": filters.SOBEL_X}, "sobel y": {"Sobel y": filters.SOBEL_Y},
-                   "sobel": {"Sobel x": filters.SOBEL_X, "Sobel y": filters.SOBEL_Y}}[name]
-        results = {"magnitude": filters.sobel(image)} if name == "sobel" else None
-        show_filters(image, kernels, results, fig=fig)
-        what = "magnitude \u221a(Gx\u00b2 + Gy\u00b2)" if name == "sobel" else html.escape(name)
-        return f"image {size} \u2192 Sobel {what}, 3\u00d73 kernels, zero padding, output {size}"
-
-    return Explorer(controls, draw, figsize=(8.4, 4.0), title="Filter explorer")
+        image = data.load_photo(downscale=4)
+    image = as_array(image, "image").astype(float)
+    check_ndim(image, "image", (2,), "a 2-D greyscale array (H, W)")
+    return FilterExplorer(image, filter=filter, sigma=sigma, kernel_size=kernel_size)

@@ -2,29 +2,44 @@
 
 `forward_fast` and `backward_fast` follow the internal contract of every
 method in `convlab.conv` (validated, normalised arguments) and pick one of
-two engines:
+three engines:
 
-* **blocks** (`fast_forward`, `fast_backward`) for every layer: patches of
-  a few output rows at a time in a reused, cache-sized buffer, laid out as
-  columns so each GEMM writes the output layout directly; the padded input
-  split into its stride phases, so that each kernel tap copies (and, for
+* **winograd** (`winograd`) for 3x3 stride-1 layers with at least 16
+  channels per group in and out (`winograd_wins`): F(4x4, 3x3), 4x fewer
+  multiply-adds;
+* **blocks** (`forward`, `backward`) for every layer: patches of a few
+  output rows at a time in a reused, cache-sized buffer, laid out as columns
+  so each product writes the output layout directly; the padded input split
+  into its stride phases (`plan`), so that each kernel tap copies (and, for
   ``dx``, slice-adds) contiguous runs; images split over worker threads;
-* **depthwise** (`fast_backward`) for stride-1 layers with one input channel
-  per group, whose GEMMs would have an inner dimension of 1: one long
+* **depthwise** (`depthwise`) for stride-1 layers with one input channel per
+  group, whose products would have an inner dimension of 1: one long
   multiply-add per kernel tap instead.
 
-Both use as many threads as numpy's BLAS may (``threadpoolctl`` sets that;
-`blas_threads` reads it) and keep their scratch arrays between calls, a few
-MB per thread (`clear_workspaces` frees them). ``python -m convlab.bench``
-measures them.
+The modules, one idea each: `config` (the knobs and `configure`),
+`workspace` (per-thread scratch arrays, freed when their thread ends),
+`threads` (the worker pool and what it does to numpy's BLAS: read it
+before running convlab next to other BLAS users), `plan` (the sizes and
+blocks of one call), `forward`, `backward`, `depthwise`.
+
+Results match PyTorch's, inf and NaN included, and are bit-for-bit
+reproducible for a given thread count. ``python -m convlab.bench``
+measures the speed.
 """
 
 import numpy as np
 
-from .fast_backward import backward_blocks, backward_depthwise, forward_depthwise, is_depthwise
-from .fast_forward import PATCH_BYTES, Plan, blas_threads, clear_workspaces, forward_blocks
+from .backward import backward_blocks
+from .config import Settings, configure, default_threads, settings
+from .depthwise import backward_depthwise, forward_depthwise, is_depthwise
+from .forward import forward_blocks
+from .plan import Plan
+from .threads import blas_threads
+from .winograd import backward_winograd_fast, forward_winograd_fast, winograd_wins
+from .workspace import clear_workspaces, kept_bytes
 
-__all__ = ["forward_fast", "backward_fast", "blas_threads", "clear_workspaces", "PATCH_BYTES"]
+__all__ = ["forward_fast", "backward_fast", "configure", "settings", "Settings", "default_threads",
+           "blas_threads", "clear_workspaces", "kept_bytes"]
 
 
 def forward_fast(x, weight, bias, stride, padding, dilation, groups):
@@ -62,6 +77,8 @@ def forward_fast(x, weight, bias, stride, padding, dilation, groups):
     array([[10., 18.],
            [42., 50.]])
     """
+    if winograd_wins(weight.shape, stride, dilation, groups):
+        return forward_winograd_fast(x, weight, bias, stride, padding, dilation, groups)
     plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
     if is_depthwise(plan):
         return forward_depthwise(x, weight, bias, plan)
@@ -110,6 +127,8 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
     (array([[ 8., 12.],
            [20., 24.]]), array([4.]))
     """
+    if winograd_wins(weight.shape, stride, dilation, groups):
+        return backward_winograd_fast(grad_out, x, weight, stride, padding, dilation, groups)
     plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
     grad_out = np.ascontiguousarray(grad_out)
     if is_depthwise(plan):

@@ -1,88 +1,23 @@
-"""The "fast" backward pass (`backward_blocks`), and the depthwise path of both passes.
+"""The depthwise path of both fast passes: stride 1, one input channel per group.
 
-The backward pass walks the same cache-sized blocks as `forward_blocks`:
+Their products would have an inner dimension of 1, so each kernel tap is one
+long multiply-add over a whole image instead.
 
-* ``dw += grad_block @ patches.T`` (the patches are rebuilt, not stored;
-  computed transposed, ``patches @ grad_block.T``, the faster GEMM shape);
-* ``dpatches = weight.T @ grad_block``, then each kernel tap ``(m, n)`` adds
-  its slice of ``dpatches`` into the stride phases of the padded input
-  gradient with one slice-add (a contiguous run of each channel): ``kH*kW``
-  vectorised adds per block, no index arrays;
-* ``db`` sums the output gradient.
-
-Depthwise layers (``C_in // groups == 1``, stride 1) skip GEMMs, whose inner
-dimension would be 1: each tap is one multiply-add over a whole image.
+With stride 1, output row ``i`` of channel ``c`` reads rows ``i + m*dH`` of
+the padded input. Flatten each padded channel: output ``(i, j)`` then reads
+flat index ``(i*Wp + j) + (m*dH*Wp + n*dW)``, so tap ``(m, n)`` is ONE
+contiguous slice of the flat channel. Computing outputs on the "wide" grid
+of width ``Wp`` (the extra ``Wp - W_out`` columns of each row are thrown
+away) turns every tap into one long, fast multiply-add. No junk cell
+reaches a result, so inf and NaN spread exactly as in PyTorch.
 """
 
 import numpy as np
 
-from .fast_forward import fill_patches, map_images, phase_gradients, phase_images, workspace
+from .threads import map_images
+from .workspace import workspace
 
-
-def backward_blocks(grad_out, x, weight, plan):
-    """Gradients by cache-sized patch blocks (see `fast.backward_fast`)."""
-    groups, c_group_out = plan.groups, plan.c_out // plan.groups
-    w_groups = weight.reshape(groups, c_group_out, plan.patch_len)  # (G, C_out/G, C_g*kH*kW)
-    w_groups_t = w_groups.transpose(0, 2, 1)  # (G, C_g*kH*kW, C_out/G)
-    dx = np.empty_like(x)
-
-    def work(start, stop):
-        dw_t = np.zeros_like(w_groups_t)  # dw transposed: patches @ g.T runs faster than g @ patches.T
-        db = np.zeros(w_groups.shape[:2], x.dtype)  # (G, C_out/G)
-        scratch, dscratch = plan.phase_buffer("phases", x.dtype), plan.phase_buffer("dphases", x.dtype)
-        buffer, dbuffer = plan.buffer("patches", x.dtype), plan.buffer("dpatches", x.dtype)
-        wide_grad = workspace("wide_grad", plan.images * plan.c_out * plan.rows * plan.row_len, x.dtype)
-        tap_adds = {}  # (n, r0) -> the (cells, values) pairs of `slice_adds`
-        for i0, i1, r0, r1 in plan.blocks(start, stop):
-            n, r = i1 - i0, r1 - r0
-            if r0 == 0:
-                phases = phase_images(x, i0, i1, plan, scratch)
-                dphases = dscratch[:n]  # (n, sH*sW, C_in, Hq + 1, Wq)
-            patches = fill_patches(buffer, phases, plan, r0, r1)  # (n, C_in, kH, kW, r, row_len)
-            patches[..., plan.out_w:] = 0  # junk cells: 0 * inf would spoil dw
-            g_wide = wide_grad[:n * plan.c_out * r * plan.row_len].reshape(n, plan.c_out, r, -1)
-            g_wide[..., :plan.out_w] = grad_out[i0:i1, :, r0:r1]
-            g_wide[..., plan.out_w:] = 0  # the junk outputs get no gradient
-            g_block = g_wide.reshape(n, groups, c_group_out, -1)  # (n, G, C_out/G, r*row_len)
-            columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*row_len)
-            dw_t += np.matmul(columns, g_block.transpose(0, 1, 3, 2)).sum(axis=0)
-            db += g_block.sum(axis=(0, 3))
-            dpatches = dbuffer[:patches.size].reshape(columns.shape)
-            np.matmul(w_groups_t, g_block, out=dpatches)
-            if (n, r0) not in tap_adds:  # the same buffers serve every image: make the views once
-                dpatches = dpatches.reshape(patches.shape)  # (n, C_in, kH, kW, r, row_len)
-                tap_adds[n, r0] = list(slice_adds(dscratch[:n], dpatches, plan, r0, r1))
-            for cells, values in tap_adds[n, r0]:
-                cells += values
-            if r1 == plan.out_h:
-                phase_gradients(dphases, dx[i0:i1], plan)
-                dphases[...] = 0
-        return dw_t, db
-
-    parts = map_images(work, plan.n_images, 3 * plan.macs)
-    dw_t, db = (sum(part[k] for part in parts) for k in (0, 1))
-    return dx, dw_t.transpose(0, 2, 1).reshape(weight.shape), db.reshape(-1)
-
-
-def slice_adds(dphases, dpatches, plan, r0, r1):
-    """Yield ``(cells, values)`` per tap: ``cells += values`` adds the tap's patch gradients.
-
-    ``dpatches`` has shape (n, C_in, kH, kW, r, row_len); ``cells`` are where the
-    tap read its patches, in the phases of the input gradient (see `Plan.tap_view`).
-    """
-    for m in range(plan.kh):
-        for k in range(plan.kw):
-            yield plan.tap_view(dphases, m, k, r0, r1), dpatches[:, :, m, k]
-
-
-# ---------------------------------------------------------------- depthwise
-#
-# With stride 1, output row i of channel c reads rows i + m*dH of the padded
-# input. Flatten each padded channel: output (i, j) then reads flat index
-# (i*Wp + j) + (m*dH*Wp + n*dW), so tap (m, n) is ONE contiguous slice of
-# the flat channel. Computing outputs on the "wide" grid of width Wp (the
-# extra Wp - W_out columns of each row are thrown away) turns every tap
-# into one long, fast multiply-add.
+__all__ = ["is_depthwise", "forward_depthwise", "backward_depthwise"]
 
 
 def is_depthwise(plan):
@@ -141,6 +76,8 @@ def backward_depthwise(grad_out, x, weight, plan):
     """Depthwise backward on the wide grid: per tap, a dot product per channel and a slice-add."""
     offsets, length = _wide_offsets(plan)
     scale = weight.reshape(plan.c_out, plan.kh, plan.kw, 1)
+    finite_weight = bool(np.isfinite(weight).all())
+    junk = np.arange(length) % plan.padded_hw[1] >= plan.out_w  # the wide grid's junk columns
     dx = np.empty_like(x)
 
     def work(start, stop):
@@ -161,7 +98,10 @@ def backward_depthwise(grad_out, x, weight, plan):
                 # einsum, unlike a stack of tiny matmuls, lets the other threads run meanwhile)
                 with np.errstate(invalid="ignore"):  # unless a junk cell holds inf: see below
                     dw[:, m, k] += np.einsum("cp,cp->c", g, tap)
-                np.multiply(g, scale[:, m, k], out=tmp)
+                with np.errstate(invalid="ignore"):  # an inf weight times a junk zero: see below
+                    np.multiply(g, scale[:, m, k], out=tmp)
+                if not finite_weight:
+                    tmp[:, junk] = 0  # no output there: nothing may reach dx
                 dflat[:, offset:offset + length] += tmp
             # (C_in, Hp, Wp): each input channel's gradient, summed over its output channels
             dpadded = dflat.reshape(plan.c_in, -1, *plan.padded_hw).sum(axis=1)

@@ -1,0 +1,279 @@
+"""Checkers for lesson 09's worked problem, solved in four stages by the learner.
+
+The lecture's problem: a 4x4 image, two 3x3 kernels without bias or padding,
+ReLU, a global max pool over each 2x2 map, a fully connected layer and
+softmax with the negative log-likelihood. The stages:
+
+1. ``feature_maps(image, kernels)`` -- the valid cross-correlations;
+2. ``pool_winners(maps)`` -- where each map's global maximum is (first one
+   in row-major order on a tie, as PyTorch chooses);
+3. ``logit_grads(logits, target)`` -- dL/dlogits of softmax + NLL;
+4. ``kernel_grads(image, kernels, d_pooled)`` -- dL/dkernels given the
+   gradient of the pooled values.
+
+References: PyTorch (``F.conv2d``, ``F.cross_entropy`` and the whole branch
+under autograd) and NumPy's ``argmax`` for the winners; the first case of
+each checker is the lecture's problem itself (values of
+:func:`convlab.nn.worked_problem`).
+"""
+
+import numpy as np
+
+from .engine import DEFAULT_TIME_LIMIT, case, run_check
+from .shared import ints
+from ._torch import import_torch
+from .misconceptions import MESSAGES
+
+NEW_MESSAGES = {
+    "winner_last_tie": "on a tie you picked the last maximum; PyTorch (and this exercise) "
+                       "send the gradient to the first maximum in row-major order.",
+    "winner_column_major": "winner searched column by column: row-major order scans row 0 "
+                           "left to right, then row 1, ... (np.argmax on the flattened map).",
+    "winner_flat_index": "you returned the flat index; return (row, column), e.g. with "
+                         "np.unravel_index.",
+    "softmax_grad_sign": "sign flipped: dL/dz = softmax(z) - onehot(label), not the other "
+                         "way round (the loss falls when the right logit rises).",
+    "softmax_grad_no_onehot": "you returned softmax(z) alone: subtract 1 at the true label.",
+    "worked_relu_ignored": "the ReLU was ignored: where the winning pre-activation is <= 0 "
+                           "the ReLU blocks the gradient, so that kernel gets 0.",
+    "avgpool_not_divided": "the gradient was not divided by the window size: each output "
+                           "is the *mean* of k*k inputs, so each input gets grad_out / k**2.",
+    "avgpool_to_one_cell": "the whole gradient went to one cell of the window; an average "
+                           "depends on every cell equally, so each gets grad_out / k**2.",
+    "worked_patch_at_origin": "you always took the patch under output (0, 0); take the patch "
+                              "under the *winning* position of each map.",
+}
+for _key, _message in NEW_MESSAGES.items():
+    MESSAGES.setdefault(_key, _message)
+
+
+def _worked_inputs():
+    from ..nn import worked_problem_inputs
+    inputs = worked_problem_inputs()
+    return inputs["image"][0, 0], inputs["weight"][:, 0]
+
+
+# ------------------------------------------------------------- stage 1
+def _feature_maps(image, kernels):
+    import torch
+    out = torch.nn.functional.conv2d(torch.tensor(image)[None, None], torch.tensor(kernels)[:, None])
+    return out[0].numpy()
+
+
+def check_feature_maps(feature_maps, *, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``feature_maps(image, kernels)``: ``(H, W)`` image, ``(K, k, k)`` kernels -> ``(K, H-k+1, W-k+1)``.
+
+    Valid cross-correlation of the image with each kernel, no bias.
+    Reference: ``torch.nn.functional.conv2d``.
+
+    Examples
+    --------
+    >>> r = check_feature_maps(_feature_maps)
+    feature_maps: passed 4 cases.
+    """
+    rng = np.random.default_rng(131)
+    image, kernels = _worked_inputs()
+    cases = [case("the worked problem", image=image, kernels=kernels),
+             case("one kernel", image=ints(rng, 4, 4), kernels=ints(rng, 1, 3, 3)),
+             case("non-square image", image=ints(rng, 5, 4), kernels=ints(rng, 2, 3, 3)),
+             case("2x2 kernels", image=ints(rng, 4, 5), kernels=ints(rng, 3, 2, 2))]
+    import_torch()
+    return run_check(feature_maps, name="feature_maps", argument="feature_maps", cases=cases,
+                     reference=_feature_maps, mistakes=check_feature_maps.mistakes,
+                     time_limit=time_limit)
+
+
+check_feature_maps.mistakes = [
+    ("kernel_flipped", lambda image, k: _feature_maps(image, k[:, ::-1, ::-1].copy())),
+]
+
+
+# ------------------------------------------------------------- stage 2
+def _winners(maps, order="C", last=False):
+    rows = []
+    for m in maps:
+        flat = m.ravel(order=order)
+        index = len(flat) - 1 - int(np.argmax(flat[::-1])) if last else int(np.argmax(flat))
+        rows.append(np.unravel_index(index, m.shape, order=order))
+    return np.array(rows, dtype=np.int64)
+
+
+def check_pool_winners(pool_winners, *, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``pool_winners(maps)``: ``(K, h, w)`` maps -> ``(K, 2)`` int array of (row, col).
+
+    The position of each map's global maximum; on a tie the first in
+    row-major order. Reference: ``np.argmax`` of the flattened map.
+
+    Examples
+    --------
+    >>> r = check_pool_winners(_winners)
+    pool_winners: passed 4 cases.
+    """
+    rng = np.random.default_rng(132)
+    image, kernels = _worked_inputs()
+    cases = [case("the worked problem (ties)", maps=_feature_maps(image, kernels)),
+             case("no ties", maps=np.array([[[1.0, 5.0], [2.0, 0.0]], [[0.0, 1.0], [7.0, 3.0]]])),
+             case("a tie down a column", maps=np.array([[[0.0, 4.0, 1.0], [0.0, 1.0, 4.0], [4.0, 0.0, 0.0]]])),
+             case("three maps", maps=rng.normal(size=(3, 3, 4)))]
+    import_torch()
+    return run_check(pool_winners, name="pool_winners", argument="pool_winners", cases=cases,
+                     reference=_winners, mistakes=check_pool_winners.mistakes,
+                     time_limit=time_limit)
+
+
+check_pool_winners.mistakes = [
+    ("winner_last_tie", lambda maps: _winners(maps, last=True)),
+    ("winner_column_major", lambda maps: _winners(maps, order="F")),
+    ("winner_flat_index", lambda maps: np.array([int(np.argmax(m)) for m in maps])),
+]
+
+
+# ------------------------------------------------------------- stage 3
+def _logit_grads(logits, target):
+    import torch
+    z = torch.tensor(logits, requires_grad=True)
+    torch.nn.functional.cross_entropy(z[None], torch.tensor([target])).backward()
+    return z.grad.numpy()
+
+
+def _softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def check_logit_grads(logit_grads, *, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``logit_grads(logits, target)``: dL/dz for ``L = -log softmax(z)[target]``.
+
+    ``logits`` a 1-D array, ``target`` the int label; returns an array like ``logits``.
+    Reference: ``torch.nn.functional.cross_entropy`` under autograd.
+
+    Examples
+    --------
+    >>> r = check_logit_grads(lambda z, t: _softmax(z) - np.eye(len(z))[t])
+    logit_grads: passed 4 cases.
+    """
+    cases = [case("the worked problem", logits=np.array([1.0, 1.0]), target=1),
+             case("three classes", logits=np.array([2.0, -1.0, 0.5]), target=0),
+             case("large logits", logits=np.array([1000.0, 999.0, 0.0]), target=2),
+             case("one class", logits=np.array([3.0]), target=0)]
+    import_torch()
+    return run_check(logit_grads, name="logit_grads", argument="logit_grads", cases=cases,
+                     reference=_logit_grads, mistakes=check_logit_grads.mistakes,
+                     time_limit=time_limit)
+
+
+check_logit_grads.mistakes = [
+    ("softmax_grad_sign", lambda z, t: np.eye(len(z))[t] - _softmax(z)),
+    ("softmax_grad_no_onehot", lambda z, t: _softmax(z)),
+]
+
+
+# ------------------------------------------------------------- stage 4
+def _kernel_grads(image, kernels, d_pooled):
+    import torch
+    w = torch.tensor(kernels, requires_grad=True)
+    maps = torch.relu(torch.nn.functional.conv2d(torch.tensor(image)[None, None], w[:, None]))[0]
+    pooled = maps.flatten(1).max(dim=1).values  # global max pool; ties: first index
+    pooled.backward(torch.tensor(d_pooled))
+    return w.grad.numpy()
+
+
+def _kernel_grads_mistake(image, kernels, d_pooled, relu=True, at_origin=False):
+    k = kernels.shape[-1]
+    maps = _feature_maps(image, kernels)
+    grads = np.zeros_like(kernels)
+    for index, (r, c) in enumerate(_winners(maps)):
+        r, c = (0, 0) if at_origin else (r, c)
+        if maps[index, r, c] > 0 or not relu:
+            grads[index] = d_pooled[index] * image[r:r + k, c:c + k]
+    return grads
+
+
+def check_kernel_grads(kernel_grads, *, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``kernel_grads(image, kernels, d_pooled)``: dL/dkernels of conv -> ReLU -> global max pool.
+
+    ``image`` (H, W), ``kernels`` (K, k, k), ``d_pooled`` (K,) the gradient of
+    each map's pooled value; returns (K, k, k). Reference: the branch under
+    torch autograd.
+
+    Examples
+    --------
+    >>> r = check_kernel_grads(_kernel_grads)
+    kernel_grads: passed 4 cases.
+    """
+    image, kernels = _worked_inputs()
+    blocked = np.array([[[0.0, 0.0], [0.0, -1.0]], [[1.0, 0.0], [0.0, 0.0]]])
+    cases = [case("the worked problem", image=image, kernels=kernels, d_pooled=np.array([0.5, -0.5])),
+             case("winner away from (0, 0)", image=np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 2.0],
+                                                             [0.0, 3.0, 4.0]]),
+                  kernels=np.array([[[1.0, 0.0], [0.0, 1.0]]]), d_pooled=np.array([2.0])),
+             case("a map whose maximum is negative (ReLU blocks)",
+                  image=np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [2.0, 0.0, 1.0]]),
+                  kernels=-np.abs(blocked) - 0.5, d_pooled=np.array([1.0, -2.0])),
+             case("three kernels", image=np.arange(20.0).reshape(4, 5) % 7,
+                  kernels=np.array([[[1.0, -1.0], [0.0, 2.0]], [[0.5, 0.0], [1.0, 0.0]],
+                                    [[-1.0, 0.0], [0.0, -1.0]]]), d_pooled=np.array([1.0, 2.0, -1.0]))]
+    import_torch()
+    return run_check(kernel_grads, name="kernel_grads", argument="kernel_grads", cases=cases,
+                     reference=_kernel_grads, mistakes=check_kernel_grads.mistakes,
+                     time_limit=time_limit)
+
+
+check_kernel_grads.mistakes = [
+    ("worked_relu_ignored", lambda i, k, d: _kernel_grads_mistake(i, k, d, relu=False)),
+    ("worked_patch_at_origin", lambda i, k, d: _kernel_grads_mistake(i, k, d, at_origin=True)),
+    ("grad_flipped", lambda i, k, d: _kernel_grads(i, k, d)[:, ::-1, ::-1]),
+]
+
+
+# ------------------------------------------------------------- average pooling
+def _avgpool_backward(x, grad_out, kernel_size):
+    import torch
+    xs = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.avg_pool2d(xs, kernel_size).backward(torch.tensor(grad_out))
+    return xs.grad.numpy()
+
+
+def _avgpool_mistake(x, grad_out, k, share):
+    dx = np.zeros_like(x)
+    h, w = grad_out.shape[2] * k, grad_out.shape[3] * k
+    if share == "all":
+        dx[:, :, :h, :w] = np.repeat(np.repeat(grad_out, k, axis=2), k, axis=3)
+    else:
+        dx[:, :, :h:k, :w:k] = grad_out
+    return dx
+
+
+def check_avgpool_backward(avgpool_backward, *, time_limit=DEFAULT_TIME_LIMIT):
+    """Check ``avgpool_backward(x, grad_out, kernel_size)``: dL/dx of a k x k average pool, stride k.
+
+    ``x`` (N, C, H, W), ``grad_out`` (N, C, H // k, W // k); rows and columns
+    left over by the last window get 0. Reference: ``F.avg_pool2d`` under
+    torch autograd.
+
+    Examples
+    --------
+    >>> r = check_avgpool_backward(_avgpool_backward)
+    avgpool_backward: passed 4 cases.
+    """
+    rng = np.random.default_rng(133)
+    cases = [case("one window", x=ints(rng, 1, 1, 2, 2), grad_out=np.array([[[[4.0]]]]), kernel_size=2),
+             case("2x2 windows", x=ints(rng, 1, 1, 4, 4), grad_out=ints(rng, 1, 1, 2, 2), kernel_size=2),
+             case("a left-over row and column", x=ints(rng, 2, 1, 5, 5), grad_out=ints(rng, 2, 1, 2, 2),
+                  kernel_size=2),
+             case("3x3 windows, channels", x=ints(rng, 1, 2, 6, 6), grad_out=ints(rng, 1, 2, 2, 2),
+                  kernel_size=3)]
+    import_torch()
+    return run_check(avgpool_backward, name="avgpool_backward", argument="avgpool_backward",
+                     cases=cases, reference=_avgpool_backward,
+                     mistakes=check_avgpool_backward.mistakes, time_limit=time_limit)
+
+
+check_avgpool_backward.mistakes = [
+    ("avgpool_not_divided", lambda x, g, k: _avgpool_mistake(x, g, k, "all")),
+    ("avgpool_to_one_cell", lambda x, g, k: _avgpool_mistake(x, g, k, "first") * k * k),
+    ("avgpool_to_one_cell", lambda x, g, k: _avgpool_mistake(x, g, k, "first")),
+]
+
+CHECKERS = (check_feature_maps, check_pool_winners, check_logit_grads, check_kernel_grads,
+            check_avgpool_backward)
