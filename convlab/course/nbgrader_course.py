@@ -73,8 +73,8 @@ def write_course(root, lessons=None, course_id="convlab", timeout=CELL_TIMEOUT):
     ...     assignments = write_course(tmp, [lessons_dir() / "01_cross_correlation.ipynb"])
     ...     sorted(p.name for p in Path(tmp).rglob("*") if p.is_file())
     ['01_cross_correlation.ipynb', 'nbgrader_config.py']
-    >>> assignments["01_cross_correlation"][0]
-    ('test_correlate1d', 1)
+    >>> ("test_correlate1d", 1) in assignments["01_cross_correlation"]
+    True
     """
     from convlab.exercises.student import MARKDOWN_STUB, STUB
 
