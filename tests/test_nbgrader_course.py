@@ -1,7 +1,7 @@
 """The nbgrader round trip, with the real nbgrader command line, on a small course.
 
-The assignment is lesson 02's set-up cell and exercise section (three exercises,
-one point each), written by ``python -m convlab course``. Submissions: the
+The assignment has three exercises on the output-size checkers (one point each),
+laid out as in a lesson and written into a course by ``python -m convlab course``. Submissions: the
 solutions (full marks), one per exercise with a known mistake in that exercise
 only (the other two exercises' points, and the checker's diagnosis in the
 feedback), and a broken one (a cell that loops forever, the others raising),
@@ -22,7 +22,6 @@ from convlab.course.cells import has_solution
 pytest.importorskip("nbgrader")
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSON = ROOT / "lessons" / "02_output_size.ipynb"
 ASSIGNMENT = "02_output_size"
 HIDDEN = "### BEGIN HIDDEN TESTS\nassert output_size(9, 3, 2, 1, 1) == 5, 'hidden stride-2 test'\n### END HIDDEN TESTS"
 CELL_TIMEOUT = 10
@@ -53,15 +52,31 @@ def _nbgrader(course, *args, timeout=600):
     return done
 
 
+SOLUTIONS = {
+    "output_size": "def output_size(n, k, s, p, d):\n    ### BEGIN SOLUTION\n"
+                   "    return (n + 2 * p - d * (k - 1) - 1) // s + 1\n    ### END SOLUTION",
+    "same_padding": "def same_padding(n, k, s, d):\n    ### BEGIN SOLUTION\n    n_out = -(-n // s)\n"
+                    "    total = max((n_out - 1) * s + d * (k - 1) + 1 - n, 0)\n"
+                    "    return (total // 2, total - total // 2)\n    ### END SOLUTION",
+    "output_shape": "def output_shape(x_shape, weight_shape, stride, padding):\n    ### BEGIN SOLUTION\n"
+                    "    n, _, h, w = x_shape\n    c_out, _, kh, kw = weight_shape\n"
+                    "    h_out = (h + 2 * padding[0] - kh) // stride[0] + 1\n"
+                    "    w_out = (w + 2 * padding[1] - kw) // stride[1] + 1\n"
+                    "    return (n, c_out, h_out, w_out)\n    ### END SOLUTION",
+}
+
+
 def _small_lesson(path):
-    """Lesson 02 cut to its set-up cell and exercises."""
-    nb = nbformat.read(LESSON, as_version=4)
-    start = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Exercises" in c.source)
-    setup = next(c for c in nb.cells if c.cell_type == "code")
-    nb.cells = [setup] + nb.cells[start:]
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
+    """A three-exercise assignment on the output-size checkers, written as a lesson is:
+    a set-up cell, then for each exercise its prompt, solution cell and checker cell."""
+    cells = [nbformat.v4.new_code_cell("import numpy as np\n\nfrom convlab.exercises import "
+                                       + ", ".join(f"check_{name}" for name in SOLUTIONS))]
+    for number, (name, solution) in enumerate(SOLUTIONS.items(), start=1):
+        cells += [nbformat.v4.new_markdown_cell(f"### Exercise {number} — `{name}`"),
+                  nbformat.v4.new_code_cell(solution),
+                  nbformat.v4.new_code_cell(f"check_{name}({name})")]
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "language": "python", "display_name": "Python 3"}})
     nbformat.write(nb, path)
 
 
