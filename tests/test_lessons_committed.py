@@ -45,3 +45,31 @@ def test_only_varying_cells_are_exempt_from_nbval(path):
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type == "code" and "NBVAL_IGNORE_OUTPUT" in cell.source:
             assert VARYING.search(cell.source), f"{path.name}: output ignored without a reason:\n{cell.source}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_has_no_volatile_metadata(path):
+    """Re-execute with ``python -m convlab.exercises reexecute`` so that a diff shows only real changes."""
+    from convlab.course.reexecute import volatile_metadata
+
+    found = volatile_metadata(nbformat.read(path, as_version=4))
+    assert not found, f"{path.name}: {found[:5]}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_is_a_tagged_nbgrader_source_notebook(path):
+    """Tagging (``python -m convlab.exercises tag-lessons``) changes nothing, nbgrader's
+    validator accepts the metadata, and every checker cell of the exercises is graded."""
+    from convlab.course.cells import graded_cells, tag_notebook
+
+    nb = nbformat.read(path, as_version=4)
+    assert nbformat.writes(tag_notebook(nb)) == nbformat.writes(nb), \
+        f"{path.name}: not tagged; run python -m convlab.exercises tag-lessons {path.parent.name}/"
+    graded = graded_cells(nb)
+    start = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Exercises" in c.source), 0)
+    checks = [c for c in nb.cells[start:] if c.cell_type == "code"
+              and re.search(r"^check_\w+\(", c.source, re.M) and "### BEGIN SOLUTION" not in c.source]
+    assert len(graded) >= len(checks) >= 2
+    assert all(c.source.rstrip().endswith(".assert_passed()") for c in checks)
+    validator = pytest.importorskip("nbgrader.nbgraderformat").MetadataValidator()
+    validator.validate_nb(nb)

@@ -1,5 +1,6 @@
 """The README's two commands and its quickstart stay true."""
 
+import ast
 import os
 import re
 import shlex
@@ -10,7 +11,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-README = (Path(__file__).parent.parent / "README.md").read_text()
+import pytest
+
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text()
 
 
 def _command(marker):
@@ -23,10 +27,57 @@ def test_both_commands_share_one_install_step_that_pins_torch():
     setup, test = _command("setup-command"), _command("test-command")
     install = "python3 -m venv .venv && .venv/bin/pip install -c constraints.txt"
     assert setup.startswith(install) and test.startswith(install)
-    assert setup.split(" && ")[:2] == test.split(" && ")[:2]
-    constraints = (Path(__file__).parent.parent / "constraints.txt").read_text().split()
+    assert setup.split(" && ")[0] == test.split(" && ")[0]
+    constraints = (ROOT / "constraints.txt").read_text().split()
     assert "torch==2.13.0" in constraints
     assert test.endswith("python -m pytest")
+
+
+def test_the_learner_install_has_no_test_extra_and_the_test_command_has():
+    setup, test = _command("setup-command").split(" && "), _command("test-command").split(" && ")
+    assert setup[1] == ".venv/bin/pip install -c constraints.txt -e ."
+    assert test[1] == '.venv/bin/pip install -c constraints.txt -e ".[test]"'
+
+
+def _pyproject():
+    tomllib = pytest.importorskip("tomllib")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _name(requirement):
+    return re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0).lower()
+
+
+def test_runtime_dependencies_are_what_a_learner_needs_and_tests_live_in_the_extra():
+    project = _pyproject()["project"]
+    runtime = {_name(r) for r in project["dependencies"]}
+    extras = project["optional-dependencies"]
+    for tool in ("pytest", "pytest-timeout", "hypothesis", "nbval", "playwright", "nbgrader", "build"):
+        assert tool not in runtime
+    assert {"pytest", "hypothesis", "nbval", "playwright", "build"} <= {_name(r) for r in extras["test"]}
+    assert "convlab[instructor]" in extras["test"] and [_name(r) for r in extras["instructor"]] == ["nbgrader"]
+    assert not any(_name(r) == "torch" for r in _pyproject()["build-system"]["requires"])
+
+
+IMPORT_NAMES = {"sklearn": "scikit-learn", "IPython": "jupyterlab", "nbclient": "jupyterlab",
+                "PIL": "matplotlib", "traitlets": "ipywidgets"}
+"""Import name -> the declared distribution that provides it (IPython and nbclient come with
+JupyterLab, Pillow with matplotlib, traitlets with ipywidgets)."""
+
+
+def test_every_third_party_module_convlab_imports_is_declared():
+    project = _pyproject()["project"]
+    declared = {_name(r) for r in project["dependencies"]} | {"nbgrader"}  # [instructor]
+    imported = set()
+    for path in (ROOT / "convlab").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "convlab"}
+    missing = {m for m in third_party if IMPORT_NAMES.get(m, m).lower() not in declared}
+    assert not missing, f"imported but not declared in pyproject.toml: {sorted(missing)}"
 
 
 def _free_port():
@@ -67,3 +118,25 @@ def test_quickstart_runs_as_pasted():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == "(2, 4, 5, 5)"
+
+
+def test_the_learner_install_brings_no_test_tools():
+    """The runtime requirements' closure, read from the installed packages' metadata
+    (what `pip install .` would add), holds no test tool and no nbgrader."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    seen, todo = set(), [Requirement(r) for r in _pyproject()["project"]["dependencies"]]
+    while todo:
+        requirement = todo.pop()
+        name = requirement.name.lower().replace("_", "-")
+        if name in seen or (requirement.marker and not requirement.marker.evaluate({"extra": ""})):
+            continue
+        seen.add(name)
+        try:
+            todo += [Requirement(r) for r in metadata.requires(requirement.name) or ()]
+        except metadata.PackageNotFoundError:
+            pytest.fail(f"{requirement.name} (needed by the learner install) is not installed here")
+    assert {"torch", "jupyterlab", "numpy", "nbformat"} <= seen
+    assert not seen & {"pytest", "pytest-timeout", "hypothesis", "nbval", "playwright", "nbgrader", "build"}

@@ -1,5 +1,10 @@
-"""Student copies: solutions become stubs, and the copies run with every checker
-saying "not implemented yet" and no cell failing."""
+"""Student copies: solutions become stubs, and every copy runs end to end with the
+checker cells, and only they, failing with "not implemented yet".
+
+The lessons themselves run under nbval, so a student copy is not run a second
+time whole: each copy runs the cells whose behaviour the stubs can change and the
+cells that give them their inputs (``tests/notebook_slices.py``), each copy in a
+fresh kernel."""
 
 import os
 import re
@@ -12,6 +17,7 @@ import pytest
 from nbclient import NotebookClient
 
 from convlab.exercises import CHECKERS
+from notebook_slices import cells_to_run
 from convlab.exercises.student import (MARKDOWN_STUB, STUB, make_student_copies,
                                        make_student_notebook, strip_solutions)
 
@@ -19,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 CHECKER_CALL = re.compile(r"\b(%s)\(" % "|".join(c.__name__ for c in CHECKERS))
+GRADING_CALL = re.compile(r"^\s*(check_\w+|ask|expect_value|expect_shape)\(.*\)\.assert_passed\(\)", re.M)
 
 
 # ---------------------------------------------------------------- stripping
@@ -114,19 +121,59 @@ def test_the_fixture_with_solutions_passes_once_per_checker(tmp_path, monkeypatc
     assert _text(second) == "bias_grad: passed 6 cases.True"
 
 
+def _student_run(source):
+    """The cells of ``source``'s student copy to execute."""
+    lesson = nbformat.read(source, as_version=4)
+    student = make_student_notebook(lesson, source.name)
+    return [student.cells[i] for i in cells_to_run(lesson.cells, student.cells)]
+
+
+@pytest.fixture(scope="module")
+def executed_student_copies():
+    """Every student copy's cells to run (the fixture's and the lessons'), each in a fresh kernel."""
+    sources = [FIXTURES / "exercise_fixture.ipynb"] + LESSONS
+    runs = {source.name: _student_run(source) for source in sources}
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), old]))
+    try:
+        for cells in runs.values():
+            NotebookClient(nbformat.v4.new_notebook(cells=cells), kernel_name="python3", timeout=120,
+                           allow_errors=True, resources={"metadata": {"path": str(ROOT / "lessons")}}).execute()
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
+    return runs  # the cells were executed in place
+
+
+def _errors(cell):
+    return [o for o in cell.get("outputs", ()) if o.output_type == "error"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("source", [FIXTURES / "exercise_fixture.ipynb"] + LESSONS,
                          ids=lambda p: p.name)
-def test_student_copies_run_and_every_checker_says_not_implemented(source, tmp_path, monkeypatch):
-    copy = tmp_path / source.name
-    nbformat.write(make_student_notebook(nbformat.read(source, as_version=4), source.name), copy)
-    nb = _execute(copy, tmp_path, monkeypatch)  # raises CellExecutionError if any cell fails
-    checks = _checker_cells(nb)
+def test_student_copies_run_and_every_checker_says_not_implemented(source, executed_student_copies):
+    cells = executed_student_copies[source.name]
+    checks = [c for c in cells if c.cell_type == "code" and (
+        CHECKER_CALL.search(c.source) or GRADING_CALL.search(c.source)
+        or c.metadata.get("nbgrader", {}).get("grade"))]
     assert checks, f"{source.name} has no checker call"
     for cell in checks:
         text = _text(cell)
         assert "not implemented yet" in text, (cell.source, text)
         assert "passed" not in text and "failed" not in text and "Traceback" not in text
+        assert "right." not in text and "not right" not in text  # a question's verdicts
+    for cell in cells:
+        errors = _errors(cell)
+        if not errors:
+            continue
+        assert cell in checks, f"{source.name}: a cell that is not a checker failed:\n{cell.source}\n{errors[0].evalue}"
+        assert [e.ename for e in errors] == ["AssertionError"], (cell.source, errors)
+        assert "not implemented yet" in errors[0].evalue, (cell.source, errors[0].evalue)
+    graded = [c for c in cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")]
+    assert graded and all(_errors(c) for c in graded), f"{source.name}: a graded cell passed on a stub"
 
 
 def test_in_a_kernel_a_hanging_function_is_stopped_and_the_kernel_goes_on(tmp_path, monkeypatch):

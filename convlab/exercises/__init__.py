@@ -9,7 +9,7 @@ learner's answer, its name ("your kernel is flipped", ...). It returns a
 learner's code, which runs in a child process with a time and memory limit
 (:mod:`convlab.exercises.isolation`), so that it cannot hang, crash or
 alter the session. Each checker is declared once with
-:func:`~convlab.exercises.definition.exercise`. The exercises are catalogued in ``lessons/EXERCISES.md``;
+:func:`~convlab.exercises.definition.exercise`. The exercises are catalogued in ``docs/EXERCISES.md``;
 student copies of the lessons come from ``python -m convlab.exercises
 make-student lessons/ <out>``.
 

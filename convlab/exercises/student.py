@@ -1,6 +1,6 @@
-"""Student copies of the lessons: solutions out, stubs in, outputs cleared.
+"""Student copies of the lessons, made by nbgrader's own preprocessors.
 
-The committed lessons hold their solutions between two marker lines::
+The committed lessons hold their solutions between nbgrader's marker lines::
 
     def correlate1d(p, w):
         \"\"\"Valid cross-correlation of 1-D arrays.\"\"\"
@@ -9,27 +9,73 @@ The committed lessons hold their solutions between two marker lines::
         return np.array([p[i:i + k] @ w for i in range(len(p) - k + 1)])
         ### END SOLUTION
 
-In a code cell the block must be a function (or method) body: everything
-from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` becomes one line,
-``raise NotImplementedError(...)`` at the marker's indentation, so the
-``def`` line and docstring above stay and the checker that ends the
-exercise reports "not implemented yet". In a Markdown cell the block
-becomes ``_Your answer here._``. Every code cell loses its outputs and
-execution count; nothing else changes (``# NBVAL_...`` markers stay).
+A student copy is what ``nbgrader generate_assignment`` would release, made
+without a course directory: the cells are tagged for nbgrader
+(:func:`convlab.course.cells.tag_notebook`), then nbgrader's
+``ClearSolutions`` replaces each block by
+``raise NotImplementedError("your solution goes here")`` at the marker's
+indentation (``_Your answer here._`` in Markdown), ``ClearHiddenTests``
+removes hidden test blocks and ``ClearOutput`` clears every output and
+execution count. Before that, the blocks are linted: in a code cell the
+block must be a function (or method) body, so that the ``def`` line and
+docstring stay and the checker cell reports "not implemented yet" instead of
+the stub failing its own cell. ``# NBVAL_...`` markers stay.
 """
 
 from pathlib import Path
 
 import nbformat
 
-BEGIN = "### BEGIN SOLUTION"
-END = "### END SOLUTION"
+from convlab.course.cells import BEGIN, END, has_solution, tag_notebook
+
 STUB = 'raise NotImplementedError("your solution goes here")'
 MARKDOWN_STUB = "_Your answer here._"
 
 
+def check_solution_blocks(source, cell_type="code", where="cell"):
+    """Raise ``ValueError`` unless every solution block in ``source`` is well formed.
+
+    Markers are whole lines, blocks are closed and not nested, and a code
+    block is indented (the body of a function or method).
+
+    Examples
+    --------
+    >>> check_solution_blocks("### BEGIN SOLUTION\\nx = 1\\n### END SOLUTION", where="a.ipynb, cell 3")
+    Traceback (most recent call last):
+    ...
+    ValueError: a.ipynb, cell 3: '### BEGIN SOLUTION' at line 1 is at the top level; a code solution must be the body of a function
+    """
+    inside = None
+    for number, line in enumerate(source.splitlines(), start=1):
+        marker = line.strip()
+        if marker == BEGIN:
+            if inside is not None:
+                raise ValueError(f"{where}: nested {BEGIN!r} at line {number} "
+                                 f"(the block opened at line {inside} is not closed)")
+            if cell_type == "code" and line == line.lstrip():
+                raise ValueError(f"{where}: {BEGIN!r} at line {number} is at the top level; "
+                                 "a code solution must be the body of a function")
+            inside = number
+        elif marker == END:
+            if inside is None:
+                raise ValueError(f"{where}: {END!r} at line {number} without {BEGIN!r}")
+            inside = None
+    if inside is not None:
+        raise ValueError(f"{where}: {BEGIN!r} at line {inside} is never closed by {END!r}")
+
+
+def _release(nb):
+    """Run nbgrader's release preprocessors on a tagged notebook (in place)."""
+    from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
+
+    for preprocessor in (ClearSolutions(code_stub={"python": STUB}, text_stub=MARKDOWN_STUB),
+                         ClearHiddenTests(), ClearOutput()):
+        nb, _ = preprocessor.preprocess(nb, {})
+    return nb
+
+
 def strip_solutions(source, cell_type="code", where="cell"):
-    """Replace every solution block in one cell's ``source``.
+    """Replace every solution block in one cell's ``source`` by the stub.
 
     Parameters
     ----------
@@ -54,40 +100,30 @@ def strip_solutions(source, cell_type="code", where="cell"):
     def f(x):
         raise NotImplementedError("your solution goes here")
     """
-    out, inside = [], None
-    for number, line in enumerate(source.splitlines(), start=1):
-        marker = line.strip()
-        if marker == BEGIN:
-            if inside is not None:
-                raise ValueError(f"{where}: nested {BEGIN!r} at line {number} "
-                                 f"(the block opened at line {inside} is not closed)")
-            indent = line[:len(line) - len(line.lstrip())]
-            if cell_type == "code" and not indent:
-                raise ValueError(f"{where}: {BEGIN!r} at line {number} is at the top level; "
-                                 "a code solution must be the body of a function")
-            inside = number
-            out.append(indent + (STUB if cell_type == "code" else MARKDOWN_STUB))
-        elif marker == END:
-            if inside is None:
-                raise ValueError(f"{where}: {END!r} at line {number} without {BEGIN!r}")
-            inside = None
-        elif inside is None:
-            out.append(line)
-    if inside is not None:
-        raise ValueError(f"{where}: {BEGIN!r} at line {inside} is never closed by {END!r}")
-    return "\n".join(out)
+    if cell_type not in ("code", "markdown"):
+        raise ValueError(f"cell_type must be 'code' or 'markdown'; got {cell_type!r}")
+    check_solution_blocks(source, cell_type, where)
+    if BEGIN not in source:
+        return source
+    make = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
+    cell = make(source, metadata={"nbgrader": {"solution": True, "grade": cell_type == "markdown",
+                                               "locked": False, "grade_id": "cell",
+                                               "schema_version": 3}})
+    nb = _release(nbformat.v4.new_notebook(cells=[cell]))
+    return nb.cells[0].source
 
 
 def make_student_notebook(nb, name="notebook"):
-    """A student copy of ``nb`` (a ``nbformat.NotebookNode``); ``nb`` itself is not modified."""
-    student = nbformat.from_dict(nb)  # a deep copy
-    for index, cell in enumerate(student.cells):
-        if cell.cell_type in ("code", "markdown"):
-            cell.source = strip_solutions(cell.source, cell.cell_type, f"{name}, cell {index}")
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-            cell.metadata.pop("execution", None)
+    """A student copy of ``nb`` (a ``nbformat.NotebookNode``); ``nb`` itself is not modified.
+
+    Raises ``ValueError`` naming the cell if a solution block is malformed.
+    """
+    for index, cell in enumerate(nb.cells):
+        if has_solution(cell) or END in cell.source:
+            check_solution_blocks(cell.source, cell.cell_type, f"{name}, cell {index}")
+    student = _release(tag_notebook(nb))
+    for cell in student.cells:
+        cell.metadata.pop("execution", None)
     return student
 
 

@@ -1,0 +1,127 @@
+"""Re-execute lessons and write them without volatile metadata.
+
+A notebook executed by ``jupyter nbconvert --execute`` records, besides its
+outputs, things that change on every run: per-cell execution timestamps,
+the Python version of the kernel, and the state and random model ids of
+every widget. :func:`clean_notebook` removes them, so that after
+:func:`reexecute` a ``git diff`` of a lesson shows only what its outputs
+and sources say. The solution and test cells are (re)tagged for nbgrader on
+the way (:func:`convlab.course.cells.tag_notebook`).
+"""
+
+from pathlib import Path
+
+import nbformat
+
+from .cells import tag_notebook
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+"""Output data naming a widget model by a random id; meaningless without the saved state."""
+
+
+def volatile_metadata(nb):
+    """Describe each volatile piece of metadata in ``nb`` (an empty list when clean).
+
+    Examples
+    --------
+    >>> nb = nbformat.v4.new_notebook(metadata={"language_info": {"name": "python", "version": "3.11"}})
+    >>> volatile_metadata(nb)
+    ['notebook metadata language_info.version']
+    >>> volatile_metadata(clean_notebook(nb))
+    []
+    """
+    found = []
+    if "version" in nb.metadata.get("language_info", {}):
+        found.append("notebook metadata language_info.version")
+    if "widgets" in nb.metadata:
+        found.append("notebook metadata widgets (saved widget state)")
+    for index, cell in enumerate(nb.cells):
+        if "execution" in cell.metadata:
+            found.append(f"cell {index} metadata execution (timestamps)")
+        if any(WIDGET_VIEW in output.get("data", {}) for output in cell.get("outputs", ())):
+            found.append(f"cell {index} output {WIDGET_VIEW} (random model id)")
+    return found
+
+
+def clean_notebook(nb):
+    """A copy of ``nb`` without timestamps, kernel version and widget state or model ids."""
+    nb = nbformat.from_dict(nb)
+    nb.metadata.pop("widgets", None)
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", ()):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+    return nb
+
+
+def reexecute(paths, timeout=600, kernel_name="python3"):
+    """Execute each lesson top to bottom in a fresh kernel and write it back, clean.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Notebooks; each runs in its own folder, as nbval and JupyterLab run it.
+    timeout : int
+        Seconds any one cell may take.
+    kernel_name : str
+
+    Returns
+    -------
+    list of Path
+        The notebooks written.
+
+    Raises
+    ------
+    ValueError
+        If a path is not an existing ``.ipynb`` file (checked before anything runs).
+    nbclient.exceptions.CellExecutionError
+        If a cell fails; that notebook is not written.
+    """
+    from nbclient import NotebookClient
+
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1:
+        raise ValueError(f"timeout must be a positive int of seconds; got {timeout!r}")
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if path.suffix != ".ipynb" or not path.is_file():
+            raise ValueError(f"paths must be existing .ipynb files; got {str(path)!r}")
+    written = []
+    for path in paths:
+        nb = tag_notebook(nbformat.read(path, as_version=4))
+        kernelspec = nb.metadata.get("kernelspec")
+        NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        if kernelspec is not None:
+            nb.metadata["kernelspec"] = kernelspec
+        nbformat.write(clean_notebook(nb), path)
+        written.append(path)
+    return written
+
+
+def tag_lessons(paths):
+    """Tag solution and test cells for nbgrader and drop volatile metadata, without executing.
+
+    Returns the notebooks that changed (the others are not rewritten), so a
+    second run returns ``[]``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "x.ipynb"
+    ...     nbformat.write(nbformat.v4.new_notebook(metadata={"widgets": {}}), path)
+    ...     len(tag_lessons([path])), tag_lessons([path])
+    (1, [])
+    """
+    changed = []
+    for path in map(Path, paths):
+        if path.suffix != ".ipynb" or not path.is_file():
+            raise ValueError(f"paths must be existing .ipynb files; got {str(path)!r}")
+    for path in map(Path, paths):
+        before = nbformat.read(path, as_version=4)
+        after = clean_notebook(tag_notebook(before))
+        if nbformat.writes(after) != nbformat.writes(before):
+            nbformat.write(after, path)
+            changed.append(path)
+    return changed
