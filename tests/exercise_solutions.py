@@ -122,7 +122,7 @@ def conv_via_im2row(x, weight, bias):
     return y.transpose(0, 2, 1).reshape(len(x), c_out, x.shape[2] - kh + 1, x.shape[3] - kw + 1)
 
 
-# ------------------------------------------------------------------ 045
+# ------------------------------------------------------------------ 05
 class AffineLayer:
     def __init__(self, weight, bias):
         self.weight, self.bias = weight, bias
@@ -161,7 +161,7 @@ def numerical_gradient(f, x, eps):
     return grad
 
 
-# ------------------------------------------------------------------ 05
+# ------------------------------------------------------------------ 06
 def kernel_grad_1d(p, g):
     return np.array([g @ p[u:u + len(g)] for u in range(len(p) - len(g) + 1)])
 
@@ -188,7 +188,7 @@ def kernel_grad(x, grad_out):
     return dw
 
 
-# ------------------------------------------------------------------ 06
+# ------------------------------------------------------------------ 07
 def scatter_input_grad(grad_out, weight, accumulate=True):
     n, c_out, h_out, w_out = grad_out.shape
     _, c_in, kh, kw = weight.shape
@@ -229,7 +229,7 @@ def row2im(rows, input_shape, kernel_size, stride, accumulate=True):
     return image
 
 
-# ------------------------------------------------------------------ 07
+# ------------------------------------------------------------------ 08
 def zero_insert(g, stride):
     h, w = g.shape[-2:]
     out = np.zeros(g.shape[:-2] + ((h - 1) * stride + 1, (w - 1) * stride + 1))
@@ -269,7 +269,7 @@ def strided_kernel_grad(x, grad_out, stride, kernel_size):
     return dw
 
 
-# ------------------------------------------------------------------ 09
+# ------------------------------------------------------------------ 10
 def feature_maps(image, kernels):
     return np.array([correlate2d(image, kernel) for kernel in kernels])
 
@@ -338,7 +338,7 @@ def linear_backward(x, weight, grad_out):
     return grad_out @ weight, grad_out.T @ x, grad_out.sum(axis=0)
 
 
-# ------------------------------------------------------------------ 10
+# ------------------------------------------------------------------ 11
 SOBEL_X = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
 
 
@@ -374,7 +374,7 @@ def separable_blur(image, kernel1d):
     return sum(kernel1d[u] * columns[:, u:u + image.shape[1]] for u in range(len(kernel1d)))
 
 
-# ------------------------------------------------------------------ 11
+# ------------------------------------------------------------------ 12
 def circular_correlate_fft(image, kernel):
     spectrum = np.fft.fft2(image) * np.conj(np.fft.fft2(kernel, s=image.shape))
     return np.fft.ifft2(spectrum).real

@@ -18,7 +18,7 @@ from convlab.exercises import engine, isolation
 CHECKERS = {c.__name__: c for c in ex.CHECKERS}
 
 
-# ------------------------------------------------- learner-style torch code (lesson 08)
+# ------------------------------------------------- learner-style torch code (lesson 09)
 def _numpy(*tensors):
     return [t.detach().numpy() for t in tensors]
 

@@ -1,4 +1,4 @@
-"""The checkers of the exercises added with the question API (lessons 045, 05, 07, 09, 10)
+"""The checkers of the exercises added with the question API (lessons 05, 06, 08, 10, 11)
 beyond the general suite of ``test_exercises.py`` (which runs an independent solution and
 every known mistake through each of them): a stub is "not implemented yet", and mistakes
 written the way learners make them are named."""

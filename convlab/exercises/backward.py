@@ -1,4 +1,4 @@
-"""Checkers for lessons 05-06: bias, kernel and input gradients.
+"""Checkers for lessons 06-07: bias, kernel and input gradients.
 
 References come from :func:`convlab.conv2d_backward` (see
 :func:`convlab.exercises.shared.gradients`). The known mistakes include the
@@ -15,7 +15,7 @@ from .engine import case
 from .shared import cases_of_shapes, full_correlation, gradients, ints
 
 
-# --------------------------------------------------------------- lesson 05
+# --------------------------------------------------------------- lesson 06
 def _kernel_grad_1d(p, g):
     return conv1d_backward(g[None, None], p[None, None], np.zeros((1, 1, len(p) - len(g) + 1))).dw[0, 0]
 
@@ -118,7 +118,7 @@ def check_kernel_grad():
         ("batch and channels", (3, 2, 4, 4), (3, 2, 2, 2))])
 
 
-# --------------------------------------------------------------- lesson 06
+# --------------------------------------------------------------- lesson 07
 def _input_grad(grad_out, weight):
     n, _, h_out, w_out = grad_out.shape
     x_shape = (n, weight.shape[1], h_out + weight.shape[2] - 1, w_out + weight.shape[3] - 1)

@@ -1,4 +1,4 @@
-"""Checkers for lessons 10-11: filters on images, and the FFT / circulant view.
+"""Checkers for lessons 11-12: filters on images, and the FFT / circulant view.
 
 References: :mod:`convlab.filters` (Sobel, Gaussian kernel) and
 :func:`convlab.correlate2d` (a separable blur is a 2-D correlation with the
@@ -27,7 +27,7 @@ def _images(seed):
             ("a non-square random image", rng.uniform(0, 1, size=(6, 4)))]
 
 
-# -------------------------------------------------------------- lesson 10
+# -------------------------------------------------------------- lesson 11
 def _responses(image, padding="same"):
     return (correlate2d(image, SOBEL_X, padding=padding),
             correlate2d(image, SOBEL_Y, padding=padding))
@@ -119,7 +119,7 @@ def check_separable_blur():
     return [case(label, image=image, kernel1d=k) for (label, image), k in zip(_images(102), kernels)]
 
 
-# -------------------------------------------------------------- lesson 11
+# -------------------------------------------------------------- lesson 12
 def _circular(image, kernel):
     wrapped = np.pad(image, ((0, kernel.shape[0] - 1), (0, kernel.shape[1] - 1)), mode="wrap")
     return correlate2d(wrapped, kernel)

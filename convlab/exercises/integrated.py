@@ -1,5 +1,5 @@
-"""Checkers for a batched im2row kernel gradient (lesson 05) and the integrated
-strided input gradient (lesson 07).
+"""Checkers for a batched im2row kernel gradient (lesson 06) and the integrated
+strided input gradient (lesson 08).
 
 ``kernel_grad_one_matmul(x, grad_out, kernel_size)`` must sum over the batch
 inside a single matrix product; ``integrated_input_grad(grad_out, weight,
@@ -18,7 +18,7 @@ from .shared import (fit_to_size, full_correlation, ints, strided_cases,
                      strided_input_grad_reference, zero_insert_trailing)
 
 
-# ---------------------------------------------------------------- lesson 05
+# ---------------------------------------------------------------- lesson 06
 def _kernel_grad(x, grad_out, kernel_size):
     w_shape = (grad_out.shape[1], x.shape[1], *kernel_size)
     return cl.conv2d_backward(grad_out, x, np.zeros(w_shape)).dw
@@ -65,7 +65,7 @@ def check_kernel_grad_one_matmul():
             for label, n, c_in, c_out, (h, w), (kh, kw) in specs]
 
 
-# ---------------------------------------------------------------- lesson 07
+# ---------------------------------------------------------------- lesson 08
 def _scatter(grad_out, weight, stride, input_size, flip=False, overwrite=False):
     n, c_out, h_out, w_out = grad_out.shape
     _, c_in, kh, kw = weight.shape

@@ -1,4 +1,4 @@
-"""Checkers for lesson 10: the gradient that fits a kernel, and a kernel's 1-D factors.
+"""Checkers for lesson 11: the gradient that fits a kernel, and a kernel's 1-D factors.
 
 - ``kernel_loss_grad(image, kernel, target)``: dL/dK for
   ``L = mean(((image * K)_same - target)**2)`` (zero "same" padding, odd k);

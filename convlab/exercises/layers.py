@@ -1,4 +1,4 @@
-"""Checkers for lesson 09: backward passes of ReLU, max pooling and a linear layer.
+"""Checkers for lesson 10: backward passes of ReLU, max pooling and a linear layer.
 
 References are PyTorch's autograd (imported when a checker runs). Inputs
 are small integers, so ties and exact zeros happen on purpose: the ReLU

@@ -66,7 +66,7 @@ def full_correlation(grad_out, weight, padding):
     return conv2d(grad_out, weight.transpose(1, 0, 2, 3), padding=padding)
 
 
-# ------------------------------------------------ strided backward (lesson 07)
+# ------------------------------------------------ strided backward (lesson 08)
 def zero_insert_trailing(g, stride):
     """``g`` spread ``stride`` apart with zeros after the last entry too (a classic slip).
 

@@ -1,4 +1,4 @@
-"""Checkers for lesson 07: stride in the backward pass.
+"""Checkers for lesson 08: stride in the backward pass.
 
 A stride-s convolution is a stride-1 convolution whose output is subsampled;
 its gradients come from the stride-1 formulas once ``s - 1`` zeros are

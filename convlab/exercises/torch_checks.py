@@ -1,4 +1,4 @@
-"""Checkers for lesson 08: your convolution inside PyTorch.
+"""Checkers for lesson 09: your convolution inside PyTorch.
 
 The learner writes a ``torch.autograd.Function`` around convlab's numpy
 forward and backward, and a forward pass from ``unfold`` and ``matmul``. The
@@ -177,4 +177,4 @@ def check_conv2d_unfold():
 
 
 check_unfold_conv2d = check_conv2d_unfold
-"""The former name of :func:`check_conv2d_unfold` (lesson 08 calls it)."""
+"""The former name of :func:`check_conv2d_unfold` (lesson 09 calls it)."""

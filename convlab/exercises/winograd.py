@@ -1,4 +1,4 @@
-"""Checker for lesson 11's Winograd exercise: F(2, 3) by hand, four products.
+"""Checker for lesson 12's Winograd exercise: F(2, 3) by hand, four products.
 
 ``winograd_f23(d, g)`` takes four inputs ``d`` and a 3-tap kernel ``g`` and
 returns the two outputs of their correlation, ``y0 = d0 g0 + d1 g1 + d2 g2``
@@ -87,7 +87,7 @@ def check_winograd_f23():
 
 # ------------------------------------------------------------------ questions
 predict_value(
-    "winograd_tile_products", lesson="11",
+    "winograd_tile_products", lesson="12",
     prompt="F(4x4, 3x3) computes a 4x4 block of outputs of one channel pair from a 6x6 input "
            "tile. How many multiplications does it take in the frequency domain?",
     correct=36,
@@ -100,7 +100,7 @@ predict_value(
     why_right="36 products for 16 outputs: 4x fewer than the direct 144.")
 
 multiple_choice(
-    "winograd_float32", lesson="11",
+    "winograd_float32", lesson="12",
     prompt="Why does F(4x4, 3x3) lose more float32 precision than F(2x2, 3x3)?",
     choices={"a": "It multiplies fewer numbers, so rounding errors do not cancel.",
              "b": "Its transforms hold larger constants (4, 5, 8, 1/24), so it adds and "

@@ -1,4 +1,4 @@
-"""Checkers for lesson 09's worked problem, solved in four stages by the learner.
+"""Checkers for lesson 10's worked problem, solved in four stages by the learner.
 
 The lecture's problem: a 4x4 image, two 3x3 kernels without bias or padding,
 ReLU, a global max pool over each 2x2 map, a fully connected layer and
