@@ -12,8 +12,8 @@ LESSONS = sorted((Path(__file__).parent.parent / "lessons").glob("[0-9][0-9]_*.i
 VARYING = re.compile(r"explorer\(|bench\.run|perf_counter|timeit")
 
 
-def test_eleven_numbered_lessons():
-    assert [p.name[:2] for p in LESSONS] == [f"{n:02d}" for n in range(1, 12)]
+def test_twelve_numbered_lessons():
+    assert [p.name[:2] for p in LESSONS] == [f"{n:02d}" for n in range(1, 13)]
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
