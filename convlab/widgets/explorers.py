@@ -53,6 +53,8 @@ class ConvExplorer(_GeometryExplorer):
         """The window of output ``cell`` (default: the one last clicked) as a matplotlib figure.
 
         Multi-channel settings show channel 0 (the figure is single-channel).
+        A ``cell`` given outside the output is refused (``ValueError`` naming
+        ``cell``); the last click is moved inside a grid that has since shrunk.
 
         Examples
         --------
@@ -141,6 +143,9 @@ class BackwardExplorer(_GeometryExplorer):
 
     def snapshot(self, cell=None):
         """The current target, view and cell (default: the one last clicked) as a matplotlib figure.
+
+        A ``cell`` given outside ``dx`` (or ``dw``) is refused by name; the last
+        click is moved inside a grid that has since shrunk.
 
         Examples
         --------

@@ -11,8 +11,8 @@ from convlab._checks import PADDING_MODES, check_settings
 __all__ = ["CONV_CONTROLS", "BACKWARD_CONTROLS", "FILTER_CONTROLS", "PADDING_MODES",
            "check_settings", "spec"]
 
-# name: ("int", label, lo, hi) | ("float", label, lo, hi, step) | ("choice", label, choices)
-#       | ("padding", label, lo, hi)
+# name: ("int", label, lo, hi) | ("odd", label, lo, hi) | ("float", label, lo, hi, step)
+#       | ("choice", label, choices) | ("padding", label, lo, hi)
 def _geometry_controls(max_size, max_kernel, max_stride):
     """The five controls of a convolution's geometry, with this explorer's upper limits."""
     return {
