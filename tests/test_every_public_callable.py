@@ -28,11 +28,9 @@ import convlab as cl
 
 WALKED = ["convlab"] + [f"convlab.{m}" for m in cl._SUBMODULES if m != "exercises"]
 
-# Rewritten by other helpers right now; their validation lands with the rewrite.
-# The integrator removes these two entries at merge time.
-PENDING_REWRITE = {"convlab.viz": "viz/widgets validation lands with their rewrite",
-                   "convlab.widgets": "viz/widgets validation lands with their rewrite",
-                   "convlab.bench": "bench is owned and being changed by the bench helper"}
+# Being changed by another helper right now; its validation lands with that change.
+# The integrator removes this entry at merge time.
+PENDING_REWRITE = {"convlab.bench": "bench is owned and being changed by the bench helper"}
 
 # Plain records (named tuples, dataclasses) and abstract bases: nothing to validate.
 RECORDS = {"convlab.Grads", "convlab.data.Digits", "convlab.training.TrainingResult",
@@ -99,6 +97,8 @@ BAD = {
     "figsize": [(0, 1), "a", -1, (1, 2, 3)],
     "history": [3, "a", None],
     "kernels": [3, "k", [np.array(["a"])]],
+    # rows of a 3 x 3-output patch matrix (9 rows: 0..8)
+    "row_indices": [3, "a", [1.5], [-1], [9], [True], ["0"]],
 }
 
 # parameter name -> category (a default of True/False makes a parameter "bool")
@@ -151,6 +151,7 @@ CATEGORY_OVERRIDES = {
     ("convlab.autograd.Conv2d.forward", "x"): "tensor",
     ("convlab.viz.show_receptive_field", "input_size"): "int_pos",
     ("convlab.viz.show_conv_matrix", "input_shape"): "int_pair",
+    ("convlab.viz.show_im2row", "rows"): "row_indices",
     ("convlab.widgets.backward_explorer", "output_padding"): "int_nonneg",
     ("convlab.widgets.BackwardExplorer", "output_padding"): "int_nonneg",
     ("convlab.coverage.window_cells", "i"): "int_nonneg", ("convlab.coverage.window_cells", "j"): "int_nonneg",
@@ -336,7 +337,7 @@ BASELINES = {
     "convlab.autograd.Conv2d": lambda: (cl.autograd.Conv2d, dict(in_channels=1, out_channels=1, kernel_size=2, stride=1,
                                                                   padding=0, dilation=1, groups=1, bias=True,
                                                                   method="fast")),
-    # viz and widgets (pending their rewrite: these are today's signatures)
+    # viz and widgets
     "convlab.viz.animate_conv": lambda: (_viz().animate_conv, dict(x=R(4, 4), kernel_size=2, stride=1, padding=0,
                                                                     dilation=1, weight=R(2, 2), interval=100,
                                                                     figsize=(3, 3))),
@@ -574,14 +575,10 @@ def _report():
 
 
 # ------------------------------------------------------------------ one home for validators
-# Validators still defined outside convlab._checks, to move there (listed so that no new one
-# appears unnoticed). check_gradients is gradcheck's public API, not an argument check.
-VALIDATORS_ELSEWHERE = {
-    "convlab/gradcheck.py:check_gradients",
-    "convlab/conv/winograd.py:check_winograd_geometry", "convlab/conv/winograd.py:_check_tile",
-    "convlab/viz/flip.py:_check_spread", "convlab/widgets/base.py:_check_control",
-    "convlab/widgets/settings.py:_check_one", "convlab/widgets/settings.py:check_settings",
-}
+# The one function named check_* outside convlab._checks (and the exercise checkers):
+# gradcheck.check_gradients is gradcheck's public API (it compares gradients), not an
+# argument check. Any other validator belongs in convlab._checks.
+VALIDATORS_ELSEWHERE = {"convlab/gradcheck.py:check_gradients"}
 
 
 def test_validators_live_in_the_validator_package():

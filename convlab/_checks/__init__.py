@@ -22,11 +22,16 @@ Which check for which argument:
   `check_grad_out`, `check_bias`, `check_channels`, `check_kernel_fits`;
 * ints: `check_int` (optional ``minimum``/``maximum``: indices, sizes, counts),
   `int_tuple` (an int or a pair), `int_list` (one int per layer), `check_shape`;
+* sequences: `check_sequence` (a list, tuple or 1-D array of anything);
 * everything else: `check_padding`, `check_number` / `positive_float`,
   `check_bool`, `check_choice` (dropdowns, modes), `check_dtype`, `check_rng`,
   `check_callable`, `check_tensor`;
 * sizes: `check_memory(what, shape, dtype)` before allocating any array whose
-  size the caller controls (figures and widgets too).
+  size the caller controls (figures and widgets too);
+* figures and explorers: `check_plot_args` (``ax``, ``fig``, ``figsize``,
+  ``annotate``, ``legend``, ``title``), `check_cell`, `check_drawn_cells`,
+  `check_settings` (a table of controls);
+* methods: `check_member` (one of a few allowed values), `check_winograd_geometry`.
 
 The memory limit (`set_memory_limit`, the ``CONVLAB_MEMORY_LIMIT``
 environment variable, default 2 GiB) bounds the arrays convlab allocates:
@@ -50,11 +55,14 @@ import numpy as np
 from .arrays import (as_array, check_array, check_bias, check_channels, check_conv_arrays,
                      check_dtype, check_grad_out, check_kernel_fits, check_ndim, check_tensor,
                      compute_dtype)
+from .figures import (check_axes, check_cell, check_control, check_drawn_cells, check_figsize,
+                      check_figure, check_optional_bool, check_plot_args, check_settings,
+                      check_text, check_zero_inserted)
 from .memory import (DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV, check_conv_memory, check_memory,
                      get_memory_limit, set_memory_limit)
 from .scalars import (PADDING_MODES, check_bool, check_callable, check_choice, check_int,
-                      check_number, check_padding, check_rng, check_shape, int_list, int_tuple,
-                      positive_float)
+                      check_member, check_number, check_padding, check_rng, check_sequence,
+                      check_shape, check_winograd_geometry, int_list, int_tuple, positive_float)
 
 __all__ = [
     "PADDING_MODES", "DEFAULT_MEMORY_LIMIT", "MEMORY_LIMIT_ENV",
@@ -62,4 +70,9 @@ __all__ = [
     "check_channels", "check_conv_arrays", "check_grad_out", "check_kernel_fits", "check_int", "int_list", "int_tuple", "check_number", "positive_float", "check_bool",
     "check_choice", "check_callable", "check_rng", "check_shape", "check_padding",
     "check_tensor", "check_conv_memory", "check_memory", "get_memory_limit", "set_memory_limit",
+    "check_member", "check_sequence", "check_winograd_geometry",
+    # figures and explorers
+    "check_axes", "check_figure", "check_figsize", "check_text", "check_optional_bool",
+    "check_plot_args", "check_cell", "check_drawn_cells", "check_zero_inserted",
+    "check_control", "check_settings",
 ]

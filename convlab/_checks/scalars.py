@@ -77,6 +77,22 @@ def int_list(value, name, minimum=1):
     return [check_int(v, f"{name}[{i}]", minimum) for i, v in enumerate(value)]
 
 
+def check_sequence(value, name, items="values"):
+    """Return ``value`` (a list, tuple or 1-D array; not a str) as a list; ``items`` says of what.
+
+    >>> check_sequence(3, "rows", "row indices")
+    Traceback (most recent call last):
+    ...
+    TypeError: rows must be a sequence of row indices; got 3 (int)
+    """
+    value = _scalar(value)
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        value = value.tolist()
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be a sequence of {items}; got {_given(value)}")
+    return list(value)
+
+
 def _range_text(low, high, low_open, high_open):
     if high is None:
         if low is None:
@@ -156,6 +172,38 @@ def check_choice(value, name, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}; got {value!r}")
     return value
+
+
+def check_member(value, name, choices):
+    """Return ``value`` if it is one of ``choices`` (compared with ``in``), e.g. a tile size.
+
+    >>> check_member(3, "output_tile", (2, 4))
+    Traceback (most recent call last):
+    ...
+    ValueError: output_tile must be one of (2, 4); got 3
+    """
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}; got {value!r}")
+    return value
+
+
+def check_winograd_geometry(kernel_size, stride, dilation):
+    """Raise ``ValueError`` unless Winograd applies: kernel axes 3 (or 1), stride 1, dilation 1.
+
+    Examples
+    --------
+    >>> check_winograd_geometry((3, 3), (1, 1), (1, 1))
+    >>> check_winograd_geometry((5, 5), (1, 1), (1, 1))
+    Traceback (most recent call last):
+    ...
+    ValueError: method='winograd' needs a 3x3 kernel (size 3 in 1-D), stride 1 and dilation 1; got kernel (5, 5), stride (1, 1), dilation (1, 1)
+    """
+    kernel_size, stride, dilation = tuple(kernel_size), tuple(stride), tuple(dilation)
+    if (any(k not in (1, 3) for k in kernel_size) or 3 not in kernel_size
+            or any(s != 1 for s in stride) or any(d != 1 for d in dilation)):
+        raise ValueError(
+            "method='winograd' needs a 3x3 kernel (size 3 in 1-D), stride 1 and dilation 1; "
+            f"got kernel {kernel_size}, stride {stride}, dilation {dilation}")
 
 
 def check_callable(value, name):

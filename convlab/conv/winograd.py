@@ -58,6 +58,7 @@ multiplying (`forward_winograd` says how much).
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .._checks import check_member, check_winograd_geometry
 from ..blocks import pad
 
 #: Output tile sizes implemented: F(2, 3) and F(4, 3).
@@ -106,25 +107,6 @@ def transform_matrices(output_tile=2, kernel_size=3, dtype=np.float64):
         raise ValueError(f"Winograd F(m, r) is implemented for r = 3 with m in {OUTPUT_TILES} "
                          f"(and r = 1); got m={output_tile!r}, r={kernel_size!r}")
     return tuple(np.array(table[name], dtype=dtype) for name in ("B_T", "G", "A_T"))
-
-
-def check_winograd_geometry(kernel_size, stride, dilation):
-    """Raise ``ValueError`` unless Winograd applies: kernel axes 3 (or 1), stride 1, dilation 1.
-
-    Examples
-    --------
-    >>> check_winograd_geometry((3, 3), (1, 1), (1, 1))
-    >>> check_winograd_geometry((5, 5), (1, 1), (1, 1))
-    Traceback (most recent call last):
-    ...
-    ValueError: method='winograd' needs a 3x3 kernel (size 3 in 1-D), stride 1 and dilation 1; got kernel (5, 5), stride (1, 1), dilation (1, 1)
-    """
-    kernel_size, stride, dilation = tuple(kernel_size), tuple(stride), tuple(dilation)
-    if (any(k not in (1, 3) for k in kernel_size) or 3 not in kernel_size
-            or any(s != 1 for s in stride) or any(d != 1 for d in dilation)):
-        raise ValueError(
-            "method='winograd' needs a 3x3 kernel (size 3 in 1-D), stride 1 and dilation 1; "
-            f"got kernel {kernel_size}, stride {stride}, dilation {dilation}")
 
 
 def _axis_transforms(kernel_size, output_tile, dtype):
@@ -233,11 +215,6 @@ def winograd_weight_grad(xp, grad_out, groups=1, output_tile=2):
         return g_h.T @ M @ g_w  # (C_out, C_in/g, kH, kW)
 
 
-def _check_tile(output_tile):
-    if output_tile not in OUTPUT_TILES:
-        raise ValueError(f"output_tile must be one of {OUTPUT_TILES}; got {output_tile!r}")
-
-
 def forward_winograd(x, weight, bias, stride, padding, dilation, groups, output_tile=2):
     """Convolution forward by Winograd F(2x2, 3x3) (or F(4x4, 3x3) with ``output_tile=4``).
 
@@ -262,7 +239,7 @@ def forward_winograd(x, weight, bias, stride, padding, dilation, groups, output_
            [81., 90.]])
     """
     check_winograd_geometry(weight.shape[-2:], stride, dilation)
-    _check_tile(output_tile)
+    check_member(output_tile, "output_tile", OUTPUT_TILES)
     y = winograd_correlate(pad(x, padding), weight, groups, output_tile)
     return y if bias is None else y + bias.reshape(1, -1, 1, 1)
 
@@ -290,7 +267,7 @@ def backward_winograd(grad_out, x, weight, stride, padding, dilation, groups, ou
     array([4.])
     """
     check_winograd_geometry(weight.shape[-2:], stride, dilation)
-    _check_tile(output_tile)
+    check_member(output_tile, "output_tile", OUTPUT_TILES)
     kh, kw = weight.shape[-2:]
     (top, bottom), (left, right) = padding
     c_out, c_group = weight.shape[:2]

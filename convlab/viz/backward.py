@@ -64,6 +64,7 @@ def show_backward(x, weight, grad_out=None, target="dx", cell=(0, 0), view="scat
     >>> ax.get_title()
     'dX[1, 1] = sum of 4 products (scatter view)'
     """
+    _checks.check_plot_args(ax=ax, annotate=annotate, legend=legend)
     if not isinstance(target, str) or target not in ("dx", "dw"):
         raise ValueError(f"target must be 'dx' or 'dw'; got {target!r}")
     _checks.check_choice(view, "view", BACKWARD_VIEWS)
@@ -75,9 +76,7 @@ def show_backward(x, weight, grad_out=None, target="dx", cell=(0, 0), view="scat
     if grad_out.shape != g.output_shape:
         raise ValueError(f"grad_out must have shape {g.output_shape}; got {grad_out.shape}")
     limit = x.shape if target == "dx" else weight.shape
-    i, j = _checks.int_tuple(cell, "cell", 2, minimum=0)
-    if not (i < limit[0] and j < limit[1]):
-        raise ValueError(f"cell must lie in {target} of shape {limit}; got {cell}")
+    i, j = _checks.check_cell(cell, "cell", limit, target)
     grads = cl.conv2d_backward(grad_out[None, None], x[None, None], weight[None, None],
                                stride=g.stride, padding=g.padding, dilation=g.dilation)
     args = (g.stride, g.padding, g.dilation)

@@ -74,6 +74,7 @@ def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
     >>> [ax.get_title() for ax in show_filters(img, [np.ones((3, 3))]).axes]
     ['image', 'kernel 1', 'image \u22c6 kernel 1']
     """
+    _checks.check_figure(fig)
     image = _checks.as_array(image, "image")
     _checks.check_ndim(image, "image", (2,), "a 2-D greyscale array (H, W)")
     image = image.astype(float)
@@ -161,6 +162,7 @@ def plot_history(history, fig=None):
     >>> [line.get_label() for ax in fig.axes for line in ax.get_lines()]
     ['loss', 'accuracy']
     """
+    _checks.check_figure(fig)
     if not isinstance(history, dict) or not history:
         raise TypeError(f"history must be a non-empty dict of lists; got {type(history).__name__}")
     losses = [k for k in history if "loss" in k.lower()]

@@ -51,6 +51,7 @@ def show_kernel_flip(weight, ax=None, annotate=None):
     >>> [t.get_text() for t in ax.texts if t.get_gid() == "celltext"][4:]
     ['4\\n1,1', '3\\n1,0', '2\\n0,1', '1\\n0,0']
     """
+    _checks.check_plot_args(ax=ax, annotate=annotate)
     weight = as_2d(weight, "weight")
     flipped = cl.flip_kernel(weight)
     kernel = dict(values=weight, name="kernel", title="kernel w")
@@ -62,13 +63,6 @@ def show_kernel_flip(weight, ax=None, annotate=None):
     return plot_row(ax, [kernel, rotated], ["\u21bb 180\u00b0"], annotate=annotate, legend=False)
 
 
-def _check_spread(shape, stride, name):
-    cells = ((shape[0] - 1) * stride[0] + 1) * ((shape[1] - 1) * stride[1] + 1)
-    if cells > MAX_SPREAD_CELLS:
-        raise ValueError(f"{name} with zeros inserted would have {cells:,} cells; figures draw at "
-                         f"most {MAX_SPREAD_CELLS:,} (use a smaller {name} or stride)")
-
-
 def show_zero_insertion(grad, stride=2, ax=None, annotate=None):
     """A gradient and :func:`convlab.zero_insert` of it: ``stride - 1`` zeros between entries.
 
@@ -78,9 +72,10 @@ def show_zero_insertion(grad, stride=2, ax=None, annotate=None):
     >>> drawn_cells(show_zero_insertion(np.ones((2, 2)), stride=3))["inserted:inserted"]
     12
     """
+    _checks.check_plot_args(ax=ax, annotate=annotate)
     grad = as_2d(grad, "grad")
     pair = _checks.int_tuple(stride, "stride", 2)
-    _check_spread(grad.shape, pair, "grad")
+    _checks.check_zero_inserted(grad.shape, pair, "grad", MAX_SPREAD_CELLS)
     spread = cl.zero_insert(grad, pair)
     inserted = cl.zero_insert(np.ones_like(grad), pair) == 0
     grids = [dict(values=grad, name="grad", title="G"),
@@ -104,8 +99,9 @@ def show_transposed_conv(x, weight, stride=1, padding=0, output_padding=0, dilat
     >>> drawn_cells(ax)["spread:inserted"], len(ax.get_legend().get_texts())
     (5, 2)
     """
+    _checks.check_plot_args(ax=ax, annotate=annotate)
     x, weight = as_2d(x, "x"), as_2d(weight, "weight")
-    _check_spread(x.shape, _checks.int_tuple(stride, "stride", 2), "x")
+    _checks.check_zero_inserted(x.shape, _checks.int_tuple(stride, "stride", 2), "x", MAX_SPREAD_CELLS)
     y = cl.conv_transpose2d(x[None, None], weight[None, None], stride=stride, padding=padding,
                             output_padding=output_padding, dilation=dilation)[0, 0]
     spread = coverage.gather_gradient(x, y.shape, weight.shape, stride, padding, dilation)

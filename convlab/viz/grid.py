@@ -278,6 +278,7 @@ def _draw_grid(ax, spec, origin, heat, cell, annotate):
 
 def drawn_numbers(ax):
     """The numbers written in each grid, by grid name, in row-major order."""
+    _checks.check_axes(ax, optional=False)
     return {coll.get_label().rsplit(":", 1)[0]: list(coll.strings) for coll in ax.collections
             if coll.get_label().endswith(":numbers")}
 
@@ -291,6 +292,7 @@ def lit_cells(ax):
     >>> sorted(lit_cells(ax)["grid:window"])
     [(0, 1), (1, 2)]
     """
+    _checks.check_axes(ax, optional=False)
     found = {}
     for coll in ax.collections:
         if hasattr(coll, "cells"):
@@ -307,6 +309,7 @@ def drawn_cells(ax):
     >>> drawn_cells(ax)
     {'grid:cell': 5, 'grid:padding': 1}
     """
+    _checks.check_axes(ax, optional=False)
     counts = {}
     for coll in ax.collections:
         if hasattr(coll, "cells"):
@@ -346,6 +349,7 @@ def show_grid(array, ax=None, annotate=None, title=None, kinds=None, legend=True
     >>> drawn_numbers(ax), len(ax.images)
     ({}, 1)
     """
+    _checks.check_plot_args(ax=ax, annotate=annotate, title=title, legend=legend)
     array = _checks.as_array(array, "array")
     _checks.check_ndim(array, "array", (2,), "2-D")
     if kinds is not None:

@@ -2,6 +2,7 @@
 import numpy as np
 from matplotlib.patches import Patch
 
+from convlab import _checks
 from convlab.viz.style import FONT_PT, KINDS, PAIR_COLORS, text_width_pt
 
 __all__ = ["kinds_drawn", "legend_handles", "add_legend", "legend_rows", "legend_html",
@@ -112,5 +113,6 @@ def legend_html(ax):
 
 def legend_labels(ax):
     """The legend's labels, in order (empty when there is no legend)."""
+    _checks.check_axes(ax, optional=False)
     legend = ax.get_legend()
     return [] if legend is None else [t.get_text() for t in legend.get_texts()]

@@ -53,6 +53,7 @@ def show_im2row(x, kernel_size=3, stride=1, padding=0, dilation=1, rows=None, ax
     >>> drawn_cells(ax)["patches:row 3"], drawn_cells(ax)["input:row 3"]
     (4, 4)
     """
+    _checks.check_plot_args(ax=ax, annotate=annotate)
     x = _checks.as_array(x, "x")
     _checks.check_ndim(x, "x", (2,), "a 2-D array (H, W)")
     x = x.astype(float)
@@ -62,13 +63,14 @@ def show_im2row(x, kernel_size=3, stride=1, padding=0, dilation=1, rows=None, ax
         raise ValueError(f"the patch matrix would be {n_rows:,} \u00d7 "
                          f"{g.kernel_size[0] * g.kernel_size[1]}; figures draw at most "
                          f"{MAX_MATRIX_ENTRIES:,} entries (use a smaller x)")
-    patches = cl.im2row(x[None], g.kernel_size, g.stride, g.padding, g.dilation)
     if rows is None:
         rows = np.unique(np.linspace(0, n_rows - 1, min(3, n_rows)).astype(int)).tolist()
-    rows = [_checks.check_int(r, "rows", 0) for r in rows]
+    rows = [_checks.check_int(r, "rows", 0)
+            for r in _checks.check_sequence(rows, "rows", "patch-matrix row indices")]
     for r in rows:
         if r >= n_rows:
             raise ValueError(f"rows must lie in 0..{n_rows - 1} (the patch matrix rows); got {r}")
+    patches = cl.im2row(x[None], g.kernel_size, g.stride, g.padding, g.dilation)
     pad_mask = cl.pad(np.zeros_like(x), g.padding, value=1) == 1
     grids = [dict(values=cl.pad(x, g.padding), name="input", kinds={"padding": pad_mask},
                   title="padded input" if pad_mask.any() else "input"),
@@ -126,6 +128,7 @@ def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=No
     >>> ax.images[0].get_array().shape, len(ax.get_legend().get_texts())
     ((4, 9), 4)
     """
+    _checks.check_plot_args(ax=ax, annotate=annotate)
     weight = _as_kernel(weight)
     g = coverage.geometry(input_shape, weight.shape, stride, padding, dilation)
     n_out = g.output_shape[0] * g.output_shape[1]

@@ -78,6 +78,7 @@ def show_receptive_field(n_layers=3, kernel_size=3, stride=1, dilation=1, positi
     >>> ax.get_title()
     'receptive field: spans 2,199,023,255,551 input cells'
     """
+    _checks.check_axes(ax)
     n_layers = _checks.check_int(n_layers, "n_layers", 1)
     if n_layers > MAX_LAYERS:
         raise ValueError(f"n_layers must be at most {MAX_LAYERS}; got {n_layers}")

@@ -64,8 +64,10 @@ def input_and_kernel(x, weight, kernel_size):
     """``x`` and the kernel drawn with it: (H, W) with (kH, kW), or (C, H, W) with (C, kH, kW).
 
     A 3-D input needs ``weight`` with one slice per channel (one output
-    channel); a kernel of ones is only made for a 2-D input.
+    channel); a kernel of ones is only made for a 2-D input.  ``kernel_size``
+    is checked even when ``weight`` gives the kernel (and it is unused).
     """
+    _checks.int_tuple(kernel_size, "kernel_size", 2)
     if _is_shape(x):
         return as_image(x), kernel_from(weight, kernel_size)
     x = _checks.as_array(x, "x")
@@ -152,6 +154,7 @@ def show_sliding_window(x, kernel_size=3, i=0, j=0, stride=1, padding=0, dilatio
     >>> drawn_cells(ax)["input[2]:window"], drawn_numbers(ax)["output"][-1]
     (9, '27')
     """
+    _checks.check_plot_args(ax=ax, annotate=annotate, legend=legend, title=title)
     x, weight = input_and_kernel(x, weight, kernel_size)
     i, j = _checks.check_int(i, "i", 0), _checks.check_int(j, "j", 0)
     g = coverage.geometry(x.shape[-2:], weight.shape[-2:], stride, padding, dilation)
@@ -194,7 +197,7 @@ def animate_conv(x, kernel_size=3, stride=1, padding=0, dilation=1, weight=None,
     x, kernel_size, stride, padding, dilation, weight
         As for :func:`show_sliding_window`.
     interval : int
-        Milliseconds between frames.
+        Milliseconds between frames (a positive int).
     figsize : (float, float), optional
     max_frames : int
 
@@ -212,6 +215,8 @@ def animate_conv(x, kernel_size=3, stride=1, padding=0, dilation=1, weight=None,
     >>> html.data.count("data:image/png;base64,")     # 3 x 3 output, 9 frames
     9
     """
+    interval = _checks.check_int(interval, "interval", 1)
+    _checks.check_plot_args(figsize=figsize)
     x, kernel = input_and_kernel(x, weight, kernel_size)
     max_frames = _checks.check_int(max_frames, "max_frames", 1)
     g = coverage.geometry(x.shape[-2:], kernel.shape[-2:], stride, padding, dilation)
@@ -246,7 +251,7 @@ def animate_conv(x, kernel_size=3, stride=1, padding=0, dilation=1, weight=None,
                                                                 frame_title(frame)),
                       len(picked), interval)
     i, j = position(0)
-    ax = show_sliding_window(x, None, i, j, title=frame_title(0), **args)
+    ax = show_sliding_window(x, kernel.shape, i, j, title=frame_title(0), **args)
     fig = ax.figure
     if figsize is not None:
         fig.set_size_inches(figsize)

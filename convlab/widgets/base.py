@@ -12,7 +12,8 @@ import anywidget
 import traitlets
 
 from convlab.widgets.prefetch import neighbours, value_key
-from convlab.widgets.settings import check_settings, spec
+from convlab._checks import check_settings
+from convlab.widgets.settings import spec
 
 __all__ = ["Explorer", "new_figure", "inside"]
 
@@ -49,7 +50,7 @@ class Explorer(anywidget.AnyWidget):
 
     @traitlets.validate("size", "kernel_size", "stride", "padding", "dilation", "channels",
                         "output_padding", "target", "view", "filter", "sigma")
-    def _check_control(self, proposal):
+    def _validate_control(self, proposal):
         name = proposal["trait"].name
         return check_settings(self._TABLE, {name: proposal["value"]})[name]
 

@@ -12,6 +12,7 @@ last picture, greyed, with the message beside it (``.error``).
 import numpy as np
 import traitlets
 
+from convlab._checks import check_cell, check_settings
 from convlab.conv.transposed import transposed_output_size
 from convlab.widgets.base import Explorer, inside, new_figure
 from convlab.widgets.filter_payload import filter_payload
@@ -25,17 +26,19 @@ __all__ = ["ConvExplorer", "BackwardExplorer", "FilterExplorer",
 class _GeometryExplorer(Explorer):
     """An explorer of one convolution: input size, kernel size, stride, padding, dilation."""
 
-    size = traitlets.Int(7).tag(sync=True)
-    kernel_size = traitlets.Int(3).tag(sync=True)
-    stride = traitlets.Int(1).tag(sync=True)
+    # Controls are Any traits: the one validator (Explorer._validate_control) checks their
+    # values, so a bad value is a ValueError/TypeError naming the control, not a TraitError.
+    size = traitlets.Any(7).tag(sync=True)
+    kernel_size = traitlets.Any(3).tag(sync=True)
+    stride = traitlets.Any(1).tag(sync=True)
     padding = traitlets.Any(0).tag(sync=True)  # an int or a mode ("valid", "same", "full")
-    dilation = traitlets.Int(1).tag(sync=True)
+    dilation = traitlets.Any(1).tag(sync=True)
 
 
 class ConvExplorer(_GeometryExplorer):
     """See :func:`conv_explorer`."""
 
-    channels = traitlets.Int(1).tag(sync=True)
+    channels = traitlets.Any(1).tag(sync=True)
     _TABLE = CONV_CONTROLS
 
     def __init__(self, **values):
@@ -50,6 +53,8 @@ class ConvExplorer(_GeometryExplorer):
         """The window of output ``cell`` (default: the one last clicked) as a matplotlib figure.
 
         Multi-channel settings show channel 0 (the figure is single-channel).
+        A ``cell`` given outside the output is refused (``ValueError`` naming
+        ``cell``); the last click is moved inside a grid that has since shrunk.
 
         Examples
         --------
@@ -60,7 +65,10 @@ class ConvExplorer(_GeometryExplorer):
         from convlab.viz import show_sliding_window
 
         p = self.payload
-        i, j = inside(self.selected if cell is None else cell, p["output_shape"])
+        if cell is None:
+            i, j = inside(self.selected, p["output_shape"])
+        else:
+            i, j = check_cell(cell, "cell", p["output_shape"], "the output")
         fig = new_figure((8, 3.6))
         show_sliding_window(np.array(p["x"][0], float), p["kernel_size"][0], i, j, self.stride,
                             [tuple(a) for a in p["padding"]], self.dilation,
@@ -71,13 +79,16 @@ class ConvExplorer(_GeometryExplorer):
 class BackwardExplorer(_GeometryExplorer):
     """See :func:`backward_explorer`."""
 
-    output_padding = traitlets.Int(0).tag(sync=True)
-    target = traitlets.Unicode("dx").tag(sync=True)
-    view = traitlets.Unicode("scatter").tag(sync=True)
+    output_padding = traitlets.Any(0).tag(sync=True)
+    target = traitlets.Any("dx").tag(sync=True)
+    view = traitlets.Any("scatter").tag(sync=True)
     _TABLE = BACKWARD_CONTROLS
     _LOCAL = ("target", "view")
 
     def __init__(self, output_padding=None, **values):
+        if output_padding is not None:  # checked before any work, like the other controls
+            output_padding = check_settings(self._TABLE, {"output_padding": output_padding})[
+                "output_padding"]
         super().__init__("backward", **values)
         self._quiet = True
         self.output_padding = self.payload["output_padding"]
@@ -133,6 +144,9 @@ class BackwardExplorer(_GeometryExplorer):
     def snapshot(self, cell=None):
         """The current target, view and cell (default: the one last clicked) as a matplotlib figure.
 
+        A ``cell`` given outside ``dx`` (or ``dw``) is refused by name; the last
+        click is moved inside a grid that has since shrunk.
+
         Examples
         --------
         >>> fig = backward_explorer(6, 3, stride=2, view="gather").snapshot(cell=(2, 3))
@@ -143,7 +157,10 @@ class BackwardExplorer(_GeometryExplorer):
 
         p = self.payload
         shape = p["input_shape"] if self.target == "dx" else p["kernel_size"]
-        cell = inside(self.selected if cell is None else cell, shape)
+        if cell is None:
+            cell = inside(self.selected, shape)
+        else:
+            cell = check_cell(cell, "cell", shape, self.target)
         fig = new_figure((9, 3.8))
         show_backward(np.array(p["x"], float), np.array(p["w"], float),
                       np.array(p["grad_out"], float), self.target, cell, self.view, self.stride,
@@ -154,9 +171,9 @@ class BackwardExplorer(_GeometryExplorer):
 class FilterExplorer(Explorer):
     """See :func:`filter_explorer`."""
 
-    filter = traitlets.Unicode("sobel").tag(sync=True)
-    sigma = traitlets.Float(1.0).tag(sync=True)
-    kernel_size = traitlets.Int(5).tag(sync=True)
+    filter = traitlets.Any("sobel").tag(sync=True)
+    sigma = traitlets.Any(1.0).tag(sync=True)
+    kernel_size = traitlets.Any(5).tag(sync=True)
     _TABLE = FILTER_CONTROLS
 
     def __init__(self, image, **values):

@@ -3,18 +3,16 @@
 One table per explorer says which values each control accepts; the
 explorers, their ES module (through ``spec``) and the tests all read it, so a
 range lives in one place.  A value outside it is refused with a
-``ValueError`` naming the control and the range, never clamped.
+``ValueError`` naming the control and the range, never clamped
+(:func:`convlab._checks.check_settings` reads the rules).
 """
-from convlab._checks import check_choice, check_int, check_number
+from convlab._checks import PADDING_MODES, check_settings
 
 __all__ = ["CONV_CONTROLS", "BACKWARD_CONTROLS", "FILTER_CONTROLS", "PADDING_MODES",
            "check_settings", "spec"]
 
-#: The padding modes offered next to the explicit amounts 0..3.
-PADDING_MODES = ("valid", "same", "full")
-
-# name: ("int", label, lo, hi) | ("float", label, lo, hi, step) | ("choice", label, choices)
-#       | ("padding", label, lo, hi)
+# name: ("int", label, lo, hi) | ("odd", label, lo, hi) | ("float", label, lo, hi, step)
+#       | ("choice", label, choices) | ("padding", label, lo, hi)
 def _geometry_controls(max_size, max_kernel, max_stride):
     """The five controls of a convolution's geometry, with this explorer's upper limits."""
     return {
@@ -40,45 +38,6 @@ FILTER_CONTROLS = {
     "sigma": ("float", "\u03c3", 0.5, 4.0, 0.25),
     "kernel_size": ("odd", "kernel size", 3, 31),
 }
-
-
-def _check_one(name, value, rule):
-    kind = rule[0]
-    if kind == "choice":
-        return check_choice(value, name, rule[2])
-    if kind == "padding" and isinstance(value, str):
-        return check_choice(value, name, PADDING_MODES)
-    if kind == "float":
-        return check_number(value, name, rule[2], rule[3])
-    lo, hi = rule[2], rule[3]
-    if kind == "padding":
-        value = check_int(value, name, 0)
-        if value > hi:
-            modes = ", ".join(repr(m) for m in PADDING_MODES)
-            raise ValueError(f"{name} must be an int in [{lo}, {hi}] or one of {modes}; got {value}")
-        return value
-    value = check_int(value, name, lo, hi)
-    if kind == "odd" and value % 2 == 0:
-        raise ValueError(f"{name} must be odd (a centre tap), in [{lo}, {hi}]; got {value}")
-    return value
-
-
-def check_settings(controls, values):
-    """Check every value of ``values`` against its rule in ``controls``; return them cleaned.
-
-    Examples
-    --------
-    >>> check_settings(CONV_CONTROLS, {"size": 7, "padding": "same"})
-    {'size': 7, 'padding': 'same'}
-    >>> check_settings(CONV_CONTROLS, {"size": 500})
-    Traceback (most recent call last):
-    ...
-    ValueError: size must be an int in [1, 16]; got 500
-    """
-    unknown = set(values) - set(controls)
-    if unknown:
-        raise ValueError(f"unknown controls {sorted(unknown)}; the controls are {list(controls)}")
-    return {name: _check_one(name, value, controls[name]) for name, value in values.items()}
 
 
 def spec(controls):
