@@ -73,12 +73,81 @@ def test_unknown_names_raise():
         run(cases=["resnet50"], progress=False)
     with pytest.raises(ValueError, match=r"methods must be among .*got \['fft'\]"):
         run(cases=["tiny"], methods=["fft"], progress=False)
-    with pytest.raises(ValueError, match="repeats must be a positive integer; got 0"):
+    # the wording of convlab._checks.check_int, which run uses for every int
+    with pytest.raises(ValueError, match="repeats must be a positive int; got 0"):
         run(cases=["tiny"], repeats=0, progress=False)
-    with pytest.raises(ValueError, match="threads must be a positive integer; got 2.5"):
+    with pytest.raises(TypeError, match=r"threads must be an int; got 2.5 \(float\)"):
         run(cases=["tiny"], threads=2.5, progress=False)
-    with pytest.raises(ValueError, match="blocks must be an integer >= 3; got 2"):
+    with pytest.raises(ValueError, match="blocks must be a >= 3 int; got 2"):
         run(cases=["tiny"], blocks=2, progress=False)
+
+
+BAD_RUN_ARGUMENTS = [
+    (dict(cases=3), TypeError, r"cases must be a sequence of case names or Case objects; got 3"),
+    (dict(cases=[]), ValueError, r"cases must name at least one case"),
+    (dict(cases=["tiny", None]), TypeError, r"cases\[1\] must be one of \['tiny'.* or a Case; got None"),
+    (dict(cases=["tiny", "tiny"]), ValueError, r"cases must have distinct names .*\['tiny'\] twice"),
+    (dict(methods="torch"), ValueError, r"methods must be among \[.*'fast'.*\] .*got \['torch'\]"),
+    (dict(methods=[3]), TypeError, r"methods\[0\] must be one of .*; got 3 \(int\)"),
+    (dict(quick="yes"), TypeError, r"quick must be True or False; got 'yes' \(str\)"),
+    (dict(progress=1), TypeError, r"progress must be True or False; got 1 \(int\)"),
+    (dict(repeats=True), TypeError, r"repeats must be an int; got True \(bool\)"),
+    (dict(threads=0), ValueError, r"threads must be a positive int; got 0"),
+    (dict(blocks=3.0), TypeError, r"blocks must be an int; got 3.0 \(float\)"),
+    (dict(cases=[Case("mine", 1, 2, 3, 9, 3, groups=2)]), ValueError,
+     r"cases\[0\].groups must divide c_in and c_out; got groups=2, c_in=2, c_out=3"),
+    (dict(cases=[Case("mine", 1, 2, 3, 4, 7)]), ValueError,
+     r"cases\[0\].kernel must fit the padded input \(size \+ 2 \* padding = 4\); got 7"),
+    (dict(cases=[Case("mine", 0, 2, 3, 9, 3)]), ValueError, r"cases\[0\].n must be a positive int; got 0"),
+    (dict(cases=[Case("mine", 1, 2, 3, 9, 3, padding=-1)]), ValueError,
+     r"cases\[0\].padding must be a >= 0 int; got -1"),
+    (dict(cases=[Case("huge", 64, 64, 64, 4096, 3)]), ValueError,
+     r"cases\[0\]'s input of shape \(64, 64, 4096, 4096\) \(float32\) needs .* over convlab's memory limit"),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, message", BAD_RUN_ARGUMENTS)
+def test_bad_arguments_are_refused_before_any_timing(monkeypatch, kwargs, error, message):
+    import convlab.bench as bench
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("work started before the arguments were checked")
+
+    for name in ("sgemm_gflops", "make_arrays", "torch_peak_bytes", "blas_description"):
+        monkeypatch.setattr(bench, name, must_not_run)
+    threads_before = bench.torch.get_num_threads()
+    with pytest.raises(error, match=message):
+        run(**dict(dict(cases=["tiny"], progress=False), **kwargs))
+    assert bench.torch.get_num_threads() == threads_before
+
+
+def test_bad_rows_and_machine_arguments_are_refused_by_name():
+    from convlab.bench import machine_line
+
+    with pytest.raises(TypeError, match=r"rows must be a sequence of row dicts .*; got 3 \(int\)"):
+        format_table(3)
+    with pytest.raises(TypeError, match=r"rows\[1\] must be a row dict .*; got 'a' \(str\)"):
+        format_table([{"case": "tiny", "method": "fast", "skipped": "too slow"}, "a"])
+    with pytest.raises(ValueError, match=r"rows\[0\] must have the keys .*; got no \['gflops', 'peak_mb'\]"):
+        format_table([{"case": "tiny", "method": "fast", "forward_ms": 1.0, "backward_ms": None,
+                       "fwd_bwd_ms": None}])
+    with pytest.raises(TypeError, match=r"rows\[0\]\['forward_ratio'\] must be a number; got '2' \(str\)"):
+        format_table([{"case": "tiny", "method": "fast", "skipped": "x", "forward_ratio": "2"}])
+    with pytest.raises(ValueError, match=r"rows\[0\]\['threads_blas'\] must be a positive int; got 0"):
+        format_table([{"case": "tiny", "method": "fast", "skipped": "x", "threads_blas": 0}])
+    skipped = {"case": "tiny", "method": "loops", "skipped": "too slow"}  # a skipped row needs no timings
+    assert format_table([skipped]).splitlines()[-1] == "loops           skipped (too slow)"
+    with pytest.raises(TypeError, match=r"blas must be a str; got 3 \(int\)"):
+        machine_line(3)
+    with pytest.raises(ValueError, match=r"threads_torch must be a positive int; got -1"):
+        machine_line("openblas", 1, -1)
+    with pytest.raises(TypeError, match=r"sgemm must be None or a dict with keys 'numpy' and 'torch'"):
+        machine_line("openblas", 1, 1, sgemm={"numpy": 1.0})
+    with pytest.raises(ValueError, match=r"sgemm\['torch'\] must be >= 0; got -2.0"):
+        machine_line("openblas", 1, 1, sgemm={"numpy": 1.0, "torch": -2.0})
+    line = machine_line("openblas", 1, 2, sgemm={"numpy": 10.5, "torch": 11})
+    assert "[openblas], 1 BLAS threads" in line and ", 2 threads | float32" in line
+    assert "numpy 10.5 GFLOP/s, torch 11 GFLOP/s" in line
 
 
 def test_default_cases_cover_the_issue():

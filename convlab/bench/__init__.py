@@ -17,6 +17,7 @@ import torch
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
+from .._checks import check_bool, check_int, check_memory, check_sequence, check_text
 from ..conv.fast import clear_workspaces
 from ..conv.fast import configure as fast_configure
 from .cases import (CASE_NAMES, CASES, Case, applies, first_output, make_arrays, methods_for,
@@ -24,20 +25,65 @@ from .cases import (CASE_NAMES, CASES, Case, applies, first_output, make_arrays,
 from .measure import blas_description, blas_threads, sgemm_gflops, time_block, torch_peak_bytes
 from .table import UNSTEADY, format_table, machine_line
 
-__all__ = ["CASES", "Case", "run", "format_table", "machine_line"]
+__all__ = ["CASES", "KNOWN_METHODS", "Case", "run", "format_table", "machine_line"]
 
 PHASES = ("forward", "backward", "fwd_bwd")
 
 
-def _names(requested, known, what):
-    """``requested`` (None = all of ``known``) as a list, after checking every name is known."""
+#: Every method name `run` knows: the convlab methods of every case, in table order.
+KNOWN_METHODS = tuple(dict.fromkeys(m for c in CASES for m in methods_for(c)))
+
+
+def _names(requested, known, name, allow_case=False):
+    """``requested`` (None = all of ``known``) as a list, after checking every item is known."""
     if requested is None:
         return list(known)
-    requested = [requested] if isinstance(requested, (str, Case)) else list(requested)
-    unknown = [r for r in requested if not isinstance(r, Case) and r not in known]
+    single = (str, Case) if allow_case else str
+    items = "case names or Case objects" if allow_case else "method names"
+    requested = [requested] if isinstance(requested, single) else check_sequence(requested, name, items)
+    for i, item in enumerate(requested):
+        if allow_case and isinstance(item, Case):
+            continue
+        if not isinstance(item, str):
+            raise TypeError(f"{name}[{i}] must be one of {list(known)}"
+                            f"{' or a Case' if allow_case else ''}; got {item!r} ({type(item).__name__})")
+    unknown = [r for r in requested if isinstance(r, str) and r not in known]
     if unknown:
-        raise ValueError(f"{what} must be among {list(known)}; got {unknown}")
+        raise ValueError(f"{name} must be among {list(known)} (or None for all); got {unknown}")
     return requested
+
+
+def _checked_case(case, where):
+    """``case`` after checking its fields describe a layer (or a Sobel image) that fits in memory."""
+    check_text(case.name, f"{where}.name", optional=False)
+    check_bool(case.sobel, f"{where}.sobel")
+    for field in ("n", "c_in", "c_out", "size", "kernel", "stride", "groups"):
+        check_int(getattr(case, field), f"{where}.{field}", 1)
+    check_int(case.padding, f"{where}.padding", 0)
+    if case.c_in % case.groups or case.c_out % case.groups:
+        raise ValueError(f"{where}.groups must divide c_in and c_out; got groups={case.groups}, "
+                         f"c_in={case.c_in}, c_out={case.c_out}")
+    if case.kernel > case.size + 2 * case.padding:
+        raise ValueError(f"{where}.kernel must fit the padded input (size + 2 * padding = "
+                         f"{case.size + 2 * case.padding}); got {case.kernel}")
+    check_memory(f"{where}'s input", (case.n, case.c_in, case.size, case.size), np.float32)
+    check_memory(f"{where}'s output", (case.n, case.c_out, case.out_size, case.out_size), np.float32)
+    return case
+
+
+def _checked_cases(cases):
+    """The `Case` objects ``cases`` names (None = all of `CASES`), each checked, names distinct."""
+    by_name = dict(zip(CASE_NAMES, CASES))
+    named = _names(cases, CASE_NAMES, "cases", allow_case=True)
+    if not named:
+        raise ValueError("cases must name at least one case (or be None for all); got []")
+    selected = [_checked_case(c, f"cases[{i}]") if isinstance(c, Case) else by_name[c]
+                for i, c in enumerate(named)]
+    names = [c.name for c in selected]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"cases must have distinct names (rows are grouped by name); got {twice} twice")
+    return selected
 
 
 def _relative_error(got, expected):
@@ -50,18 +96,20 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
 
     Parameters
     ----------
-    cases : sequence of str or Case, optional
-        Case names from `CASES` (default: all) or your own `Case` objects.
-    methods : sequence of str, optional
-        convlab methods to time (default: every method of each case); PyTorch
-        is always timed, as the reference.
+    cases : str, Case or sequence of them, optional
+        Case names from `CASES` (default: all) or your own `Case` objects
+        (distinct names; their arrays must fit the memory limit).
+    methods : str or sequence of str, optional
+        convlab methods to time, from `KNOWN_METHODS` (default: every method
+        of each case; ``[]``: PyTorch only); PyTorch is always timed, as the
+        reference.
     repeats : int, default 7
-        Timed calls per block (fewer for calls slower than ~0.3 s).
+        Timed calls per block, at least 1 (fewer for calls slower than ~0.3 s).
     quick : bool, default False
         1 timed call per block, 1 warm-up call, no memory subprocess for
         PyTorch: rough ratios (the rows say so, ``rough=True``).
     threads : int, optional
-        Threads for numpy's BLAS and for PyTorch (default: all cores).
+        Threads for numpy's BLAS and for PyTorch, at least 1 (default: all cores).
     progress : bool, default True
         Show a tqdm progress bar on stderr.
     blocks : int, default 3
@@ -84,21 +132,28 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
         ``threads_torch``, ``blas``, ``sgemm_gflops`` (``{"numpy": ...,
         "torch": ...}``, `sgemm_gflops`), ``blocks``, ``rough`` and ``machine``.
 
+    Raises
+    ------
+    TypeError, ValueError
+        For any bad argument, naming it, before anything is timed.
+
     Examples
     --------
     >>> rows = run(cases=["tiny"], methods=["fast"], quick=True, progress=False)
     >>> [row["method"] for row in rows]
     ['torch', 'fast']
+    >>> run(cases=["tiny"], blocks=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: blocks must be a >= 3 int; got 2
     """
-    for value, name, least in ((repeats, "repeats", 1), (threads, "threads", 1), (blocks, "blocks", 3)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < least):
-            what = "a positive integer" if least == 1 else f"an integer >= {least}"
-            raise ValueError(f"{name} must be {what}; got {value!r}")
-    by_name = dict(zip(CASE_NAMES, CASES))
-    selected = [c if isinstance(c, Case) else by_name[c] for c in _names(cases, CASE_NAMES, "cases")]
+    repeats = check_int(repeats, "repeats", 1)
+    blocks = check_int(blocks, "blocks", 3)
+    threads = None if threads is None else check_int(threads, "threads", 1)
+    quick, progress = check_bool(quick, "quick"), check_bool(progress, "progress")
+    selected = _checked_cases(cases)
     if methods is not None:
-        methods = _names(methods, tuple(dict.fromkeys(m for c in CASES for m in methods_for(c))),
-                         "methods")
+        methods = _names(methods, KNOWN_METHODS, "methods")
     threads = threads or os.cpu_count() or 1
     repeats, warmup = (1, 1) if quick else (repeats, 2)
     previous_torch_threads = torch.get_num_threads()

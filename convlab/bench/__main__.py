@@ -36,7 +36,7 @@ def main(argv=None):
     try:
         rows = run(cases=args.case, methods=args.method, repeats=args.repeats, quick=args.quick,
                    threads=args.threads, progress=not args.no_progress, blocks=args.blocks)
-    except ValueError as error:
+    except (TypeError, ValueError) as error:
         parser.error(str(error))
     print(json.dumps(rows, indent=1) if args.json else format_table(rows))
     return 0

@@ -6,6 +6,7 @@ import platform
 
 import numpy as np
 
+from .._checks import check_int, check_number, check_sequence, check_text
 from .measure import SGEMM_SHAPE
 
 #: Ratios whose blocks disagree by more than this get a ``!`` (as `convlab.bench.UNSTEADY`).
@@ -40,8 +41,44 @@ ROUGH = ("--quick: ROUGH ratios, one call per block; run without --quick before 
          "number.")
 
 
+def _checked_sgemm(sgemm):
+    """None, or ``{"numpy": GFLOP/s, "torch": GFLOP/s}`` with two non-negative numbers."""
+    if sgemm is None:
+        return None
+    if not isinstance(sgemm, dict) or set(sgemm) != {"numpy", "torch"}:
+        raise TypeError(f"sgemm must be None or a dict with keys 'numpy' and 'torch' (GFLOP/s); "
+                        f"got {sgemm!r} ({type(sgemm).__name__})")
+    for key in ("numpy", "torch"):
+        check_number(sgemm[key], f"sgemm[{key!r}]", 0)
+    return sgemm
+
+
 def machine_line(blas="", threads_blas=None, threads_torch=None, sgemm=None):
-    """``"2026-11-21 09:40 UTC | AMD EPYC (2 cores) | ... | load average 0.10 at start"``: when and where."""
+    """``"2026-11-21 09:40 UTC | AMD EPYC (2 cores) | ... | load average 0.10 at start"``: when and where.
+
+    Parameters
+    ----------
+    blas : str
+        numpy's BLAS, as `convlab.bench.measure.blas_description` says it.
+    threads_blas, threads_torch : int, optional
+        Thread counts (positive), shown as given.
+    sgemm : dict, optional
+        ``{"numpy": GFLOP/s, "torch": GFLOP/s}`` of the sgemm floor.
+
+    Examples
+    --------
+    >>> "openblas], 1 BLAS threads" in machine_line("openblas", 1, 1)
+    True
+    >>> machine_line("openblas", threads_blas=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: threads_blas must be a positive int; got 0
+    """
+    check_text(blas, "blas", optional=False)
+    for value, name in ((threads_blas, "threads_blas"), (threads_torch, "threads_torch")):
+        if value is not None:
+            check_int(value, name, 1)
+    _checked_sgemm(sgemm)
     import torch
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -93,8 +130,44 @@ def _cells(row):
             "-" if error is None else f"{error:.0e}"]
 
 
+#: Keys a row must have for its table line (a skipped row needs only ``case`` and ``method``).
+MEASURED_KEYS = ("forward_ms", "backward_ms", "fwd_bwd_ms", "gflops", "peak_mb")
+#: Keys that, when present, hold None or a number.
+NUMBER_KEYS = MEASURED_KEYS + ("forward_ratio", "backward_ratio", "fwd_bwd_ratio", "forward_spread",
+                               "backward_spread", "fwd_bwd_spread", "max_error")
+
+
+def _checked_rows(rows):
+    """``rows`` as a list, after checking each is a row dict `format_table` can print."""
+    rows = check_sequence(rows, "rows", "row dicts (as convlab.bench.run returns)")
+    for i, row in enumerate(rows):
+        where = f"rows[{i}]"
+        if not isinstance(row, dict):
+            raise TypeError(f"{where} must be a row dict (as convlab.bench.run returns); "
+                            f"got {row!r} ({type(row).__name__})")
+        needed = ("case", "method") + (() if row.get("skipped") else MEASURED_KEYS)
+        missing = [key for key in needed if key not in row]
+        if missing:
+            raise ValueError(f"{where} must have the keys {list(needed)}; got no {missing}")
+        check_text(row["case"], f"{where}['case']", optional=False)
+        check_text(row["method"], f"{where}['method']", optional=False)
+        for key in NUMBER_KEYS:
+            if row.get(key) is not None:
+                check_number(row[key], f"{where}[{key!r}]", finite=False)
+    for key in ("threads_blas", "threads_torch"):  # the machine line of the first row shows them
+        if rows and rows[0].get(key) is not None:
+            check_int(rows[0][key], f"rows[0][{key!r}]", 1)
+    return rows
+
+
 def format_table(rows):
     """The rows of `convlab.bench.run` as a plain-text table, one block per case.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows as `convlab.bench.run` returns them (``case``, ``method`` and, unless
+        ``skipped``, the timings of `MEASURED_KEYS`; numbers or None).
 
     Examples
     --------
@@ -104,12 +177,17 @@ def format_table(rows):
     ...        "max_error": 1e-7, "skipped": None}
     >>> print(format_table([row]).splitlines()[-1])
     fast            0.500    2.00x        -        -            -           -            1.5      0.1      1e-07
+    >>> format_table([{"case": "tiny"}])
+    Traceback (most recent call last):
+    ...
+    ValueError: rows[0] must have the keys ['case', 'method', 'forward_ms', 'backward_ms', 'fwd_bwd_ms', 'gflops', 'peak_mb']; got no ['method', 'forward_ms', 'backward_ms', 'fwd_bwd_ms', 'gflops', 'peak_mb']
     """
+    rows = _checked_rows(rows)
     lines = []
     first = rows[0] if rows else {}
     if "threads_blas" in first:
         lines.append(first.get("machine") or machine_line(first.get("blas", ""), first["threads_blas"],
-                                                          first["threads_torch"]))
+                                                          first.get("threads_torch")))
         if first.get("rough"):
             lines.append(ROUGH)
         lines += [f"  {note.format(blocks=first.get('blocks', 3))}" for note in NOTES]
