@@ -106,10 +106,11 @@ def covered_mask(input_shape, kernel_size, stride=1, padding=0, dilation=1):
 
 
 def uncovered_cells(input_shape, kernel_size, stride=1, padding=0, dilation=1):
-    """Input rows and columns that no window reads (a stride remainder, or dilation gaps).
+    """Input rows and columns that no window reads (a stride remainder, or gaps between taps).
 
-    Returns ``(rows, cols)``, sorted int arrays in input (unpadded) coordinates;
-    `convlab.shapes.uncovered_count` counts the trailing ones along one axis.
+    Returns ``(rows, cols)``, sorted int arrays in input (unpadded) coordinates; their
+    input gradient is zero. (`convlab.shapes.uncovered_count` counts something else: the
+    trailing cells of the *padded* axis, which may be padding.)
 
     Examples
     --------

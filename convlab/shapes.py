@@ -172,10 +172,11 @@ def output_shape(input_size, kernel_size, stride, padding, dilation, axis_names=
 def uncovered_count(n, kernel_size, stride=1, padding=0, dilation=1):
     """How many trailing padded-input cells no window reaches along one axis (a count).
 
-    `convlab.coverage.uncovered_cells` lists the cells themselves, in 2-D.
-
-    When ``(n + pads - dilation * (k - 1) - 1) % stride != 0`` the last cells are
-    never read by the convolution, so their input gradient is zero.
+    The count is of cells of the *padded* axis: ``(n + pads - dilation * (k - 1) - 1) % stride``.
+    Some or all of them may be padding (then every real input cell is still read), and
+    cells skipped *between* windows (a kernel shorter than the stride, dilation gaps) are
+    not counted. `convlab.coverage.uncovered_cells` lists the input cells that no window
+    reads, whatever the reason: those get a zero input gradient.
 
     Examples
     --------
@@ -187,6 +188,7 @@ def uncovered_count(n, kernel_size, stride=1, padding=0, dilation=1):
     before, after = _pads_along_axis(padding, n, kernel_size, stride, dilation, "padding")
     span = effective_kernel_size(kernel_size, dilation)
     return (n + before + after - span) % stride
+
 
 def receptive_field(kernel_size, stride=1, dilation=1):
     """Receptive field of one output cell of a stack of convolutions, along one axis.

@@ -1,6 +1,6 @@
 """Checkers for lesson 10's worked problem, solved in four stages by the learner.
 
-The lecture's problem: a 4x4 image, two 3x3 kernels without bias or padding,
+The worked problem of lesson 10: a 4x4 image, two 3x3 kernels without bias or padding,
 ReLU, a global max pool over each 2x2 map, a fully connected layer and
 softmax with the negative log-likelihood. The stages:
 
@@ -13,7 +13,7 @@ softmax with the negative log-likelihood. The stages:
 
 References: PyTorch (``F.conv2d``, ``F.cross_entropy`` and the whole branch
 under autograd) and NumPy's ``argmax`` for the winners; the first case of
-each checker is the lecture's problem itself (values of
+each checker is the worked problem itself (values of
 :func:`convlab.nn.worked_problem`).
 """
 

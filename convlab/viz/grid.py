@@ -16,13 +16,13 @@ import numpy as np
 from convlab import _checks
 from convlab.viz.cells import (add_colorbar, as_mask, draw_cells, draw_heat, draw_numbers,
                                draw_pairs, draw_texts)
-from convlab.viz.legend import PAIR_LABEL, add_legend, legend_html, legend_labels, legend_rows
+from convlab.viz.legend import PAIR_LABEL, add_legend, legend_labels, legend_rows
 from convlab.viz.style import (CELL_IN, FIGTITLE_PT, FONT_PT, KINDS, MAX_ANNOTATED, MAX_WIDTH_IN,
                                MAX_HEIGHT_IN, OKABE_ITO, TITLE_PT, cell_text, fits_in_cell, text_width_pt,
                                wrap_to_width)
 
 __all__ = ["OKABE_ITO", "KINDS", "show_grid", "plot_row", "drawn_cells", "lit_cells",
-           "drawn_numbers", "legend_labels", "legend_html", "reuse_axes", "clear_artists"]
+           "drawn_numbers", "legend_labels", "clear_artists"]
 
 _SIDE_IN = 0.12
 _CBAR_IN = 0.8          # room right of a heatmap for its colour bar and tick labels
@@ -40,16 +40,6 @@ def clear_artists(ax):
     if ax.get_legend() is not None:
         ax.get_legend().remove()
     ax.set_title("")
-    return ax
-
-
-def reuse_axes(fig, rect=(0, 0, 1, 1)):
-    """The figure's only Axes, emptied with :func:`clear_artists`; created at ``rect`` if needed."""
-    if len(fig.axes) == 1 and getattr(fig.axes[0], "_convlab_rect", None) == tuple(rect):
-        return clear_artists(fig.axes[0])
-    fig.clear()
-    ax = fig.add_axes(rect)
-    ax._convlab_rect = tuple(rect)
     return ax
 
 

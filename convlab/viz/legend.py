@@ -5,7 +5,7 @@ from matplotlib.patches import Patch
 from convlab import _checks
 from convlab.viz.style import FONT_PT, KINDS, PAIR_COLORS, text_width_pt
 
-__all__ = ["kinds_drawn", "legend_handles", "add_legend", "legend_rows", "legend_html",
+__all__ = ["kinds_drawn", "legend_handles", "add_legend", "legend_rows",
            "legend_labels", "PAIR_LABEL"]
 
 #: Legend label of product pairs drawn by :func:`convlab.viz.cells.draw_pairs`.
@@ -75,40 +75,6 @@ def add_legend(ax, anchor, width_pt, handles=()):
                      columnspacing=1.2)
 
 
-_CSS_HATCH = {
-    "///": "repeating-linear-gradient(135deg, {edge} 0 1px, {face} 1px 4px)",
-    "...": "radial-gradient({edge} 0.8px, {face} 1px) 0 0 / 4px 4px",
-    "xx": ("repeating-linear-gradient(45deg, {edge} 0 1px, transparent 1px 4px), "
-           "repeating-linear-gradient(135deg, {edge} 0 1px, {face} 1px 4px)"),
-    "++": ("repeating-linear-gradient(0deg, {edge} 0 1px, transparent 1px 4px), "
-           "repeating-linear-gradient(90deg, {edge} 0 1px, {face} 1px 4px)"),
-}
-
-
-def legend_html(ax):
-    """The legend of the kinds drawn in ``ax`` as HTML swatches (for widgets, drawn by the browser).
-
-    Examples
-    --------
-    >>> from convlab.viz import show_grid
-    >>> ax = show_grid(np.zeros((2, 2)), kinds={"window": [(0, 0)]}, legend=False)
-    >>> "kernel window" in legend_html(ax)
-    True
-    """
-    items = []
-    for kind in kinds_drawn(ax):
-        patch = _handle(kind)
-        base = kind.partition("/")[0]
-        style = KINDS.get(base, dict(facecolor=PAIR_COLORS[0], edgecolor="#333333", hatch=None,
-                                     alpha=0.6))
-        face, edge = style["facecolor"], style["edgecolor"]
-        background = _CSS_HATCH.get(style["hatch"], "{face}").format(face=face, edge=edge)
-        opacity = style["alpha"] if style["alpha"] < 1 else 1
-        items.append(
-            f'<span style="display:inline-block;width:14px;height:14px;vertical-align:middle;'
-            f'background:{background};border:1px solid {edge};opacity:{opacity:.2f};'
-            f'margin:0 4px 0 12px"></span>{patch.get_label()}')
-    return '<span class="convlab-legend">' + "".join(items) + "</span>"
 
 
 def legend_labels(ax):
