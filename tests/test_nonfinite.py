@@ -145,3 +145,28 @@ def test_matrix_multiplies_the_zeros_of_the_matrix_by_the_input():
     # where torch (and loops) gives inf, 4, 4, 4
     np.testing.assert_array_equal(cl.conv2d(x, np.ones((1, 1, 2, 2)), method="loops")[0, 0],
                                   [[np.inf, 4.0], [4.0, 4.0]])
+
+
+@pytest.mark.parametrize("where", ["x", "weight", "bias", "grad_out"])
+def test_fast_leaves_winograd_when_an_array_is_not_finite(where):
+    """A layer Winograd would take (3x3, stride 1, 16 channels): one inf or NaN keeps torch's pattern.
+
+    Winograd's transforms mix a whole tile, so it would spread the NaN over every output of the tile.
+    """
+    rng = np.random.default_rng(7)
+    config = dict(x=rng.standard_normal((2, 16, 9, 9)), weight=rng.standard_normal((16, 16, 3, 3)),
+                  bias=rng.standard_normal(16), stride=(1, 1), padding=1, pads=((1, 1), (1, 1)),
+                  dilation=(1, 1), groups=1)
+    grad_out = rng.standard_normal((2, 16, 9, 9))
+    arrays = dict(config, grad_out=grad_out)
+    arrays[where] = arrays[where].copy()
+    arrays[where].flat[[5, 11]] = [np.nan, np.inf]
+    config.update({k: arrays[k] for k in ("x", "weight", "bias")})
+    expected_y = reference(config)
+    _, expected_grads = reference(config, arrays["grad_out"])
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = _call(config, "fast", 2, x=config["x"], weight=config["weight"], bias=config["bias"])
+        grads = _call(config, "fast", 2, x=config["x"], weight=config["weight"], grad_out=arrays["grad_out"])
+    assert_same_pattern(y, expected_y, f"forward fast ({where})")
+    for name, mine, theirs in zip(("dx", "dw", "db"), grads, expected_grads):
+        assert_same_pattern(mine, theirs, f"backward fast {name} ({where})")

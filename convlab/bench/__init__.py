@@ -22,7 +22,8 @@ from ..conv.fast import clear_workspaces
 from ..conv.fast import configure as fast_configure
 from .cases import (CASE_NAMES, CASES, Case, applies, first_output, make_arrays, methods_for,
                     numpy_calls, too_slow, torch_calls)
-from .measure import blas_description, blas_threads, sgemm_gflops, time_block, torch_peak_bytes
+from .measure import (SETTLE_SECONDS, blas_description, blas_threads, sgemm_gflops, time_block,
+                      torch_peak_bytes)
 from .table import UNSTEADY, format_table, machine_line
 
 __all__ = ["CASES", "KNOWN_METHODS", "Case", "run", "format_table", "machine_line"]
@@ -106,7 +107,8 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
     repeats : int, default 7
         Timed calls per block, at least 1 (fewer for calls slower than ~0.3 s).
     quick : bool, default False
-        1 timed call per block, 1 warm-up call, no memory subprocess for
+        1 timed call per block, 1 warm-up call, no pause before a block
+        (`convlab.bench.measure.SETTLE_SECONDS`), no memory subprocess for
         PyTorch: rough ratios (the rows say so, ``rough=True``).
     threads : int, optional
         Threads for numpy's BLAS and for PyTorch, at least 1 (default: all cores).
@@ -171,7 +173,8 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
             bar = tqdm(total=blocks * sum(1 + len(ms) for _, ms in plan), disable=not progress,
                        desc="convlab.bench", unit="block")
             for case, case_methods in plan:
-                rows += _run_case(case, case_methods, repeats, warmup, blocks, bar)
+                rows += _run_case(case, case_methods, repeats, warmup, blocks, bar,
+                                  settle=0.0 if quick else SETTLE_SECONDS)
             bar.close()
     finally:
         torch.set_num_threads(previous_torch_threads)
@@ -185,7 +188,7 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
     return rows
 
 
-def _run_case(case, methods, repeats, warmup, blocks, bar):
+def _run_case(case, methods, repeats, warmup, blocks, bar, settle):
     """Every row of one case: ``blocks`` rounds, each timing PyTorch and every method in turn."""
     arrays = make_arrays(case)
     rows, timed = [], []  # timed: (row, calls, {phase: [seconds per block]})
@@ -209,7 +212,8 @@ def _run_case(case, methods, repeats, warmup, blocks, bar):
     for block in range(blocks):  # interleaved: a slow spell hits every method of one block alike
         for row, calls, times in timed:
             bar.set_postfix_str(f"{case.name} {row['method']} block {block + 1}/{blocks}")
-            _time_phases(row, calls, times, repeats, warmup if block == 0 else 1, first=block == 0)
+            _time_phases(row, calls, times, repeats, warmup if block == 0 else 1, first=block == 0,
+                         settle=settle)
             bar.update()
     reference = rows[0]
     for row, _, times in timed:
@@ -224,14 +228,14 @@ def _run_case(case, methods, repeats, warmup, blocks, bar):
     return rows
 
 
-def _time_phases(row, calls, times, repeats, warmup, first):
+def _time_phases(row, calls, times, repeats, warmup, first, settle):
     """Time each phase of one method in its own block; the first block also traces memory."""
     traced = next(p for p in ("fwd_bwd", "forward", "backward") if p in calls)
     for phase in times:
         trace = first and phase == traced and row["method"] != "torch"  # torch's allocator is invisible to tracemalloc
         if trace and row["method"].startswith("fast"):
             clear_workspaces()  # so the traced call counts the scratch memory "fast" keeps
-        seconds, _, result, peak = time_block(calls[phase], repeats, warmup, trace=trace)
+        seconds, _, result, peak = time_block(calls[phase], repeats, warmup, trace=trace, settle=settle)
         times[phase].append(seconds)
         if trace:
             row["peak_mb"], row["memory_by"] = peak / 2**20, "tracemalloc"

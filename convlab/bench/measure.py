@@ -5,6 +5,13 @@
   which would leave idle thread pools spinning), reported as the median.
   Calls slower than ``SLOW_SECONDS`` are timed once. The runner interleaves
   whole blocks: round after round, PyTorch then every method.
+* Idle thread pools: after its last call, each library's worker threads
+  spin for a while before they sleep (OpenBLAS's and PyTorch's OpenMP
+  threads), and on a machine with few cores they slow down whatever runs
+  next. Measured on 2 cores: a PyTorch ResNet-layer forward right after one
+  numpy product took 46-87 ms instead of 25-29 ms; 0.1 s later 30-39 ms;
+  0.3 s later 26-35 ms. So a full (not ``--quick``) block starts with a
+  pause of ``SETTLE_SECONDS``.
 * The floor: `sgemm_gflops` times a float32 matrix product of the size of a
   ResNet layer's im2row GEMM in numpy and in PyTorch.
 * numpy memory: `tracemalloc` sees every array numpy allocates, so the peak
@@ -31,11 +38,14 @@ import tracemalloc
 BLOCK_SECONDS = 1.0
 #: A call slower than this is timed once, by its first (traced) call, without warm-up.
 SLOW_SECONDS = 0.3
+#: Pause before a full block, so that the previous block's idle thread pools are asleep.
+SETTLE_SECONDS = 0.3
 
 
-def time_block(call, repeats, warmup=2, trace=False):
+def time_block(call, repeats, warmup=2, trace=False, settle=0.0):
     """Time ``call`` in one block; return ``(median seconds, times, last result, peak bytes)``.
 
+    The block starts with a pause of ``settle`` seconds (see the module notes).
     The first call is a warm-up; with ``trace=True`` it runs under
     `tracemalloc` and gives the peak extra memory (else None). A call slower
     than ``SLOW_SECONDS`` is measured by that first call alone (warm-up
@@ -44,6 +54,8 @@ def time_block(call, repeats, warmup=2, trace=False):
     and then ``repeats`` timed calls, fewer if the block would exceed
     ``BLOCK_SECONDS``.
     """
+    if settle:
+        time.sleep(settle)
     start = time.perf_counter()
     result, peak = traced_call(call) if trace else (call(), None)
     first = time.perf_counter() - start

@@ -7,14 +7,15 @@ import platform
 import numpy as np
 
 from .._checks import check_int, check_number, check_sequence, check_text
-from .measure import SGEMM_SHAPE
+from .measure import SETTLE_SECONDS, SGEMM_SHAPE, SLOW_SECONDS
 
 #: Ratios whose blocks disagree by more than this get a ``!`` (as `convlab.bench.UNSTEADY`).
 UNSTEADY = 0.25
 
 NOTES = (
-    "times: median of repeated calls after warm-up, each method timed in its own block "
-    "(calls slower than 0.3 s: timed once), {blocks} rounds of blocks interleaved with PyTorch's; "
+    "times: median of repeated calls after a {settle:g} s pause (idle thread pools asleep; not with "
+    "--quick) and warm-up, each method timed in its own block "
+    "(calls slower than {slow:g} s: timed once), {blocks} rounds of blocks interleaved with PyTorch's; "
     "x torch = median over the rounds of time / PyTorch's time, ±: (max - min) / median of "
     "those ratios, ! when above 25 % (a busy machine: rerun).",
     "GFLOP/s: 2 x multiply-adds of the direct convolution (x3 for fwd+bwd), whatever the method "
@@ -190,7 +191,8 @@ def format_table(rows):
                                                           first.get("threads_torch")))
         if first.get("rough"):
             lines.append(ROUGH)
-        lines += [f"  {note.format(blocks=first.get('blocks', 3))}" for note in NOTES]
+        lines += [f"  {note.format(blocks=first.get('blocks', 3), settle=SETTLE_SECONDS, slow=SLOW_SECONDS)}"
+                  for note in NOTES]
     widths = [max(len(c), 14 if i == 0 else 11 if c == "x torch" else 7) for i, c in enumerate(COLUMNS)]
     for case in dict.fromkeys(row["case"] for row in rows):
         block = [r for r in rows if r["case"] == case]

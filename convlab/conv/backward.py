@@ -45,8 +45,9 @@ def backward_loops(grad_out, x, weight, stride, padding, dilation):
             rows = window_slice(i, kh, stride[0], dilation[0])
             cols = window_slice(j, kw, stride[1], dilation[1])
             g = grad_out[:, :, i, j]  # (N, C_out)
-            dxp[:, :, rows, cols] += np.tensordot(g, weight, axes=(1, 0))  # (N, C_in, kH, kW)
-            dw += np.tensordot(g, xp[:, :, rows, cols], axes=(0, 0))  # (C_out, C_in, kH, kW)
+            # einsum's own loops, not BLAS (which may skip a zero operand, so NaN * 0 would give 0)
+            dxp[:, :, rows, cols] += np.einsum("bo,ocmn->bcmn", g, weight)  # (N, C_in, kH, kW)
+            dw += np.einsum("bo,bcmn->ocmn", g, xp[:, :, rows, cols])  # (C_out, C_in, kH, kW)
     return _crop(dxp, padding, x.shape[-2:]), dw, bias_grad(grad_out)
 
 

@@ -88,11 +88,14 @@ def configure(*, patch_bytes=None, min_parallel_macs=None, min_images_per_thread
     max_kept_bytes : int, optional
         Scratch arrays up to this size are kept between calls (default 8 MiB).
     winograd_tiles_per_block : int, optional
-        Output tiles the Winograd engine transforms at a time (default 256).
+        Output tiles the Winograd engine transforms at a time (default 256):
+        as many whole images as fit, or tile rows of one larger image.
     threads : int, optional
-        Threads per call (default `default_threads()`). The ranges of images
-        depend on this number only, so results are bit-for-bit reproducible
-        for a given ``threads``.
+        Worker threads per call of the blocks and depthwise engines (default
+        `default_threads()`). The ranges of images depend on this number
+        only, so results are bit-for-bit reproducible for a given
+        ``threads``. The Winograd engine runs in the calling thread, with
+        BLAS's threads (see `convlab.conv.fast.winograd`).
 
     Yields
     ------

@@ -12,13 +12,25 @@ the work is cut into cache-sized blocks:
   16 x 36). The result of each is already laid out for the next GEMM.
 * **Per-frequency GEMMs.** ``M[f] = U[f] (C_out, C_in) @ V[f] (C_in, tiles)``
   for the 36 frequencies: 4x fewer multiply-adds than the direct sum.
-* **Channels last for the gather.** The padded image is split into its
-  four column phases with channels innermost, so each of the 36 tile
-  pixels of a block is copied as one long contiguous run per tile row.
-* **Blocks.** One image at a time (tile rows split when an image has more
-  than ``winograd_tiles_per_block`` tiles, see `configure`), in scratch arrays kept between calls
-  (`convlab.conv.fast.workspace.workspace`), images shared out over threads
-  (`convlab.conv.fast.threads.map_images`).
+* **Channels last for the gather.** Each image is split into its four
+  column phases with channels innermost, copied straight from the input
+  (only the border cells are zeroed), so each of the 36 tile pixels of a
+  block is copied as one long contiguous run per tile row.
+* **Bias for free.** ``A^T`` has a column of ones, so the bias added to one
+  frequency of ``M`` reaches all 16 outputs of a tile: one row of ``M``
+  instead of a pass over the output.
+* **Blocks.** A few whole images at a time (or a few tile rows of one
+  image, when it has more than ``winograd_tiles_per_block`` tiles, see
+  `configure`), in scratch arrays kept between calls
+  (`convlab.conv.fast.workspace.workspace`).
+* **One thread, BLAS's threads.** The engine runs in the calling thread
+  and BLAS's own threads share each product; it never uses the worker
+  pool of `convlab.conv.fast.threads.map_images`. Measured on the 2-core
+  test machine, ResNet-like layer, fwd+bwd, 20 rounds interleaved with
+  PyTorch in one process: a median of 1.19x PyTorch's time this way, 1.38x
+  with the images shared out over two workers on single-threaded BLAS
+  (fastest calls: 1.10x and 1.09x). The machine's speed swings from second
+  to second, and this way swings less.
 
 F(4x4, 3x3) is used because its float32 error stays small on unit-scale
 layers: measured about 5e-6 relative to the output's scale (F(2x2, 3x3) and
@@ -28,11 +40,12 @@ the direct float32 sum: a few 1e-7), far under the 1e-4 allowed.
 arguments of every method; they handle groups group by group.
 """
 
+import functools
+
 import numpy as np
 
 from ..winograd import check_winograd_geometry, transform_matrices
 from .config import settings
-from .threads import map_images
 from .workspace import workspace
 
 #: Outputs per tile side: F(4x4, 3x3), 6x6 input tiles, 36 frequencies.
@@ -58,94 +71,135 @@ def winograd_wins(weight_shape, stride, dilation, groups):
             and c_group >= MIN_CHANNELS and c_out // groups >= MIN_CHANNELS)
 
 
+@functools.lru_cache(maxsize=None)
+def _all_ones_frequency():
+    """The frequency ``(k, k)`` whose output transform is a tile of ones: adding the bias there
+    adds it to every output of the tile, at the cost of one row of ``M`` instead of the output."""
+    A_T = transform_matrices(TILE, 3)[2]
+    k = next(k for k in range(A_T.shape[1]) if np.all(A_T[:, k] == 1))
+    return k * A_T.shape[1] + k
+
+
+@functools.lru_cache(maxsize=None)
 def _kron_matrices(dtype):
-    """2-D transforms as matrices on flattened tiles: input (36, 36), kernel (36, 9), output (16, 36)."""
+    """2-D transforms as matrices on flattened tiles: input (36, 36), kernel (36, 9), output (16, 36).
+
+    Cached per dtype, as read-only arrays."""
     B_T, G, A_T = transform_matrices(TILE, 3)
-    return {"input": np.kron(B_T, B_T).astype(dtype), "kernel": np.kron(G, G).astype(dtype),
-            "output": np.kron(A_T, A_T).astype(dtype), "grad": np.kron(A_T.T, A_T.T).astype(dtype),
-            "weight_grad": np.kron(G.T, G.T).astype(dtype)}
+    mats = {"input": np.kron(B_T, B_T), "kernel": np.kron(G, G), "output": np.kron(A_T, A_T),
+            "grad": np.kron(A_T.T, A_T.T), "weight_grad": np.kron(G.T, G.T)}
+    for name, matrix in mats.items():
+        mats[name] = matrix.astype(dtype)
+        mats[name].flags.writeable = False
+    return mats
 
 
 class _Grid:
-    """Tile counts and block rows of a stride-1 3x3 correlation on a (padded) ``Hp x Wp`` input."""
+    """Tiles and blocks of a stride-1 3x3 correlation of ``n_images`` (padded) ``Hp x Wp`` inputs.
 
-    def __init__(self, padded_hw):
+    A block is a few whole images, when an image has at most
+    ``winograd_tiles_per_block`` tiles (see `configure`), or else a few tile
+    rows of one image: ``blocks`` yields ``(b0, b1, r0, r1)``, images
+    ``b0:b1`` and tile rows ``r0:r1``.
+    """
+
+    def __init__(self, padded_hw, n_images):
         self.out_h, self.out_w = padded_hw[0] - 2, padded_hw[1] - 2
         self.tiles_h, self.tiles_w = -(-self.out_h // TILE), -(-self.out_w // TILE)
-        rows = max(1, min(self.tiles_h, settings().winograd_tiles_per_block // self.tiles_w))
-        self.blocks = [(r, min(r + rows, self.tiles_h)) for r in range(0, self.tiles_h, rows)]
-        # rows for every tile; columns a whole number of 4-column groups (see `_column_phases`)
-        self.buffer_hw = (TILE * self.tiles_h + 2, TILE * (self.tiles_w + 1))
+        per_block = settings().winograd_tiles_per_block
+        image_tiles = self.tiles_h * self.tiles_w
+        self.images = max(1, min(n_images, per_block // image_tiles))
+        self.rows = self.tiles_h if image_tiles <= per_block else max(1, per_block // self.tiles_w)
+        # whole 4-row and 4-column groups covering every tile (see `_input_frequencies`)
+        self.buffer_hw = (TILE * (self.tiles_h + 1), TILE * (self.tiles_w + 1))
+
+    def blocks(self, start, stop):
+        for b0 in range(start, stop, self.images):
+            for r0 in range(0, self.tiles_h, self.rows):
+                yield b0, min(b0 + self.images, stop), r0, min(r0 + self.rows, self.tiles_h)
 
 
-def _padded_image(image, pads, grid, name):
-    """``image`` (C, H, W) zero-padded by ``pads`` (a negative pad crops) into a kept buffer."""
+def _column_phases(images, pads, grid):
+    """``images`` (n, C, H, W) zero-padded by ``pads`` (a negative pad crops), split into column phases.
+
+    ``phases[p, b, h, j, c] = padded[b, c, h, 4 j + p]``, channels last: tile pixel ``(u, v)``
+    of the tiles ``(i, j)`` is ``phases[v % 4, :, 4 i + u, j + v // 4]``, long contiguous runs.
+    Each phase is copied straight from ``images``; only its border cells are zeroed.
+    """
     (top, _), (left, _) = pads
-    buffer = workspace(name, (image.shape[0],) + grid.buffer_hw, image.dtype)
-    buffer[...] = 0
-    rows = slice(max(0, -top), min(image.shape[1], grid.buffer_hw[0] - top))
-    cols = slice(max(0, -left), min(image.shape[2], grid.buffer_hw[1] - left))
-    # only the cells the padded image really has (its bottom/right padding stays zero)
-    rows = slice(rows.start, min(rows.stop, grid.out_h + 2 - top))
-    cols = slice(cols.start, min(cols.stop, grid.out_w + 2 - left))
-    buffer[:, rows.start + top:rows.stop + top, cols.start + left:cols.stop + left] = image[:, rows, cols]
-    return buffer
-
-
-def _column_phases(padded):
-    """``phases[p, h, j, c] = padded[c, h, 4 j + p]``, channels last: tile pixel ``(u, v)`` of
-    the tiles ``(i, j)`` is ``phases[v % 4, 4 i + u, j + v // 4]``, long contiguous runs."""
-    channels, rows, cols = padded.shape
-    phases = workspace("winograd_phases", (TILE, rows, cols // TILE, channels), padded.dtype)
-    phases[...] = padded.reshape(channels, rows, cols // TILE, TILE).transpose(3, 1, 2, 0)
+    n, channels, height, width = images.shape
+    rows, cols = grid.buffer_hw
+    phases = workspace("winograd_phases", (TILE, n, rows, cols // TILE, channels), images.dtype)
+    # the image rows and columns the padded image really has (its bottom/right padding stays zero)
+    r0, r1 = max(0, -top), min(height, rows - top, grid.out_h + 2 - top)
+    c0, c1 = max(0, -left), min(width, cols - left, grid.out_w + 2 - left)
+    for p in range(TILE):
+        first = c0 + (p - left - c0) % TILE  # the first image column at padded column 4 j + p
+        count = len(range(first, c1, TILE))
+        j0 = (first + left - p) // TILE
+        phase = phases[p]
+        phase[:, :top + r0] = 0
+        phase[:, top + r1:] = 0
+        phase[:, :, :j0] = 0
+        phase[:, :, j0 + count:] = 0
+        phase[:, top + r0:top + r1, j0:j0 + count] = images[:, :, r0:r1, first:c1:TILE].transpose(0, 2, 3, 1)
     return phases
 
 
 def _input_frequencies(phases, r0, r1, grid, input_t):
-    """``V`` (36, tiles, C) of tile rows ``r0:r1``: gather the 36 tile pixels, one GEMM."""
-    channels, n_tiles = phases.shape[3], (r1 - r0) * grid.tiles_w
-    pixels = workspace("winograd_pixels", (6, 6, r1 - r0, grid.tiles_w, channels), phases.dtype)
-    for u in range(6):
-        rows = slice(TILE * r0 + u, TILE * (r1 - 1) + u + 1, TILE)
-        for v in range(6):
-            pixels[u, v] = phases[v % TILE, rows, v // TILE:v // TILE + grid.tiles_w]
-    V = workspace("winograd_v", (36, n_tiles, channels), phases.dtype)
+    """``V`` (36, tiles, C) of tile rows ``r0:r1`` of a block's images: gather the 36 tile pixels, one GEMM.
+
+    The tiles are in the order (image, tile row, tile column). With the rows
+    of the phases in groups of four, pixel ``(u, v)`` of tile ``(i, j)`` is
+    ``grouped[v % 4, b, i + u // 4, u % 4, j + v // 4]``: the pixels with
+    ``u, v < 4`` are one view of ``grouped``, and so are each of the three
+    sets with ``u >= 4`` or ``v >= 4`` (one tile row or column further on),
+    so the gather is four copies.
+    """
+    n, rows, cols, channels = phases.shape[1:]
+    grouped = phases.reshape(TILE, n, rows // TILE, TILE, cols, channels)
+    pixels = workspace("winograd_pixels", (6, 6, n, r1 - r0, grid.tiles_w, channels), phases.dtype)
+    for u0, u1, down in ((0, 4, 0), (4, 6, 1)):
+        for v0, v1, across in ((0, 4, 0), (4, 6, 1)):
+            view = grouped[:v1 - v0, :, r0 + down:r1 + down, :u1 - u0, across:across + grid.tiles_w]
+            pixels[u0:u1, v0:v1] = view.transpose(3, 0, 1, 2, 4, 5)  # (u, v, b, i, j, c)
+    V = workspace("winograd_v", (36, n * (r1 - r0) * grid.tiles_w, channels), phases.dtype)
     np.matmul(input_t, pixels.reshape(36, -1), out=V.reshape(36, -1))
     return V
 
 
-def _correlate_images(images, kernel_freq, pads, out, start, stop, bias=None):
-    """``out[b] = correlate(pad(images[b], pads), kernel)`` for ``b`` in ``start:stop``.
+def _correlate_images(images, kernel_freq, pads, out, bias=None):
+    """``out[b] = correlate(pad(images[b], pads), kernel) (+ bias)`` for every image.
 
     ``kernel_freq`` is ``U`` (36, C_out, C_in), the kernels in the frequency domain.
     """
     dtype, c_out = images.dtype, kernel_freq.shape[1]
     (top, bottom), (left, right) = pads
-    grid = _Grid((images.shape[2] + top + bottom, images.shape[3] + left + right))
+    grid = _Grid((images.shape[2] + top + bottom, images.shape[3] + left + right), images.shape[0])
     mats = _kron_matrices(dtype)
     kernel_t = np.ascontiguousarray(kernel_freq.transpose(0, 2, 1))  # (36, C_in, C_out)
-    for b in range(start, stop):
-        phases = _column_phases(_padded_image(images[b], pads, grid, "winograd_padded"))
-        for r0, r1 in grid.blocks:
-            V = _input_frequencies(phases, r0, r1, grid, mats["input"])
-            M = workspace("winograd_m", (36, V.shape[1], c_out), dtype)
-            np.matmul(V, kernel_t, out=M)  # one GEMM per frequency: (tiles, C_in) @ (C_in, C_out)
-            Y = workspace("winograd_y", (16, c_out * V.shape[1]), dtype)
-            np.matmul(mats["output"], M.reshape(36, -1), out=Y)
-            # y[o, 4 i + r, 4 j + s] = Y[r, s, i, j, o]
-            blocks = Y.reshape(TILE, TILE, r1 - r0, grid.tiles_w, c_out).transpose(4, 2, 0, 3, 1)
-            rows, keep = (r1 - r0) * TILE, min((r1 - r0) * TILE, grid.out_h - r0 * TILE)
-            target = out[b, :, r0 * TILE:r0 * TILE + keep]
-            if keep == rows and grid.out_w == grid.tiles_w * TILE:  # whole tiles: one copy
-                target = target.reshape(blocks.shape)
-            else:  # partial tiles at the bottom/right edge: through a kept buffer
-                wide = workspace("winograd_wide", (c_out, rows, grid.tiles_w * TILE), out.dtype)
-                wide.reshape(blocks.shape)[...] = blocks
-                blocks = wide[:, :keep, :grid.out_w]
-            if bias is None:
-                target[...] = blocks
-            else:
-                np.add(blocks, bias.reshape((-1,) + (1,) * (blocks.ndim - 1)), out=target)
+    for b0, b1, r0, r1 in grid.blocks(0, images.shape[0]):
+        if r0 == 0:
+            phases = _column_phases(images[b0:b1], pads, grid)
+        V = _input_frequencies(phases, r0, r1, grid, mats["input"])
+        M = workspace("winograd_m", (36, V.shape[1], c_out), dtype)
+        np.matmul(V, kernel_t, out=M)  # one GEMM per frequency: (tiles, C_in) @ (C_in, C_out)
+        if bias is not None:
+            M[_all_ones_frequency()] += bias
+        Y = workspace("winograd_y", (16, c_out * V.shape[1]), dtype)
+        np.matmul(mats["output"], M.reshape(36, -1), out=Y)
+        # y[b, o, 4 i + r, 4 j + s] = Y[r, s, b, i, j, o]
+        n, rows = b1 - b0, r1 - r0
+        blocks = Y.reshape(TILE, TILE, n, rows, grid.tiles_w, c_out).transpose(2, 5, 3, 0, 4, 1)
+        keep = min(rows * TILE, grid.out_h - r0 * TILE)
+        target = out[b0:b1, :, r0 * TILE:r0 * TILE + keep]
+        if keep == rows * TILE and grid.out_w == grid.tiles_w * TILE:  # whole tiles: one copy
+            target = target.reshape(blocks.shape)
+        else:  # partial tiles at the bottom/right edge: through a kept buffer
+            wide = workspace("winograd_wide", (n, c_out, rows * TILE, grid.tiles_w * TILE), out.dtype)
+            wide.reshape(blocks.shape)[...] = blocks
+            blocks = wide[:, :, :keep, :grid.out_w]
+        target[...] = blocks
 
 
 def _kernel_frequencies(weight):
@@ -186,35 +240,34 @@ def forward_winograd_fast(x, weight, bias, stride, padding, dilation, groups):
     for inputs, outputs in _group_slices(groups, c_in, c_out):
         U = _kernel_frequencies(weight[outputs])
         part_bias = None if bias is None else bias[outputs]
-        part = y[:, outputs]
-
-        def work(start, stop, xs=x[:, inputs], U=U, part=part, part_bias=part_bias):
-            _correlate_images(xs, U, padding, part, start, stop, part_bias)
-
-        map_images(work, n_images, x[:, inputs].size * c_out // groups * 9)
+        _correlate_images(x[:, inputs], U, padding, y[:, outputs], part_bias)
     return y
 
 
-def _weight_grad_range(x, grad_out, pads, start, stop):
-    """``sum over images start:stop and tiles of (A e A^T) * (B^T d B)`` per frequency: (36, C_out, C_in)."""
+def _weight_frequencies(x, grad_out, pads):
+    """``sum over images and tiles of (A e A^T) * (B^T d B)`` per frequency: (36, C_out, C_in)."""
     dtype, c_in, c_out = x.dtype, x.shape[1], grad_out.shape[1]
     (top, bottom), (left, right) = pads
-    grid = _Grid((x.shape[2] + top + bottom, x.shape[3] + left + right))
+    grid = _Grid((x.shape[2] + top + bottom, x.shape[3] + left + right), x.shape[0])
     mats = _kron_matrices(dtype)
     total = np.zeros((36, c_out, c_in), dtype)
-    for b in range(start, stop):
-        phases = _column_phases(_padded_image(x[b], pads, grid, "winograd_padded"))
-        grad = workspace("winograd_grad", (c_out, grid.tiles_h * TILE, grid.tiles_w * TILE), dtype)
-        grad[...] = 0
-        grad[:, :grid.out_h, :grid.out_w] = grad_out[b]
-        for r0, r1 in grid.blocks:
-            V = _input_frequencies(phases, r0, r1, grid, mats["input"])
-            rows = grad[:, r0 * TILE:r1 * TILE].reshape(c_out, r1 - r0, TILE, grid.tiles_w, TILE)
-            e = workspace("winograd_e", (TILE, TILE, c_out, r1 - r0, grid.tiles_w), dtype)
-            e[...] = rows.transpose(2, 4, 0, 1, 3)  # e[r, s, o, i, j] = g[o, 4 i + r, 4 j + s]
-            E = workspace("winograd_ef", (36, c_out, V.shape[1]), dtype)
-            np.matmul(mats["grad"], e.reshape(16, -1), out=E.reshape(36, -1))
-            total += E @ V  # per frequency: (C_out, tiles) @ (tiles, C_in)
+    product = np.empty_like(total)
+    for b0, b1, r0, r1 in grid.blocks(0, x.shape[0]):
+        n, rows = b1 - b0, r1 - r0
+        if r0 == 0:
+            phases = _column_phases(x[b0:b1], pads, grid)
+            grad = grad_out[b0:b1]
+            if grad.shape[2:] != (grid.tiles_h * TILE, grid.tiles_w * TILE):  # partial tiles: pad with 0
+                grad = workspace("winograd_grad", (n, c_out, grid.tiles_h * TILE, grid.tiles_w * TILE), dtype)
+                grad[...] = 0
+                grad[:, :, :grid.out_h, :grid.out_w] = grad_out[b0:b1]
+        V = _input_frequencies(phases, r0, r1, grid, mats["input"])
+        block = grad[:, :, r0 * TILE:r1 * TILE].reshape(n, c_out, rows, TILE, grid.tiles_w, TILE)
+        e = workspace("winograd_e", (TILE, TILE, c_out, n, rows, grid.tiles_w), dtype)
+        e[...] = block.transpose(3, 5, 1, 0, 2, 4)  # e[r, s, o, b, i, j] = g[b, o, 4 i + r, 4 j + s]
+        E = workspace("winograd_ef", (36, c_out, V.shape[1]), dtype)
+        np.matmul(mats["grad"], e.reshape(16, -1), out=E.reshape(36, -1))
+        total += np.matmul(E, V, out=product)  # per frequency: (C_out, tiles) @ (tiles, C_in)
     return total
 
 
@@ -236,25 +289,18 @@ def backward_winograd_fast(grad_out, x, weight, stride, padding, dilation, group
     (array([1., 2., 2., 1.]), array([10., 14., 18.]), array([4.]))
     """
     _check(weight, stride, dilation)
-    n_images, c_in = x.shape[:2]
-    c_out = weight.shape[0]
+    c_in, c_out = x.shape[1], weight.shape[0]
     grad_out = np.ascontiguousarray(grad_out)
     (top, bottom), (left, right) = padding
     back_pads = ((2 - top, 2 - bottom), (2 - left, 2 - right))
     dx = np.empty_like(x)
     dw = np.empty_like(weight)
     weight_grad_t = _kron_matrices(x.dtype)["weight_grad"]
-    macs = x.size * c_out // groups * 9
     for inputs, outputs in _group_slices(groups, c_in, c_out):
         rotated = weight[outputs, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C_in/g, C_out/g, 3, 3)
         U = _kernel_frequencies(np.ascontiguousarray(rotated))
-        g_part, x_part, dx_part = grad_out[:, outputs], x[:, inputs], dx[:, inputs]
-
-        def work(start, stop, g_part=g_part, x_part=x_part, dx_part=dx_part, U=U):
-            _correlate_images(g_part, U, back_pads, dx_part, start, stop)
-            return _weight_grad_range(x_part, g_part, padding, start, stop)
-
-        M = sum(map_images(work, n_images, 2 * macs))
+        _correlate_images(grad_out[:, outputs], U, back_pads, dx[:, inputs])
+        M = _weight_frequencies(x[:, inputs], grad_out[:, outputs], padding)
         dw_part = weight_grad_t @ M.reshape(36, -1)  # G^T M G: (9, C_out/g * C_in/g)
         dw[outputs] = dw_part.reshape(3, 3, -1, c_in // groups).transpose(2, 3, 0, 1)
     return dx, dw, grad_out.sum(axis=(0, 2, 3))
