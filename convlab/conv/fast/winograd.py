@@ -182,11 +182,11 @@ def _correlate_images(images, kernel_freq, pads, out, bias=None):
         if r0 == 0:
             phases = _column_phases(images[b0:b1], pads, grid)
         V = _input_frequencies(phases, r0, r1, grid, mats["input"])
-        M = workspace("winograd_m", (36, V.shape[1], c_out), dtype)
+        M = workspace("winograd_pixels", (36, V.shape[1], c_out), dtype)  # the pixels are done with
         np.matmul(V, kernel_t, out=M)  # one GEMM per frequency: (tiles, C_in) @ (C_in, C_out)
         if bias is not None:
             M[_all_ones_frequency()] += bias
-        Y = workspace("winograd_y", (16, c_out * V.shape[1]), dtype)
+        Y = workspace("winograd_v", (16, c_out * V.shape[1]), dtype)  # and so is V
         np.matmul(mats["output"], M.reshape(36, -1), out=Y)
         # y[b, o, 4 i + r, 4 j + s] = Y[r, s, b, i, j, o]
         n, rows = b1 - b0, r1 - r0
@@ -265,7 +265,7 @@ def _weight_frequencies(x, grad_out, pads):
         block = grad[:, :, r0 * TILE:r1 * TILE].reshape(n, c_out, rows, TILE, grid.tiles_w, TILE)
         e = workspace("winograd_e", (TILE, TILE, c_out, n, rows, grid.tiles_w), dtype)
         e[...] = block.transpose(3, 5, 1, 0, 2, 4)  # e[r, s, o, b, i, j] = g[b, o, 4 i + r, 4 j + s]
-        E = workspace("winograd_ef", (36, c_out, V.shape[1]), dtype)
+        E = workspace("winograd_pixels", (36, c_out, V.shape[1]), dtype)  # the pixels are done with
         np.matmul(mats["grad"], e.reshape(16, -1), out=E.reshape(36, -1))
         total += np.matmul(E, V, out=product)  # per frequency: (C_out, tiles) @ (tiles, C_in)
     return total
