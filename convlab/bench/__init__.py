@@ -107,9 +107,9 @@ def run(cases=None, methods=None, repeats=7, quick=False, threads=None, progress
     repeats : int, default 7
         Timed calls per block, at least 1 (fewer for calls slower than ~0.3 s).
     quick : bool, default False
-        1 timed call per block, 1 warm-up call, no pause before a block
-        (`convlab.bench.measure.SETTLE_SECONDS`), no memory subprocess for
-        PyTorch: rough ratios (the rows say so, ``rough=True``).
+        1 timed call per block after 1 warm-up call (not the
+        `convlab.bench.measure.SETTLE_SECONDS` of warm-up of a full run), no
+        memory subprocess for PyTorch: rough ratios (the rows say so, ``rough=True``).
     threads : int, optional
         Threads for numpy's BLAS and for PyTorch, at least 1 (default: all cores).
     progress : bool, default True

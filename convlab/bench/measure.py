@@ -10,8 +10,11 @@
   threads), and on a machine with few cores they slow down whatever runs
   next. Measured on 2 cores: a PyTorch ResNet-layer forward right after one
   numpy product took 46-87 ms instead of 25-29 ms; 0.1 s later 30-39 ms;
-  0.3 s later 26-35 ms. So a full (not ``--quick``) block starts with a
-  pause of ``SETTLE_SECONDS``.
+  0.3 s later 26-35 ms. So a full (not ``--quick``) block keeps warming up
+  for ``SETTLE_SECONDS``: by then the other library's threads sleep, and
+  the call's own caches and threads are warm (a plain pause instead left
+  the first calls of each block cold: spreads of up to +-249 % in a full
+  run, against up to +-46 % before it).
 * The floor: `sgemm_gflops` times a float32 matrix product of the size of a
   ResNet layer's im2row GEMM in numpy and in PyTorch.
 * numpy memory: `tracemalloc` sees every array numpy allocates, so the peak
@@ -38,37 +41,42 @@ import tracemalloc
 BLOCK_SECONDS = 1.0
 #: A call slower than this is timed once, by its first (traced) call, without warm-up.
 SLOW_SECONDS = 0.3
-#: Pause before a full block, so that the previous block's idle thread pools are asleep.
+#: Least warm-up time of a full block, so that the previous block's idle thread pools are asleep.
 SETTLE_SECONDS = 0.3
 
 
 def time_block(call, repeats, warmup=2, trace=False, settle=0.0):
     """Time ``call`` in one block; return ``(median seconds, times, last result, peak bytes)``.
 
-    The block starts with a pause of ``settle`` seconds (see the module notes).
     The first call is a warm-up; with ``trace=True`` it runs under
-    `tracemalloc` and gives the peak extra memory (else None). A call slower
-    than ``SLOW_SECONDS`` is measured by that first call alone (warm-up
-    changes nothing at that scale, and the tracing overhead is negligible for
-    a few large arrays); faster calls get ``warmup - 1`` more warm-up calls
-    and then ``repeats`` timed calls, fewer if the block would exceed
-    ``BLOCK_SECONDS``.
+    `tracemalloc` and gives the peak extra memory (else None). Warm-up goes
+    on for ``warmup`` calls and at least ``settle`` seconds (see the module
+    notes). A call slower than ``SLOW_SECONDS`` is then timed once: by the
+    first call itself when ``settle`` is 0 (warm-up changes little at that
+    scale, and the tracing overhead is negligible for a few large arrays),
+    else by one more call. Faster calls get ``repeats`` timed calls, fewer
+    if the block would exceed ``BLOCK_SECONDS``.
     """
-    if settle:
-        time.sleep(settle)
     start = time.perf_counter()
     result, peak = traced_call(call) if trace else (call(), None)
     first = time.perf_counter() - start
     if first > SLOW_SECONDS:
-        return first, [first], result, peak
-    for _ in range(warmup - 1):
+        if not settle:
+            return first, [first], result, peak
+        again = time.perf_counter()
         result = call()
+        once = time.perf_counter() - again
+        return once, [once], result, peak
+    calls = 1
+    while calls < warmup or time.perf_counter() - start < settle:
+        result = call()
+        calls += 1
     repeats = max(1, min(repeats, int(BLOCK_SECONDS / max(first, 1e-9))))
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        begin = time.perf_counter()
         result = call()
-        times.append(time.perf_counter() - start)
+        times.append(time.perf_counter() - begin)
     return statistics.median(times), times, result, peak
 
 

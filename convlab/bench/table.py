@@ -13,8 +13,8 @@ from .measure import SETTLE_SECONDS, SGEMM_SHAPE, SLOW_SECONDS
 UNSTEADY = 0.25
 
 NOTES = (
-    "times: median of repeated calls after a {settle:g} s pause (idle thread pools asleep; not with "
-    "--quick) and warm-up, each method timed in its own block "
+    "times: median of repeated calls after at least {settle:g} s of warm-up (idle thread pools asleep; "
+    "one call with --quick), each method timed in its own block "
     "(calls slower than {slow:g} s: timed once), {blocks} rounds of blocks interleaved with PyTorch's; "
     "x torch = median over the rounds of time / PyTorch's time, ±: (max - min) / median of "
     "those ratios, ! when above 25 % (a busy machine: rerun).",
