@@ -6,16 +6,19 @@ time, which is slow. Here every transform is one large GEMM instead, and
 the work is cut into cache-sized blocks:
 
 * **Transforms as GEMMs.** ``B^T d B`` for all tiles at once is
-  ``kron(B^T, B^T) (36 x 36) @ D (36, C_in * tiles)``, where row ``(u, v)``
-  of ``D`` holds pixel ``(u, v)`` of every tile; likewise the kernels
-  (``kron(G, G)``, once per call) and the outputs (``kron(A^T, A^T)``,
-  16 x 36). The result of each is already laid out for the next GEMM.
-* **Per-frequency GEMMs.** ``M[f] = U[f] (C_out, C_in) @ V[f] (C_in, tiles)``
+  ``kron(B^T, B^T) (36 x 36) @ D (36, tiles * C_in)``, where row ``(u, v)``
+  of ``D`` holds pixel ``(u, v)`` of every tile and channel; likewise the
+  kernels (``kron(G, G)``, once per call) and the outputs
+  (``kron(A^T, A^T)``, 16 x 36). The result of each is already laid out
+  for the next GEMM.
+* **Per-frequency GEMMs.** ``M[f] = V[f] (tiles, C_in) @ U[f]^T (C_in, C_out)``
   for the 36 frequencies: 4x fewer multiply-adds than the direct sum.
 * **Channels last for the gather.** Each image is split into its four
   column phases with channels innermost, copied straight from the input
-  (only the border cells are zeroed), so each of the 36 tile pixels of a
-  block is copied as one long contiguous run per tile row.
+  (only the border cells are zeroed); the 36 tile pixels of a block are
+  then four copies of runs of ``C_in`` contiguous numbers (see
+  `_input_frequencies`). ``M`` and the output transform reuse the
+  buffers of the pixels and of ``V`` once those are done with.
 * **Bias for free.** ``A^T`` has a column of ones, so the bias added to one
   frequency of ``M`` reaches all 16 outputs of a tile: one row of ``M``
   instead of a pass over the output.
@@ -50,8 +53,6 @@ from .workspace import workspace
 
 #: Outputs per tile side: F(4x4, 3x3), 6x6 input tiles, 36 frequencies.
 TILE = 4
-#: Upper bound on the tiles transformed together (a block's arrays are ~36 x channels x tiles).
-
 
 #: `fast` runs Winograd when each group has at least this many input and output channels:
 #: with fewer, the per-frequency GEMMs are too thin and the transforms cost more than they save.
