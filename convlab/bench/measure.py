@@ -10,11 +10,12 @@
   threads), and on a machine with few cores they slow down whatever runs
   next. Measured on 2 cores: a PyTorch ResNet-layer forward right after one
   numpy product took 46-87 ms instead of 25-29 ms; 0.1 s later 30-39 ms;
-  0.3 s later 26-35 ms. So a full (not ``--quick``) block keeps warming up
-  for ``SETTLE_SECONDS``: by then the other library's threads sleep, and
-  the call's own caches and threads are warm (a plain pause instead left
-  the first calls of each block cold: spreads of up to +-249 % in a full
-  run, against up to +-46 % before it).
+  0.3 s later 26-35 ms. A block of 7 calls of 25 ms used to sit mostly
+  inside that spell, which biased every ratio against whichever library
+  ran second. So a full (not ``--quick``) block keeps warming up for
+  ``SETTLE_SECONDS``: by then the other library's threads sleep, and the
+  call's own caches and threads are warm. (It removes that bias, not the
+  machine's own swings: the spreads stay large on a shared machine.)
 * The floor: `sgemm_gflops` times a float32 matrix product of the size of a
   ResNet layer's im2row GEMM in numpy and in PyTorch.
 * numpy memory: `tracemalloc` sees every array numpy allocates, so the peak
