@@ -3,7 +3,7 @@
 Called with normalised arguments (the internal contract of `forward_fast` /
 `backward_fast`), with the tile blocks shrunk so that every configuration
 also meets the paths of several images per block, one image per block and
-a few tile rows per block.
+a few tile rows per block, and with the thread pool forced on or off.
 """
 
 
@@ -33,6 +33,14 @@ def torch_result(x, weight, bias, padding, groups, grad_out):
 
 
 
+def blocks_and_threads(tiles_per_block, threaded):
+    """Small tile blocks, and (if ``threaded``) every call shared out over two worker threads."""
+    if threaded:
+        return fast.configure(winograd_tiles_per_block=tiles_per_block, min_parallel_macs=0,
+                              min_images_per_thread=1, threads=2)
+    return fast.configure(winograd_tiles_per_block=tiles_per_block, threads=1)
+
+
 @st.composite
 def layers(draw):
     groups = draw(st.integers(1, 3))
@@ -42,7 +50,7 @@ def layers(draw):
     n = draw(st.integers(1, 4))
     return dict(shape=(n, c_in) + size, weight=(c_out, c_in // groups, 3, 3), padding=padding,
                 groups=groups, bias=draw(st.booleans()), seed=draw(st.integers(0, 2**32 - 1)),
-                tiles=draw(st.sampled_from([1, 3, 40, 256])))
+                tiles=draw(st.sampled_from([1, 3, 40, 256])), threaded=draw(st.booleans()))
 
 
 def _arrays(layer, dtype):
@@ -60,7 +68,7 @@ def test_matches_torch(dtype, tol):
     def check(layer):
         x, weight, bias = _arrays(layer, dtype)
         args = ((1, 1), layer["padding"], (1, 1), layer["groups"])
-        with fast.configure(winograd_tiles_per_block=layer["tiles"]):
+        with blocks_and_threads(layer["tiles"], layer["threaded"]):
             y = forward_winograd_fast(x, weight, bias, *args)
             grad_out = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
             grads = backward_winograd_fast(grad_out, x, weight, *args)

@@ -91,11 +91,9 @@ def configure(*, patch_bytes=None, min_parallel_macs=None, min_images_per_thread
         Output tiles the Winograd engine transforms at a time (default 256):
         as many whole images as fit, or tile rows of one larger image.
     threads : int, optional
-        Worker threads per call of the blocks and depthwise engines (default
-        `default_threads()`). The ranges of images depend on this number
-        only, so results are bit-for-bit reproducible for a given
-        ``threads``. The Winograd engine runs in the calling thread, with
-        BLAS's threads (see `convlab.conv.fast.winograd`).
+        Threads per call (default `default_threads()`). The ranges of images
+        depend on this number only, so results are bit-for-bit reproducible
+        for a given ``threads``.
 
     Yields
     ------

@@ -26,8 +26,18 @@ holds BLAS at one thread, for every thread of the process:
 
 Whoever changes BLAS's thread count while a pool call runs will find it
 restored to the count before that call when the last one ends.
+
+**BLAS's idle workers spin.** After a multithreaded product, OpenBLAS's
+own worker threads keep spinning for about 0.1 s before they sleep, and
+lowering the thread count does not stop them: a pool call that starts
+within that time shares its two cores with a spinning thread. Measured on
+the 2-core test machine: a ResNet-like Winograd forward took 30.5 ms after
+a 0.2 ms multithreaded product (its kernel transform) and 21.5 ms without
+it. So an engine that runs a few small products around a pool call wraps
+them in `quiet_blas` too.
 """
 
+import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -35,7 +45,7 @@ from contextvars import copy_context
 
 from .config import settings
 
-__all__ = ["map_images", "image_threads", "blas_threads", "SingleThreadedBlas"]
+__all__ = ["map_images", "image_threads", "quiet_blas", "blas_threads", "SingleThreadedBlas"]
 
 _pool = None
 _pool_lock = threading.Lock()
@@ -115,6 +125,15 @@ def image_threads(n_images, macs):
     if macs < s.min_parallel_macs:
         return 1
     return max(1, min(s.thread_count, n_images // s.min_images_per_thread))
+
+
+def quiet_blas(n_images, macs):
+    """A context manager: single-threaded BLAS if `map_images` will share this work out, else nothing.
+
+    For the small products an engine runs just before or after its pool call
+    (see "BLAS's idle workers spin" in the module notes).
+    """
+    return SINGLE_THREADED_BLAS if image_threads(n_images, macs) > 1 else contextlib.nullcontext()
 
 
 def image_ranges(n_images, threads):

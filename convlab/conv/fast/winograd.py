@@ -26,14 +26,20 @@ the work is cut into cache-sized blocks:
   image, when it has more than ``winograd_tiles_per_block`` tiles, see
   `configure`), in scratch arrays kept between calls
   (`convlab.conv.fast.workspace.workspace`).
-* **One thread, BLAS's threads.** The engine runs in the calling thread
-  and BLAS's own threads share each product; it never uses the worker
-  pool of `convlab.conv.fast.threads.map_images`. Measured on the 2-core
-  test machine, ResNet-like layer, fwd+bwd, 20 rounds interleaved with
-  PyTorch in one process: a median of 1.19x PyTorch's time this way, 1.38x
-  with the images shared out over two workers on single-threaded BLAS
-  (fastest calls: 1.10x and 1.09x). The machine's speed swings from second
-  to second, and this way swings less.
+* **Threads over images.** `convlab.conv.fast.threads.map_images` shares
+  the batch out over worker threads on single-threaded BLAS, each with its
+  own scratch arrays; the backward's workers compute ``dx`` and their share
+  of ``dw`` for their images. Measured on the 2-core test machine,
+  ResNet-like layer, interleaved with PyTorch in one process, medians: the
+  forward took 0.52-0.72x PyTorch's time this way and 0.82-1.17x in the
+  calling thread with BLAS's threads sharing each product (whose
+  per-frequency GEMMs are too small to gain from a second BLAS thread, and
+  whose copies use one core); the backward 0.56-0.59x against 0.90-0.95x.
+  The kernel and ``dw`` transforms around the pool call run on
+  single-threaded BLAS too (`convlab.conv.fast.threads.quiet_blas`):
+  before they did, BLAS's spinning idle worker took one of the pool's two
+  cores, and a 20-round fwd+bwd run had the two ways the other way round
+  (1.38x against 1.19x).
 
 F(4x4, 3x3) is used because its float32 error stays small on unit-scale
 layers: measured about 5e-6 relative to the output's scale (F(2x2, 3x3) and
@@ -49,6 +55,7 @@ import numpy as np
 
 from ..winograd import check_winograd_geometry, transform_matrices
 from .config import settings
+from .threads import map_images, quiet_blas
 from .workspace import workspace
 
 #: Outputs per tile side: F(4x4, 3x3), 6x6 input tiles, 36 frequencies.
@@ -238,10 +245,17 @@ def forward_winograd_fast(x, weight, bias, stride, padding, dilation, groups):
     c_out = weight.shape[0]
     (top, bottom), (left, right) = padding
     y = np.empty((n_images, c_out, height + top + bottom - 2, width + left + right - 2), x.dtype)
-    for inputs, outputs in _group_slices(groups, c_in, c_out):
-        U = _kernel_frequencies(weight[outputs])
-        part_bias = None if bias is None else bias[outputs]
-        _correlate_images(x[:, inputs], U, padding, y[:, outputs], part_bias)
+    macs = x.size // groups * (c_out // groups) * 9
+    with quiet_blas(n_images, macs):  # the kernel transforms too: see `convlab.conv.fast.threads`
+        for inputs, outputs in _group_slices(groups, c_in, c_out):
+            U = _kernel_frequencies(weight[outputs])
+            part_bias = None if bias is None else bias[outputs]
+            xs, ys = x[:, inputs], y[:, outputs]
+
+            def work(start, stop, xs=xs, ys=ys, U=U, part_bias=part_bias):
+                _correlate_images(xs[start:stop], U, padding, ys[start:stop], part_bias)
+
+            map_images(work, n_images, macs)
     return y
 
 
@@ -297,11 +311,18 @@ def backward_winograd_fast(grad_out, x, weight, stride, padding, dilation, group
     dx = np.empty_like(x)
     dw = np.empty_like(weight)
     weight_grad_t = _kron_matrices(x.dtype)["weight_grad"]
-    for inputs, outputs in _group_slices(groups, c_in, c_out):
-        rotated = weight[outputs, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C_in/g, C_out/g, 3, 3)
-        U = _kernel_frequencies(np.ascontiguousarray(rotated))
-        _correlate_images(grad_out[:, outputs], U, back_pads, dx[:, inputs])
-        M = _weight_frequencies(x[:, inputs], grad_out[:, outputs], padding)
-        dw_part = weight_grad_t @ M.reshape(36, -1)  # G^T M G: (9, C_out/g * C_in/g)
-        dw[outputs] = dw_part.reshape(3, 3, -1, c_in // groups).transpose(2, 3, 0, 1)
+    macs = 2 * x.size // groups * (c_out // groups) * 9
+    with quiet_blas(x.shape[0], macs):  # the kernel and dw transforms too: see `convlab.conv.fast.threads`
+        for inputs, outputs in _group_slices(groups, c_in, c_out):
+            rotated = weight[outputs, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C_in/g, C_out/g, 3, 3)
+            U = _kernel_frequencies(np.ascontiguousarray(rotated))
+            gs, xs, dxs = grad_out[:, outputs], x[:, inputs], dx[:, inputs]
+
+            def work(start, stop, gs=gs, xs=xs, dxs=dxs, U=U):
+                _correlate_images(gs[start:stop], U, back_pads, dxs[start:stop])
+                return _weight_frequencies(xs[start:stop], gs[start:stop], padding)
+
+            M = sum(map_images(work, x.shape[0], macs))  # in range order: reproducible
+            dw_part = weight_grad_t @ M.reshape(36, -1)  # G^T M G: (9, C_out/g * C_in/g)
+            dw[outputs] = dw_part.reshape(3, 3, -1, c_in // groups).transpose(2, 3, 0, 1)
     return dx, dw, grad_out.sum(axis=(0, 2, 3))
