@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -156,6 +157,26 @@ def test_default_cases_cover_the_issue():
         assert name in names
     depthwise = dict(zip(names, CASES))["depthwise"]
     assert depthwise.groups == depthwise.c_in == depthwise.c_out
+
+
+def test_a_full_block_warms_up_for_the_settling_time():
+    """Idle thread pools of the library timed before spin for ~0.1 s: a block warms up for `settle` seconds."""
+    count = [0]
+
+    def call(pause=0.002):
+        count[0] += 1
+        time.sleep(pause)
+
+    time_block(call, repeats=3, warmup=2)
+    assert count[0] == 2 + 3  # no settling time: the warm-up calls asked for, then the timed ones
+    count[0] = 0
+    started = time.perf_counter()
+    *_, times, _, _ = time_block(call, repeats=3, warmup=2, settle=0.1)
+    assert time.perf_counter() - started >= 0.1 and len(times) == 3
+    assert count[0] >= 3 + 0.1 / 0.01  # warm-up went on for 0.1 s (each call takes 2-10 ms)
+    count[0] = 0
+    median, times, _, _ = time_block(lambda: call(pause=0.31), repeats=3, settle=0.1)
+    assert count[0] == 2 and times == [median] and median >= 0.31  # slow: one warm-up, one timed call
 
 
 def test_measurements_on_known_work():

@@ -116,3 +116,31 @@ def test_other_geometries_raise(weight_shape, stride):
         forward_winograd_fast(x, w, None, stride, ((0, 0), (0, 0)), (1, 1), 1)
     with pytest.raises(ValueError, match="3x3 kernel"):
         backward_winograd_fast(np.ones((1, 2, 6, 6)), x, w, stride, ((0, 0), (0, 0)), (1, 1), 1)
+
+
+def test_products_around_the_pool_call_run_on_single_threaded_blas(monkeypatch):
+    """BLAS's idle workers spin after a multithreaded product and would take a core from the pool
+    (see `convlab.conv.fast.threads`): the kernel transforms run under `quiet_blas` when the pool runs."""
+    from threadpoolctl import threadpool_limits
+
+    from convlab.conv.fast import threads, winograd
+
+    seen = []
+    transform = winograd._kernel_frequencies
+
+    def recording(weight):
+        seen.append(threads.blas_threads())
+        return transform(weight)
+
+    monkeypatch.setattr(winograd, "_kernel_frequencies", recording)
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((4, 16, 8, 8)), rng.standard_normal((16, 16, 3, 3))
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    with threadpool_limits(limits=2, user_api="blas"):
+        with fast.configure(min_parallel_macs=0, min_images_per_thread=1, threads=2):  # the pool runs
+            y = forward_winograd_fast(x, w, None, *args)
+            backward_winograd_fast(y, x, w, *args)
+        assert seen == [1, 1]
+        with fast.configure(threads=1):  # no pool: BLAS keeps its threads for the products
+            forward_winograd_fast(x, w, None, *args)
+        assert seen[-1] == threads.blas_threads()  # its own count: 2 wherever BLAS can have 2

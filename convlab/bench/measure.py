@@ -40,7 +40,7 @@ import tracemalloc
 
 #: Longest a timing block may take: slower calls get fewer repeats.
 BLOCK_SECONDS = 1.0
-#: A call slower than this is timed once, by its first (traced) call, without warm-up.
+#: A call slower than this is timed once (see `time_block`).
 SLOW_SECONDS = 0.3
 #: Least warm-up time of a full block, so that the previous block's idle thread pools are asleep.
 SETTLE_SECONDS = 0.3
