@@ -160,7 +160,7 @@ def test_course_refuses_to_overwrite_a_source_notebook(tmp_path, capsys):
 
 
 def test_magics_and_checkers_imported_under_other_names_are_understood():
-    nb = _nb("%matplotlib inline\nfrom convlab.exercises.layers import check_relu_backward as crb",
+    nb = _nb("%matplotlib inline\nfrom convlab.exercises.checkers.layers_backprop import check_relu_backward as crb",
              'def relu_backward(x, g):\n    ### BEGIN SOLUTION\n    return g\n    ### END SOLUTION',
              "\n\n%time y = 1\ncrb(relu_backward)")
     tagged = tag_notebook(nb)

@@ -591,8 +591,10 @@ def _report():
 # ------------------------------------------------------------------ one home for validators
 # The one function named check_* outside convlab._checks (and the exercise checkers):
 # gradcheck.check_gradients is gradcheck's public API (it compares gradients), not an
-# argument check. Any other validator belongs in convlab._checks.
-VALIDATORS_ELSEWHERE = {"convlab/gradcheck.py:check_gradients"}
+# argument check; course.student.check_solution_blocks lints a lesson's solution markers.
+# Any other validator belongs in convlab._checks.
+VALIDATORS_ELSEWHERE = {"convlab/gradcheck.py:check_gradients",
+                        "convlab/course/student.py:check_solution_blocks"}
 
 
 def test_validators_live_in_the_validator_package():

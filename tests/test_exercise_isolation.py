@@ -14,7 +14,7 @@ import pytest
 import convlab as cl
 import exercise_solutions as sol
 from convlab import exercises as ex
-from convlab.exercises import isolation
+from convlab.exercises.sandbox import isolation
 
 ORIGINAL_CORRELATE2D = cl.correlate2d
 ORIGINAL_ALLCLOSE = np.allclose

@@ -1,4 +1,4 @@
-"""The checkers of the exercises added with the question API (lessons 05, 06, 08, 10, 11)
+"""The checkers of the exercises added with the question API (lessons 05, 06, 08, 11, 12)
 beyond the general suite of ``test_exercises.py`` (which runs an independent solution and
 every known mistake through each of them): a stub is "not implemented yet", and mistakes
 written the way learners make them are named."""
@@ -9,7 +9,8 @@ import pytest
 import convlab as cl
 import exercise_solutions as sol
 from convlab import exercises as ex
-from convlab.exercises import worked
+from convlab.exercises.checkers import worked_problem as worked
+from convlab.exercises.checkers import backward_stride, filters_photographs, layer_interface
 
 LESSON_CHECKERS = (ex.check_affine_layer, ex.check_backprop, ex.check_numerical_gradient,
                    ex.check_kernel_grad_one_matmul, ex.check_integrated_input_grad,
@@ -25,9 +26,9 @@ def _stub(*args):
 
 def test_the_lesson_checkers_are_in_the_one_tuple_and_importable_from_their_lessons_modules():
     assert set(LESSON_CHECKERS) <= set(ex.CHECKERS)
-    assert ex.interface.check_affine_layer is ex.check_affine_layer
-    assert ex.integrated.check_integrated_input_grad is ex.check_integrated_input_grad
-    assert ex.kernel_fit.check_rank_one_factors is ex.check_rank_one_factors
+    assert layer_interface.check_affine_layer is ex.check_affine_layer
+    assert backward_stride.check_integrated_input_grad is ex.check_integrated_input_grad
+    assert filters_photographs.check_rank_one_factors is ex.check_rank_one_factors
     assert worked.check_avgpool_backward is ex.check_avgpool_backward
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from convlab.exercises import CheckResult
-from convlab.exercises import questions as qs
-from convlab.exercises.student import strip_solutions
+from convlab.exercises.grading import questions as qs
+from convlab.course.student import strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -208,7 +208,7 @@ def test_a_bank_record_goes_through_the_same_validation():
 
 
 def test_the_command_line_lists_the_questions_and_what_they_diagnose():
-    done = subprocess.run([sys.executable, "-m", "convlab.exercises", "misconceptions"],
+    done = subprocess.run([sys.executable, "-m", "convlab", "misconceptions"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     for name, kind, lesson, diagnoses in qs.question_table():

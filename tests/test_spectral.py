@@ -259,7 +259,7 @@ def test_bad_input_raises_naming_the_argument(call, error, match):
 
 
 def test_top_left_anchored_correlation_is_a_roll_of_the_centred_one():
-    """Lesson 12's exercises anchor the kernel at its top-left tap; spectral anchors at the centre."""
+    """Lesson 13's exercises anchor the kernel at its top-left tap; spectral anchors at the centre."""
     rng = np.random.default_rng(50)
     x, w = rng.standard_normal((5, 6)), rng.standard_normal((3, 4))
     top_left = np.fft.ifft2(np.fft.fft2(x) * np.conj(np.fft.fft2(w, s=x.shape))).real

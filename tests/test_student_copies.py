@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 
 from convlab.exercises import CHECKERS
 from notebook_slices import cells_to_run
-from convlab.exercises.student import (MARKDOWN_STUB, STUB, make_student_copies,
+from convlab.course.student import (MARKDOWN_STUB, STUB, make_student_copies,
                                        make_student_notebook, strip_solutions)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,16 +73,16 @@ def test_the_notebook_is_not_modified_and_outputs_are_cleared():
 
 def test_the_command_line_writes_every_notebook(tmp_path):
     out = tmp_path / "student"
-    done = subprocess.run([sys.executable, "-m", "convlab.exercises", "make-student",
-                           str(FIXTURES), str(out)], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "convlab", "student", str(out), "--from",
+                           str(FIXTURES)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"wrote 1 student notebooks to {out}"
     assert [p.name for p in out.iterdir()] == ["exercise_fixture.ipynb"]
 
 
 def test_the_command_line_refuses_to_overwrite_the_lessons(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "convlab.exercises", "make-student",
-                           str(FIXTURES), str(FIXTURES)], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-m", "convlab", "student", str(FIXTURES), "--from",
+                           str(FIXTURES)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 2 and "out_dir must differ from lessons_dir" in done.stderr
     with pytest.raises(ValueError, match="lessons_dir must be a directory"):
         make_student_copies(tmp_path / "missing", tmp_path / "out")

@@ -308,7 +308,7 @@ def test_filter_payload_shows_scipy_results(no_leaks):
     assert ex.payload["signed"] and ex.payload["result_range"] == pytest.approx([gx.min(), gx.max()])
     assert "Sobel x" in ex.summary_text() and "sobel x" not in ex.summary_text()
     ex.filter = "gaussian"
-    assert "\u03c3 = 1, 5\u00d75 kernel" in ex.summary_text()  # lesson 11's 5x5 at sigma 1
+    assert "\u03c3 = 1, 5\u00d75 kernel" in ex.summary_text()  # lesson 12's 5x5 at sigma 1
     for sigma, size in ((1.0, 5), (2.0, 13), (3.0, 19)):
         ex.set(sigma=sigma, kernel_size=size)
         assert f"{size}\u00d7{size} kernel" in ex.summary_text()
@@ -355,7 +355,7 @@ def test_measure_latency_reports_medians(no_leaks):
 
 
 def test_latency_command_runs():
-    out = subprocess.run([sys.executable, "-m", "convlab.widgets.latency"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "convlab", "latency"], capture_output=True,
                          text=True, check=True, timeout=300)
     assert out.stdout.count("median") == 6
 

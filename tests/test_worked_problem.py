@@ -1,4 +1,4 @@
-"""The worked backprop problem (lesson 10): every value and gradient against torch autograd."""
+"""The worked backprop problem (lesson 11): every value and gradient against torch autograd."""
 
 import numpy as np
 import pytest

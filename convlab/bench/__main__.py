@@ -4,13 +4,12 @@ import argparse
 import json
 import sys
 
-from . import CASES, format_table, run
+from . import CASES, format_table
+from . import run as run_bench
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m convlab.bench",
-        description="Time convlab's convolution methods against PyTorch (float32).")
+def add_arguments(parser):
+    """The bench's options (``python -m convlab bench`` and ``python -m convlab.bench``)."""
     parser.add_argument("--case", action="append", choices=[c.name for c in CASES],
                         help="a case to run (repeatable; default: all)")
     parser.add_argument("--method", action="append",
@@ -26,20 +25,36 @@ def main(argv=None):
                              "subprocess")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    args = parser.parse_args(argv)
+
+
+def run(args):
+    """Time the chosen cases and print the table (or JSON); return the exit status."""
     if args.repeats < 1:
-        parser.error(f"--repeats must be a positive integer; got {args.repeats}")
+        return _error(f"--repeats must be a positive integer; got {args.repeats}")
     if args.blocks < 3:
-        parser.error(f"--blocks must be an integer >= 3; got {args.blocks}")
+        return _error(f"--blocks must be an integer >= 3; got {args.blocks}")
     if args.threads is not None and args.threads < 1:
-        parser.error(f"--threads must be a positive integer; got {args.threads}")
+        return _error(f"--threads must be a positive integer; got {args.threads}")
     try:
-        rows = run(cases=args.case, methods=args.method, repeats=args.repeats, quick=args.quick,
-                   threads=args.threads, progress=not args.no_progress, blocks=args.blocks)
+        rows = run_bench(cases=args.case, methods=args.method, repeats=args.repeats, quick=args.quick,
+                         threads=args.threads, progress=not args.no_progress, blocks=args.blocks)
     except (TypeError, ValueError) as error:
-        parser.error(str(error))
+        return _error(str(error))
     print(json.dumps(rows, indent=1) if args.json else format_table(rows))
     return 0
+
+
+def _error(message):
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m convlab.bench",
+        description="Time convlab's convolution methods against PyTorch (float32).")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def grading_calls():
     >>> "check_correlate1d" in grading_calls(), "check_gradients" in grading_calls()
     (True, False)
     """
-    from convlab import exercises
+    from .. import exercises
 
     return frozenset(n for n in exercises.__all__ if n.startswith("check_")) | frozenset(QUESTION_CALLS)
 

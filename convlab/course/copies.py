@@ -142,7 +142,7 @@ def copy_student_lessons(dest="convlab-student"):
     """Write student copies of the packaged lessons into ``dest``; see :func:`copy_files`."""
     import nbformat
 
-    from convlab.exercises.student import make_student_notebook
+    from .student import make_student_notebook
 
     files = {}
     for path in lesson_files():
@@ -152,3 +152,15 @@ def copy_student_lessons(dest="convlab-student"):
         else:
             files[path.name] = path.read_bytes()
     return copy_files(files, dest)
+
+
+def add_arguments(parser):
+    """``python -m convlab lessons [DEST]``."""
+    parser.add_argument("dest", nargs="?", default="convlab-lessons",
+                        help="folder to copy into (default: ./convlab-lessons)")
+
+
+def run(args):
+    """Copy the packaged lessons; return the exit status."""
+    print(copy_lessons(args.dest).summary())
+    return 0

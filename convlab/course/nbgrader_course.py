@@ -16,6 +16,7 @@ writes the student version to ``release/``, ``nbgrader autograde`` grades
 the HTML feedback that shows each checker's verdict.
 """
 
+import sys
 from pathlib import Path
 
 import nbformat
@@ -76,7 +77,7 @@ def write_course(root, lessons=None, course_id="convlab", timeout=CELL_TIMEOUT):
     >>> ("test_correlate1d", 1) in assignments["01_cross_correlation"]
     True
     """
-    from convlab.exercises.student import MARKDOWN_STUB, STUB
+    from .student import MARKDOWN_STUB, STUB
 
     root = Path(root)
     paths = sorted(lessons_dir().glob("[0-9][0-9]*_*.ipynb")) if lessons is None else [Path(p) for p in lessons]
@@ -100,3 +101,27 @@ def write_course(root, lessons=None, course_id="convlab", timeout=CELL_TIMEOUT):
         config.write_text(CONFIG.format(course_id=course_id, code_stub=STUB,
                                         text_stub=MARKDOWN_STUB, timeout=timeout))
     return assignments
+
+
+def add_arguments(parser):
+    """``python -m convlab course DIR [LESSON...] [--timeout S]``."""
+    parser.add_argument("dir", help="the course directory to create")
+    parser.add_argument("lessons", nargs="*", help="lesson notebooks (default: every packaged lesson)")
+    parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT,
+                        help=f"seconds a cell of a submission may run under autograde (default {CELL_TIMEOUT})")
+
+
+def run(args):
+    """Write the course directory and say what to run next; return the exit status."""
+    try:
+        assignments = write_course(args.dir, args.lessons or None, timeout=args.timeout)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for name, cells in assignments.items():
+        print(f"{name}: {len(cells)} autograded cells, {sum(p for _, p in cells)} points")
+    print(f"nbgrader course in {args.dir}. Next, in that folder:\n"
+          f"  nbgrader generate_assignment {next(iter(assignments), 'ASSIGNMENT')}   # release/ for students\n"
+          "  nbgrader autograde ASSIGNMENT             # grade submitted/<student>/ASSIGNMENT/\n"
+          "  nbgrader generate_feedback ASSIGNMENT     # HTML feedback with each checker's verdict")
+    return 0

@@ -9,7 +9,9 @@ and sources say. The solution and test cells are (re)tagged for nbgrader on
 the way (:func:`convlab.course.cells.tag_notebook`).
 """
 
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 
@@ -125,3 +127,47 @@ def tag_lessons(paths):
             nbformat.write(after, path)
             changed.append(path)
     return changed
+
+
+def notebook_paths(paths):
+    """Notebook paths from files and folders (a folder gives its numbered lessons)."""
+    found = []
+    for path in map(Path, paths):
+        found += sorted(path.glob("[0-9][0-9]*_*.ipynb")) if path.is_dir() else [path]
+    return found
+
+
+def add_arguments(parser):
+    """``python -m convlab reexecute PATH... [--timeout S]``."""
+    parser.add_argument("paths", nargs="+", help="lesson notebooks, or folders of lessons")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
+
+
+def run(args):
+    """Re-execute the notebooks; return the exit status."""
+    try:
+        for path in reexecute(notebook_paths(args.paths), timeout=args.timeout):
+            print(f"executed and wrote {path}")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _add_tag_arguments(parser):
+    parser.add_argument("paths", nargs="+", help="lesson notebooks, or folders of lessons")
+
+
+def _run_tag(args):
+    paths = notebook_paths(args.paths)
+    try:
+        changed = tag_lessons(paths)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"tagged {len(paths)} notebooks; {len(changed)} changed" + "".join(f"\n  {p}" for p in changed))
+    return 0
+
+
+TAG_LESSONS = SimpleNamespace(add_arguments=_add_tag_arguments, run=_run_tag)
+"""``python -m convlab tag-lessons PATH...``: tag and clean without executing."""

@@ -7,40 +7,108 @@ expected and actual answers and, when a known mistake reproduces the
 learner's answer, its name ("your kernel is flipped", ...). It returns a
 :class:`CheckResult`, truthy on a pass, and never raises because of the
 learner's code, which runs in a child process with a time and memory limit
-(:mod:`convlab.exercises.isolation`), so that it cannot hang, crash or
-alter the session. Each checker is declared once with
-:func:`~convlab.exercises.definition.exercise`. The exercises are catalogued in ``docs/EXERCISES.md``;
-student copies of the lessons come from ``python -m convlab.exercises
-make-student lessons/ <out>``.
+(:mod:`convlab.exercises.sandbox`), so that it cannot hang, crash or
+alter the session. The exercises are catalogued in ``docs/EXERCISES.md``.
+
+The package has three rooms:
+
+- ``checkers/``: one module per lesson, named like the lesson (``cross_correlation``
+  serves ``01_cross_correlation.ipynb``), each checker declared once with
+  :func:`~convlab.exercises.grading.definition.exercise`;
+- ``grading/``: how a check runs and what it says -- the declaration, the engine,
+  the comparison, the result card, the misconception messages and the questions;
+- ``sandbox/``: where learner code runs (a forked child with time and memory
+  limits) and the safe data its answers come back as.
+
+Student copies of the lessons come from ``python -m convlab student``.
 
 >>> from convlab.exercises import check_output_size
 >>> r = check_output_size(lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) // s + 1)
 output_size: passed 8 cases.
 """
 
-from .definition import Exercise, exercise
-from .engine import DEFAULT_TIME_LIMIT, Case, case, run_check
-from .forward import (check_convolve2d, check_correlate1d, check_correlate2d,
-                      check_output_shape, check_output_size, check_same_padding)
-from .geometry import check_receptive_field, check_unread_cells
-from .vectorised import (check_conv_forward_loops, check_conv_forward_shift, check_conv_matrix,
-                         check_conv_via_im2row, check_im2row)
-from .interface import check_affine_layer, check_backprop, check_numerical_gradient
-from .backward import (check_bias_grad, check_input_grad, check_kernel_grad,
-                       check_kernel_grad_1d, check_row2im, check_scatter_input_grad)
-from .integrated import check_integrated_input_grad, check_kernel_grad_one_matmul
-from .strided import check_strided_input_grad, check_strided_kernel_grad, check_zero_insert
-from .torch_checks import check_conv2d_function, check_conv2d_unfold, check_unfold_conv2d
-from .layers import check_linear_backward, check_maxpool_backward, check_relu_backward
-from .worked import (check_avgpool_backward, check_feature_maps, check_kernel_grads,
-                     check_logit_grads, check_pool_winners)
-from .kernel_fit import check_kernel_loss_grad, check_rank_one_factors
-from .filtering import (check_circulant_matrix, check_circular_correlate_fft,
-                        check_gaussian_kernel, check_separable_blur, check_sobel_magnitude)
-from .misconceptions import MESSAGES, misconception_table
-from .winograd import check_winograd_f23
-from .result import CheckResult
-from .questions import ask, expect_shape, expect_value, question  # questions with feedback
+from .checkers.autograd_function import (
+                                        check_conv2d_function,
+                                        check_conv2d_unfold,
+                                        check_unfold_conv2d,
+)
+from .checkers.backward_bias_kernel import (
+                                        check_bias_grad,
+                                        check_kernel_grad,
+                                        check_kernel_grad_1d,
+                                        check_kernel_grad_one_matmul,
+)
+from .checkers.backward_input import (
+                                        check_input_grad,
+                                        check_row2im,
+                                        check_scatter_input_grad,
+)
+from .checkers.backward_stride import (
+                                        check_integrated_input_grad,
+                                        check_strided_input_grad,
+                                        check_strided_kernel_grad,
+                                        check_zero_insert,
+)
+from .checkers.channels_and_vectorising import (
+                                        check_conv_forward_loops,
+                                        check_conv_forward_shift,
+)
+from .checkers.conv_as_matmul import (
+                                        check_conv_matrix,
+                                        check_conv_via_im2row,
+                                        check_im2row,
+)
+from .checkers.cross_correlation import (
+                                        check_convolve2d,
+                                        check_correlate1d,
+                                        check_correlate2d,
+)
+from .checkers.fft_circulant import (
+                                        check_circulant_matrix,
+                                        check_circular_correlate_fft,
+                                        check_winograd_f23,
+)
+from .checkers.filters_photographs import (
+                                        check_gaussian_kernel,
+                                        check_kernel_loss_grad,
+                                        check_rank_one_factors,
+                                        check_separable_blur,
+                                        check_sobel_magnitude,
+)
+from .checkers.layer_interface import (
+                                        check_affine_layer,
+                                        check_backprop,
+                                        check_numerical_gradient,
+)
+from .checkers.layers_backprop import (
+                                        check_linear_backward,
+                                        check_maxpool_backward,
+                                        check_relu_backward,
+)
+from .checkers.output_size import (
+                                        check_output_shape,
+                                        check_output_size,
+                                        check_receptive_field,
+                                        check_same_padding,
+                                        check_unread_cells,
+)
+from .checkers.worked_problem import (
+                                        check_avgpool_backward,
+                                        check_feature_maps,
+                                        check_kernel_grads,
+                                        check_logit_grads,
+                                        check_pool_winners,
+)
+from .grading.definition import Exercise, exercise
+from .grading.engine import DEFAULT_TIME_LIMIT, Case, case, run_check
+from .grading.misconceptions import MESSAGES, misconception_table
+from .grading.questions import (  # questions with feedback
+                                        ask,
+                                        expect_shape,
+                                        expect_value,
+                                        question,
+)
+from .grading.result import CheckResult
 
 CHECKERS = (
     check_correlate1d, check_correlate2d, check_convolve2d,

@@ -1,4 +1,4 @@
-"""The worked backprop problem of lesson 10, computed with convlab's layers.
+"""The worked backprop problem of lesson 11, computed with convlab's layers.
 
 A 4×4 grey image with ones at (1, 1) and (2, 2); two 3×3 kernels without
 bias or padding; ReLU; 2×2 max pooling over each 2×2 map; a fully connected

@@ -4,7 +4,7 @@
 return a widget whose ``.payload`` is everything the browser draws for the
 current setting (from :mod:`convlab.coverage` and the core) and whose
 ``.snapshot()`` returns the same state as a static matplotlib figure.
-Hover, click and play run in the browser; ``python -m convlab.widgets.latency``
+Hover, click and play run in the browser; ``python -m convlab latency``
 times the payload computation behind a control change.
 """
 from convlab.widgets.base import Explorer

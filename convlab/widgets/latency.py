@@ -1,4 +1,4 @@
-"""How long the kernel takes to answer a control change: ``python -m convlab.widgets.latency``.
+"""How long the kernel takes to answer a control change: ``python -m convlab latency``.
 
 The explorers draw and react in the browser; the only server-side work is
 recomputing the payload when a control changes (validation, the core's
@@ -42,8 +42,12 @@ def measure_latency(explorer, control, values, repeats=20):
             "median_cpu_ms": statistics.median(cpu), "n": len(times)}
 
 
-def main():
-    """Print the median payload time of every explorer."""
+def add_arguments(parser):
+    """``python -m convlab latency`` takes no options."""
+
+
+def run(args):
+    """Print the median payload time of every explorer; return the exit status."""
     from convlab.widgets import backward_explorer, conv_explorer, filter_explorer
 
     cases = [
@@ -62,7 +66,8 @@ def main():
         print(f"{name:36s} {control:7s} median {stats['median_ms']:6.1f} ms "
               f"(CPU {stats['median_cpu_ms']:6.1f} ms)   max {stats['max_ms']:6.1f} ms   "
               f"({stats['n']} changes)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    run(None)

@@ -1,0 +1,178 @@
+"""Helpers shared by the checker modules: readable inputs and gradient references.
+
+Inputs are integer-valued floats in [-3, 3], so that the arrays a verdict
+prints stay readable; the gradient references come from
+:func:`convlab.conv2d_backward`, called with a zero array of the right shape
+for the argument whose gradient is not asked. The library functions are
+bound here when convlab is imported, so a learner who rebinds
+``convlab.conv2d`` in the session cannot change what the references compute.
+"""
+
+import numpy as np
+
+from convlab import conv2d, conv2d_backward, conv_output_size
+
+from ..grading.engine import case
+
+
+def ints(rng, *shape):
+    """Integer-valued float64 array in [-3, 3] (readable in a verdict).
+
+    Examples
+    --------
+    >>> ints(np.random.default_rng(0), 2, 3).shape
+    (2, 3)
+    """
+    return rng.integers(-3, 4, size=shape).astype(np.float64)
+
+
+def cases_of_shapes(seed, names, table):
+    """One case per row ``(label, shape, shape, ...)``: :func:`ints` arrays of those shapes, named ``names``.
+
+    Examples
+    --------
+    >>> [c.label for c in cases_of_shapes(0, ("x", "g"), [("tiny", (1,), (2,))])]
+    ['tiny']
+    """
+    rng = np.random.default_rng(seed)
+    return [case(label, **{name: ints(rng, *shape) for name, shape in zip(names, shapes)})
+            for label, *shapes in table]
+
+
+def gradients(grad_out, x_shape, weight_shape, stride=1, x=None, weight=None):
+    """``conv2d_backward`` with zeros for the array whose gradient is not asked.
+
+    Examples
+    --------
+    >>> g = gradients(np.ones((1, 1, 2, 2)), (1, 1, 3, 3), None, weight=np.ones((1, 1, 2, 2)))
+    >>> g.dx[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    """
+    x = np.zeros(x_shape) if x is None else x
+    weight = np.zeros(weight_shape) if weight is None else weight
+    return conv2d_backward(grad_out, x, weight, stride=stride)
+
+
+def full_correlation(grad_out, weight, padding):
+    """``grad_out`` correlated with ``weight``, its channel axes swapped (the input gradient's shape).
+
+    Examples
+    --------
+    >>> full_correlation(np.ones((1, 1, 1, 1)), np.ones((1, 1, 2, 2)), "full").shape
+    (1, 1, 2, 2)
+    """
+    return conv2d(grad_out, weight.transpose(1, 0, 2, 3), padding=padding)
+
+
+# ------------------------------------------------ strided backward (lesson 08)
+def zero_insert_trailing(g, stride):
+    """``g`` spread ``stride`` apart with zeros after the last entry too (a classic slip).
+
+    Examples
+    --------
+    >>> zero_insert_trailing(np.array([[1.0, 2.0]]), 2)
+    array([[1., 0., 2., 0.],
+           [0., 0., 0., 0.]])
+    """
+    spread = np.zeros(g.shape[:-2] + (g.shape[-2] * stride, g.shape[-1] * stride))
+    spread[..., ::stride, ::stride] = g
+    return spread
+
+
+def fit_to_size(dx, input_size):
+    """Crop or zero-pad the last two axes of ``dx`` (N, C, h, w) to ``input_size`` (bottom/right).
+
+    Examples
+    --------
+    >>> fit_to_size(np.ones((1, 1, 2, 3)), (3, 2))[0, 0]
+    array([[1., 1.],
+           [1., 1.],
+           [0., 0.]])
+    """
+    out = np.zeros(dx.shape[:2] + tuple(input_size))
+    h, w = min(dx.shape[2], input_size[0]), min(dx.shape[3], input_size[1])
+    out[:, :, :h, :w] = dx[:, :, :h, :w]
+    return out
+
+
+def strided_input_grad_reference(grad_out, weight, stride, input_size):
+    """``dx`` of a stride-``stride`` convolution without padding, by ``conv2d_backward``.
+
+    Examples
+    --------
+    >>> strided_input_grad_reference(np.ones((1, 1, 1, 1)), np.ones((1, 1, 2, 2)), 2, (3, 3))[0, 0]
+    array([[1., 1., 0.],
+           [1., 1., 0.],
+           [0., 0., 0.]])
+    """
+    x_shape = (len(grad_out), weight.shape[1], *input_size)
+    return gradients(grad_out, x_shape, None, stride=stride, weight=weight).dx
+
+
+STRIDED_SHAPES = [("stride 1", 1, (1, 1, 3, 3), (1, 1, 2, 2)),
+                  ("1x1 kernel, stride 2", 2, (1, 1, 3, 3), (1, 1, 1, 1)),
+                  ("stride 2, dividing", 2, (1, 1, 5, 5), (1, 1, 3, 3)),
+                  ("stride 2, remainder not covered", 2, (1, 1, 6, 5), (1, 1, 2, 2)),
+                  ("stride 3, channels", 3, (1, 2, 7, 8), (2, 2, 3, 2)),
+                  ("stride larger than the kernel", 3, (2, 1, 7, 7), (1, 1, 2, 2))]
+"""Rows ``(label, stride, x shape, weight shape)`` of the strided-gradient cases, edge cases first."""
+
+
+def strided_cases(seed, with_weight):
+    """Cases of :data:`STRIDED_SHAPES`: ``(grad_out, weight, stride, input_size)`` if ``with_weight``,
+    else ``(x, grad_out, stride, kernel_size)``.
+
+    Examples
+    --------
+    >>> [c.label for c in strided_cases(0, True)][:2]
+    ['stride 1', '1x1 kernel, stride 2']
+    """
+    rng = np.random.default_rng(seed)
+    cases = []
+    for label, s, x_shape, w_shape in STRIDED_SHAPES:
+        out = tuple(conv_output_size(n, k, s) for n, k in zip(x_shape[2:], w_shape[2:]))
+        g = ints(rng, x_shape[0], w_shape[0], *out)
+        if with_weight:
+            cases.append(case(label, grad_out=g, weight=ints(rng, *w_shape), stride=s,
+                              input_size=x_shape[2:]))
+        else:
+            cases.append(case(label, x=ints(rng, *x_shape), grad_out=g, stride=s,
+                              kernel_size=w_shape[2:]))
+    return cases
+
+
+# PyTorch's first import takes seconds; if it happens inside a time-limited call (the
+# learner's function, or a reference it calls) the alarm can interrupt it half way and
+# leave torch unusable for the session, so checkers import it before any learner code runs.
+def import_torch():
+    """Import and return :mod:`torch` (fast after the first time)."""
+    import torch
+    return torch
+
+
+def layer_cases(seed, strides=(1,)):
+    """Cases of a layer with batch, channels and bias (lessons 03-04), at each stride."""
+    rng = np.random.default_rng(seed)
+    shapes = [("batch of one, single channel", (1, 1, 3, 3), (1, 1, 2, 2)),
+              ("1x1 kernel", (1, 2, 2, 3), (3, 2, 1, 1)),
+              ("several input channels", (1, 3, 4, 4), (1, 3, 2, 2)),
+              ("non-square kernel", (2, 2, 4, 5), (2, 2, 2, 3)),
+              ("batch and channels", (2, 3, 5, 4), (2, 3, 3, 3))]
+    cases = []
+    for stride in strides:
+        for label, x_shape, w_shape in shapes:
+            if stride > 1:
+                label = f"{label}, stride {stride}"
+            args = dict(x=ints(rng, *x_shape), weight=ints(rng, *w_shape),
+                        bias=ints(rng, w_shape[0]))
+            if len(strides) > 1:
+                args["stride"] = stride
+            cases.append(case(label, **args))
+    return cases
+
+
+def conv_layer(x, weight, bias, stride=1):
+    """The reference layer of lessons 03-04."""
+    return conv2d(x, weight, bias, stride=stride)

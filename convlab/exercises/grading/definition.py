@@ -1,0 +1,140 @@
+"""One definition per exercise: the :func:`exercise` decorator and its :class:`Exercise`.
+
+A checker module declares each exercise once::
+
+    @exercise(reference=_correlate1d, mistakes=[("kernel_flipped", ...), ...])
+    def check_correlate1d():
+        \"\"\"Check ``correlate1d(p, w)``: ... Examples ...\"\"\"
+        return [case("kernel of length 1", p=..., w=...), ...]
+
+The decorated function builds the cases (edge cases first); its name,
+``check_<learner's function>``, and its docstring become the checker's. The
+decorator returns the checker itself: ``check_correlate1d(correlate1d, *,
+time_limit=5.0)``, which runs :func:`convlab.exercises.grading.engine.run_check`
+and carries ``.exercise`` (the :class:`Exercise`) and ``.mistakes``.
+"""
+
+import functools
+import inspect
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from .engine import DEFAULT_TIME_LIMIT, run_check
+
+_STANDARD_SECTIONS = """
+    Parameters
+    ----------
+    {argument} : {kind}
+        What the learner wrote.
+    time_limit : float, default {time_limit:g}
+        Seconds allowed per case.
+
+    Returns
+    -------
+    CheckResult
+        Truthy when every case passed; the verdict is also shown.
+"""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """Everything a checker knows about one exercise.
+
+    Attributes
+    ----------
+    name : str
+        The learner's function, as the verdict names it (e.g. ``"correlate1d"``).
+    argument : str
+        The checker's parameter, as misuse errors name it.
+    cases : callable
+        ``cases()`` gives the sequence of :class:`~convlab.exercises.grading.engine.Case`.
+    reference : callable
+        ``reference(*case.values)`` gives the expected answer.
+    mistakes : tuple of (key, callable)
+        Known wrong implementations, keyed into ``MESSAGES``.
+    time_limit : float
+        Default seconds per case.
+    output_names : tuple of str, optional
+        Names of the parts of a tuple answer.
+    call : callable, optional
+        ``call(learner, *values)`` when the learner writes something other
+        than a plain function (e.g. a ``torch.autograd.Function``).
+    needs : (str, str), optional
+        ``(attribute, what)``: the learner's object must be ``what`` with that
+        attribute, e.g. ``("apply", "a torch.autograd.Function subclass")``;
+        then the verdict is named after the learner's object itself.
+    """
+
+    name: str
+    argument: str
+    cases: Callable
+    reference: Callable
+    mistakes: tuple = ()
+    time_limit: float = DEFAULT_TIME_LIMIT
+    output_names: Optional[tuple] = None
+    call: Optional[Callable] = None
+    needs: Optional[tuple] = None
+
+    def check(self, learner, time_limit=None):
+        """Run the checker on ``learner``; show and return the verdict."""
+        name = self.name
+        if self.needs is not None:
+            attribute, what = self.needs
+            if not hasattr(learner, attribute):
+                raise TypeError(f"{self.argument} must be {what} (with an `{attribute}` "
+                                f"method), got {type(learner).__name__}")
+            name = getattr(learner, "__name__", self.argument)  # e.g. the learner's Conv2dLoops
+        return run_check(learner, name=name, argument=self.argument, cases=self.cases(),
+                         reference=self.reference, mistakes=self.mistakes,
+                         time_limit=self.time_limit if time_limit is None else time_limit,
+                         output_names=self.output_names, call=self.call)
+
+
+def exercise(*, reference, mistakes=(), name=None, argument=None, time_limit=DEFAULT_TIME_LIMIT,
+             output_names=None, call=None, needs=None):
+    """Declare an exercise; decorate the function that builds its cases (see the module doc).
+
+    Examples
+    --------
+    >>> from convlab.exercises.grading.engine import case
+    >>> @exercise(reference=lambda x: 2 * x, mistakes=[("forgot_bias", lambda x: x)])
+    ... def check_double():
+    ...     '''Check ``double(x)``: twice ``x``.'''
+    ...     return [case("zero", x=0), case("one", x=1)]
+    >>> r = check_double(lambda x: x + x)
+    double: passed 2 cases.
+    >>> check_double.exercise.name, [key for key, _ in check_double.mistakes]
+    ('double', ['forgot_bias'])
+    """
+    def declare(build_cases):
+        checker_name = build_cases.__name__
+        if not checker_name.startswith("check_"):
+            raise ValueError(f"an exercise's cases function must be named check_<name>, "
+                             f"got {checker_name!r}")
+        learner = name or checker_name[len("check_"):]
+        spec = Exercise(learner, argument or learner, build_cases, reference, tuple(mistakes),
+                        time_limit, output_names, call, needs)
+        signature = inspect.Signature([
+            inspect.Parameter(spec.argument, inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter("time_limit", inspect.Parameter.KEYWORD_ONLY, default=time_limit)])
+
+        @functools.wraps(build_cases)
+        def checker(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            return spec.check(*bound.args, **bound.kwargs)
+
+        checker.__signature__ = signature
+        checker.__doc__ = _with_standard_sections(build_cases.__doc__ or "", spec)
+        checker.exercise = spec
+        checker.mistakes = spec.mistakes
+        return checker
+    return declare
+
+
+def _with_standard_sections(doc, spec):
+    """The docstring with Parameters and Returns put before its Examples."""
+    kind = "class" if spec.needs else "callable"
+    sections = _STANDARD_SECTIONS.format(argument=spec.argument, kind=kind,
+                                         time_limit=spec.time_limit)
+    head, examples, tail = doc.partition("\n    Examples\n")
+    return head.rstrip() + "\n" + sections + examples + tail

@@ -1,0 +1,380 @@
+"""Questions with feedback: multiple choice, predicted values and predicted shapes.
+
+A question is graded like an exercise. The learner writes a function that
+returns the answer, between the solution markers (so that a student copy
+turns it into a stub)::
+
+    def answer():
+        ### BEGIN SOLUTION
+        return "b"
+        ### END SOLUTION
+
+    ask("flip_origin", answer).assert_passed()
+
+The verdict is a :class:`~convlab.exercises.CheckResult` (truthy on a right
+answer, ``.assert_passed()`` for an autograded cell). A wrong answer is told
+*why* it is wrong: every wrong choice, and every common wrong value or shape,
+carries its own explanation. A function still raising ``NotImplementedError``
+is reported as not implemented yet, as by the checkers.
+
+Three kinds of question:
+
+- :func:`multiple_choice` -- ``answer()`` returns the letter of a choice;
+- :func:`predict_value` -- ``answer()`` returns a number (a count, an entry);
+- :func:`predict_shape` -- ``answer()`` returns a tuple of ints.
+
+A value or shape question may have no valid answer (a kernel larger than the
+padded input): then the right prediction is the string ``"invalid"``
+(:data:`INVALID`), and ``"invalid"`` for a valid setting is a wrong answer
+with its own explanation. Questions are declared once, by name, in a question
+bank file (``convlab/exercises/question_bank.json``) and asked from a lesson by
+name; :func:`ask`, :func:`expect_value` and :func:`expect_shape` also take a
+whole question inline, for an instructor's own notebook.
+"""
+
+import numbers
+
+from .engine import DEFAULT_TIME_LIMIT, call_with_time_limit
+from .question_types import INVALID, QUESTIONS, Question, QuestionResult
+from .result import FAILED, NOT_IMPLEMENTED, PASSED
+
+__all__ = ["INVALID", "QUESTIONS", "Question", "ask", "expect_shape", "expect_value",
+           "multiple_choice", "predict_shape", "predict_value", "question", "question_table"]
+
+
+# ------------------------------------------------------------------ declaring
+def _check_name(name):
+    if not isinstance(name, str) or not name.isidentifier():
+        raise TypeError(f"name must be a short identifier-like string, got {name!r}")
+
+
+def _wrong_pairs(wrong, argument):
+    if wrong is None:
+        return ()
+    if not isinstance(wrong, dict):
+        raise TypeError(f"{argument} must be a dict {{wrong answer: why it is wrong}}, "
+                        f"got {type(wrong).__name__}")
+    for answer, why in wrong.items():
+        if not isinstance(why, str) or not why:
+            raise TypeError(f"{argument}[{answer!r}] must be a sentence (a non-empty str), "
+                            f"got {why!r}")
+    return tuple(wrong.items())
+
+
+def _register(question, register):
+    if register:
+        if question.name in QUESTIONS and QUESTIONS[question.name] != question:
+            raise ValueError(f"a different question named {question.name!r} is already registered")
+        QUESTIONS[question.name] = question
+    return question
+
+
+def multiple_choice(name, prompt, *, choices, correct, explain, why_right="", lesson="",
+                    register=True):
+    """Declare a multiple-choice question.
+
+    Parameters
+    ----------
+    name : str
+        The question's name, as passed to :func:`ask`.
+    prompt : str
+    choices : dict
+        ``{letter: statement}``, e.g. ``{"a": "...", "b": "..."}``.
+    correct : str
+        The letter of the true statement.
+    explain : dict
+        ``{letter: why this choice is wrong}`` for **every** wrong choice.
+    why_right : str, optional
+        What the right choice shows (listed by ``python -m convlab misconceptions``).
+    lesson : str, optional
+        The lesson asking it, e.g. ``"05"``.
+    register : bool
+        Add it to :data:`QUESTIONS` (default) so that ``ask(name, answer)`` finds it.
+
+    Returns
+    -------
+    Question
+
+    Examples
+    --------
+    >>> q = multiple_choice("demo_flip", "Which operation flips the kernel?",
+    ...                     choices={"a": "correlation", "b": "convolution"}, correct="b",
+    ...                     explain={"a": "correlation slides the kernel as it is."},
+    ...                     register=False)
+    >>> r = ask(q, lambda: "a")
+    demo_flip: not right (wrong answer).
+        your answer: (a) correlation
+        why not: correlation slides the kernel as it is.
+    """
+    _check_name(name)
+    if not isinstance(choices, dict) or len(choices) < 2:
+        raise TypeError(f"choices must be a dict of at least two {{letter: statement}}, got {choices!r}")
+    letters = [str(letter).lower() for letter in choices]
+    if correct not in letters:
+        raise ValueError(f"correct must be one of the choice letters {letters}, got {correct!r}")
+    explain = dict(_wrong_pairs(explain, "explain"))
+    missing = [letter for letter in letters if letter != correct and letter not in explain]
+    if missing or correct in explain:
+        raise ValueError(f"explain must give a reason for every wrong choice and none for the "
+                         f"right one ({correct!r}); missing {missing}")
+    question = Question(name, prompt, "choice", correct,
+                        wrong=tuple((letter, explain[letter]) for letter in letters
+                                    if letter != correct),
+                        choices=tuple(zip(letters, choices.values())), why_right=why_right,
+                        lesson=lesson)
+    return _register(question, register)
+
+
+def predict_value(name, prompt, *, correct, wrong=None, tolerance=0.0, hint="", why_right="",
+                  lesson="", register=True):
+    """Declare a question whose answer is a number, or :data:`INVALID`.
+
+    ``wrong`` maps common wrong numbers (or ``"invalid"``) to what they reveal;
+    ``hint`` is shown for any other wrong number; ``tolerance`` is absolute.
+
+    Examples
+    --------
+    >>> q = predict_value("demo_size", "Output length for n=7, k=3?", correct=5,
+    ...                   wrong={4: "you forgot the + 1."}, register=False)
+    >>> r = ask(q, lambda: 5)
+    demo_size: right.
+    """
+    _check_name(name)
+    if not (correct == INVALID or (isinstance(correct, numbers.Real)
+                                   and not isinstance(correct, bool))):
+        raise TypeError(f"correct must be a number or {INVALID!r}, got {correct!r}")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, numbers.Real) or tolerance < 0:
+        raise TypeError(f"tolerance must be a non-negative number, got {tolerance!r}")
+    question = Question(name, prompt, "value", correct, wrong=_wrong_pairs(wrong, "wrong"),
+                        tolerance=float(tolerance), hint=hint, why_right=why_right,
+                        lesson=lesson)
+    return _register(question, register)
+
+
+def predict_shape(name, prompt, *, correct, wrong=None, hint="", why_right="", lesson="",
+                  register=True):
+    """Declare a question whose answer is a shape (a tuple of ints), or :data:`INVALID`.
+
+    Examples
+    --------
+    >>> q = predict_shape("demo_shape", "Shape of conv2d(ones((1,1,4,4)), ones((2,1,3,3)))?",
+    ...                   correct=(1, 2, 2, 2), wrong={"invalid": "a 3x3 kernel fits in 4x4."},
+    ...                   register=False)
+    >>> r = ask(q, lambda: "invalid")
+    demo_shape: not right (wrong answer).
+        your answer: 'invalid'
+        why not: a 3x3 kernel fits in 4x4.
+    """
+    _check_name(name)
+    if not (correct == INVALID or (isinstance(correct, tuple)
+                                   and all(isinstance(n, int) for n in correct))):
+        raise TypeError(f"correct must be a tuple of ints or {INVALID!r}, got {correct!r}")
+    question = Question(name, prompt, "shape", correct, wrong=_wrong_pairs(wrong, "wrong"),
+                        hint=hint, why_right=why_right, lesson=lesson)
+    return _register(question, register)
+
+
+# ------------------------------------------------------------------ asking
+def ask(question, answer, *, choices=None, correct=None, explain=None,
+        time_limit=DEFAULT_TIME_LIMIT):
+    """Grade the learner's ``answer()`` for ``question``; show and return the verdict.
+
+    Parameters
+    ----------
+    question : str or Question
+        A registered question's name, or a :class:`Question`. With ``choices``,
+        ``correct`` and ``explain`` given, a new (unregistered) multiple-choice
+        question of that name is asked inline.
+    answer : callable
+        The learner's function of no arguments returning the answer.
+    time_limit : float
+        Seconds ``answer()`` may take.
+
+    Returns
+    -------
+    CheckResult
+        Passed on the right answer; otherwise failed with the explanation of
+        the learner's answer, or "not implemented yet".
+
+    Examples
+    --------
+    >>> r = ask("inline_demo", lambda: "b", choices={"a": "1", "b": "2"}, correct="b",
+    ...         explain={"a": "one is not two."})
+    inline_demo: right.
+    """
+    if choices is not None or correct is not None or explain is not None:
+        question = multiple_choice(question, "", choices=choices, correct=correct,
+                                   explain=explain, register=False)
+    return _grade(_lookup(question), answer, time_limit)
+
+
+def expect_value(name, answer, correct=None, *, tolerance=0.0, hint="", wrong=None,
+                 time_limit=DEFAULT_TIME_LIMIT):
+    """Grade a predicted number: a registered question by name, or inline with ``correct``.
+
+    Examples
+    --------
+    >>> r = expect_value("products", lambda: 8, correct=9, hint="count the taps.")
+    products: not right (wrong answer).
+        your answer: 8
+        why not: count the taps.
+    """
+    if correct is not None:
+        name = predict_value(name, "", correct=correct, wrong=wrong, tolerance=tolerance,
+                             hint=hint, register=False)
+    return _grade(_lookup(name, "value"), answer, time_limit)
+
+
+def expect_shape(name, answer, correct=None, *, hint="", wrong=None,
+                 time_limit=DEFAULT_TIME_LIMIT):
+    """Grade a predicted shape: a registered question by name, or inline with ``correct``.
+
+    Examples
+    --------
+    >>> r = expect_shape("no_fit", lambda: "invalid", correct="invalid")
+    no_fit: right.
+    """
+    if correct is not None:
+        name = predict_shape(name, "", correct=correct, wrong=wrong, hint=hint, register=False)
+    return _grade(_lookup(name, "shape"), answer, time_limit)
+
+
+def _lookup(question, kind=None):
+    if isinstance(question, str):
+        _load_banks()
+        if question not in QUESTIONS:
+            raise ValueError(f"question must be the name of a registered question; got "
+                             f"{question!r} (known: {', '.join(QUESTIONS) or 'none'})")
+        question = QUESTIONS[question]
+    if not isinstance(question, Question):
+        raise TypeError(f"question must be a question's name or a Question, got "
+                        f"{type(question).__name__}")
+    if kind is not None and question.kind != kind:
+        raise ValueError(f"question {question.name!r} asks for a {question.kind}, not a {kind}")
+    return question
+
+
+def _grade(question, answer, time_limit):
+    if not callable(answer):
+        raise TypeError("answer must be the function you wrote (def answer(): return ...), "
+                        f"got {type(answer).__name__}: {answer!r:.60}")
+    outcome, given = call_with_time_limit(answer, (), time_limit)
+    if outcome == "raised" and isinstance(given, NotImplementedError):
+        return QuestionResult(question.name, NOT_IMPLEMENTED, 1).show()
+    if outcome != "ok":
+        reason = "too slow" if outcome == "slow" else "raised"
+        text = (f"no answer after {time_limit:g} s" if outcome == "slow"
+                else f"{type(given).__name__}: {given}")
+        return QuestionResult(question.name, FAILED, 1, reason=reason,
+                              details=[("", text)]).show()
+    # Reading the answer runs the learner's objects too (their __eq__, __float__, ...):
+    # under the same time limit, and whatever they raise is a verdict.
+    outcome, verdict = call_with_time_limit(question.grade, (given,), time_limit)
+    if outcome != "ok":
+        why = "too slow to read" if outcome == "slow" else f"{type(verdict).__name__}: {verdict}"
+        verdict = ("not understood", [("", why)], [])
+    if verdict is None:
+        return QuestionResult(question.name, PASSED, 1, 1).show()
+    reason, details, explanations = verdict
+    return QuestionResult(question.name, FAILED, 1, reason=reason, details=details,
+                          misconceptions=explanations).show()
+
+
+# ------------------------------------------------------------------ listing
+BANKS = ("question_bank_forward.json", "question_bank.json")
+"""The lessons' questions, one JSON file per bank beside this module (read on first use).
+
+Each file is a list of questions; each question is an object with ``name``,
+``kind`` (``"choice"``, ``"value"`` or ``"shape"``), ``lesson``, ``prompt`` and
+the keyword arguments of :func:`multiple_choice` (``choices`` and ``explain`` as
+``{letter: sentence}``) or of :func:`predict_value` / :func:`predict_shape`
+(``wrong`` as a list of ``[wrong answer, why it is wrong]`` pairs; shapes are
+written as lists). Every question goes through the same validation as one
+declared in Python.
+"""
+
+_DECLARE = {"choice": multiple_choice, "value": predict_value, "shape": predict_shape}
+
+
+def _as_answer(kind, value):
+    return tuple(value) if kind == "shape" and isinstance(value, list) else value
+
+
+def _declare_from_record(record, bank):
+    fields = dict(record)
+    kind, name, prompt = fields.pop("kind", None), fields.pop("name", None), fields.pop("prompt", None)
+    if kind not in _DECLARE:
+        raise ValueError(f"{bank}: question {name!r} has kind {kind!r}; expected one of "
+                         f"{sorted(_DECLARE)}")
+    if "correct" in fields:
+        fields["correct"] = _as_answer(kind, fields["correct"])
+    if kind != "choice" and "wrong" in fields:
+        fields["wrong"] = {_as_answer(kind, answer): why for answer, why in fields["wrong"]}
+    return _DECLARE[kind](name, prompt, **fields)
+
+
+def load_bank(filename):
+    """Declare (and register) every question of one bank file of this package.
+
+    Parameters
+    ----------
+    filename : str
+        One of :data:`BANKS`.
+
+    Returns
+    -------
+    list of Question
+
+    Examples
+    --------
+    >>> [q.name for q in load_bank("question_bank_forward.json")][:2]
+    ['impulse_flip', 'valid_length']
+    """
+    import json
+    from importlib import resources
+    if filename not in BANKS:
+        raise ValueError(f"filename must be one of {BANKS}, got {filename!r}")
+    text = resources.files(__package__).joinpath(filename).read_text(encoding="utf-8")
+    return [_declare_from_record(record, filename) for record in json.loads(text)]
+
+
+_loaded_banks = set()
+
+
+def _load_banks():
+    for filename in BANKS:
+        if filename not in _loaded_banks:
+            load_bank(filename)
+            _loaded_banks.add(filename)
+
+
+def question_table():
+    """Rows ``(name, kind, lesson, [(wrong answer, explanation), ...])`` of every question.
+
+    Examples
+    --------
+    >>> rows = question_table()
+    >>> all(kind in ("choice", "value", "shape") for _, kind, _, _ in rows)
+    True
+    """
+    _load_banks()
+    return [(q.name, q.kind, q.lesson, q.diagnoses) for q in QUESTIONS.values()]
+
+
+def print_question_table():
+    """Print every question and what each wrong answer diagnoses (for the command line)."""
+    for name, kind, lesson, diagnoses in question_table():
+        print(f"{name} ({kind}{', lesson ' + lesson if lesson else ''}):")
+        for answer, why in diagnoses:
+            print(f"    {answer!r}: {why}")
+
+
+def question(name):
+    """The registered question ``name``, shown as its prompt (and choices) in a notebook.
+
+    Examples
+    --------
+    >>> print(question("matmul_gradient").text.splitlines()[1])
+      (a) G X^T
+    """
+    return _lookup(name)
