@@ -10,8 +10,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import (as_array, check_bias, check_channels, check_choice, check_conv_arrays,
-                       check_conv_memory, check_int, check_memory, check_padding, compute_dtype)
+from .._checks import (
+    as_array,
+    check_bias,
+    check_channels,
+    check_choice,
+    check_conv_arrays,
+    check_conv_memory,
+    check_groups,
+    check_memory,
+    check_padding,
+    compute_dtype,
+)
 from ..shapes import ConvGeometry, conv_geometry
 from .methods import BACKWARD_METHODS, FORWARD_METHODS
 
@@ -69,13 +79,9 @@ def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=(
     """Validate a convolution's arguments and normalise them (see `ConvCall`)."""
     x_name, w_name = names
     x, weight = check_conv_arrays(x, weight, spatial, names)
-    groups = check_int(groups, "groups", 1)
     c_in, (c_out, c_group) = x.shape[-spatial - 1], weight.shape[:2]
-    shapes = f"({x_name}.shape={x.shape}, {w_name}.shape={weight.shape})"
-    if c_in % groups or c_out % groups:
-        raise ValueError(
-            f"groups={groups} must divide both the input channels ({c_in}) and the output "
-            f"channels ({c_out}) {shapes}")
+    groups = check_groups(groups, {"input channels": c_in, "output channels": c_out},
+                          f"({x_name}.shape={x.shape}, {w_name}.shape={weight.shape})")
     check_channels(c_group, c_in, x.shape, weight.shape, x_name=x_name, weight_name=w_name,
                    groups=groups)
     bias = check_bias(bias, c_out)
