@@ -19,6 +19,8 @@ import pytest
 
 from convlab.course.cells import has_solution
 
+pytestmark = pytest.mark.slow  # nbgrader runs kernels for every submission
+
 pytest.importorskip("nbgrader")
 
 ROOT = Path(__file__).resolve().parents[1]
