@@ -1,0 +1,167 @@
+"""Hints and reference solutions, for a learner working through the lessons alone.
+
+Every exercise of the lessons -- a function to write or a question to answer,
+named as its check names it (``"correlate1d"``, ``"impulse_flip"``) -- has a
+short ladder of hints in ``hints.json`` beside this module, written to nudge
+towards the answer without giving it::
+
+    hint("correlate1d")            # hint 1 of 3; call again for the next
+    show_solution("correlate1d")   # the reference solution, once you have tried
+
+The reference solution is read from the packaged solution notebooks (the
+lessons' solution cells, by their nbgrader ``grade_id``), and is shown only
+after a first try: once the exercise's check has seen an answer that is not
+the stub (a wrong answer counts).
+
+The self-learner edition of a lesson (:mod:`convlab.course.edition`) calls
+:func:`study_alone` in its first cell. From then on, in that kernel, a check
+cell's ``.assert_passed()`` never stops "Run All": an unanswered task says
+"not attempted yet", a wrong one "not right yet", and the run goes on. Without
+that call (a graded nbgrader release, the lessons under nbval) a check that
+did not pass raises, as an autograder needs.
+"""
+
+import difflib
+import functools
+import json
+from pathlib import Path
+
+import nbformat
+
+HINTS_FILE = Path(__file__).with_name("hints.json")
+
+_state = {"alone": False, "shown": {}, "tried": set()}
+
+
+@functools.lru_cache(maxsize=None)
+def hint_ladders():
+    """``{exercise name: {"lesson": notebook stem, "hints": [text, ...]}}`` from ``hints.json``.
+
+    Examples
+    --------
+    >>> hint_ladders()["correlate1d"]["lesson"]
+    '01_cross_correlation'
+    """
+    return json.loads(HINTS_FILE.read_text(encoding="utf-8"))
+
+
+def _ladder(name, caller):
+    if not isinstance(name, str):
+        raise TypeError(f"{caller}: name must be an exercise's name as a str, e.g. "
+                        f"{caller}(\"correlate1d\"); got {type(name).__name__}")
+    ladders = hint_ladders()
+    if name not in ladders:
+        close = difflib.get_close_matches(name, ladders, n=3)
+        suggestion = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(f"{caller}: no exercise named {name!r}{suggestion} (the name is the one "
+                         "the check cell below the exercise reports)")
+    return ladders[name]
+
+
+def hint(name):
+    """Print the next hint for exercise ``name`` (one more each call).
+
+    Examples
+    --------
+    >>> reset()
+    >>> hint("valid_length")  # doctest: +ELLIPSIS
+    Hint 1 of 2 for valid_length: ...
+    """
+    hints = _ladder(name, "hint")["hints"]
+    shown = _state["shown"].get(name, 0)
+    if shown < len(hints):
+        _state["shown"][name] = shown + 1
+        print(f"Hint {shown + 1} of {len(hints)} for {name}: {hints[shown]}")
+        if shown + 1 == len(hints):
+            print(f"That was the last hint. After a try, show_solution({name!r}) shows the "
+                  "reference solution.")
+        return
+    print(f"No more hints for {name} (all {len(hints)} shown; call hint_again({name!r}) to "
+          f"read them again). Try an answer and run its check; after that, show_solution({name!r}) "
+          "shows the reference solution.")
+
+
+def hint_again(name):
+    """Print every hint of ``name`` shown so far, in order."""
+    hints = _ladder(name, "hint_again")["hints"]
+    shown = _state["shown"].get(name, 0)
+    if not shown:
+        print(f"No hint shown yet for {name}: hint({name!r}) shows the first.")
+    for number, text in enumerate(hints[:shown], start=1):
+        print(f"Hint {number} of {len(hints)} for {name}: {text}")
+
+
+def reference_solution(name):
+    """The reference solution of ``name``: its solution cell in the packaged lesson, markers removed.
+
+    Raises ``LookupError`` if this installation's lessons do not hold it.
+
+    Examples
+    --------
+    >>> print(reference_solution("convolve2d"))  # doctest: +ELLIPSIS
+    def convolve2d(image, kernel):
+        ...
+        return correlate2d(image, kernel[::-1, ::-1])
+    """
+    from ..course.cells import BEGIN, END
+    from ..course.copies import lessons_dir
+
+    lesson = _ladder(name, "show_solution")["lesson"]
+    path = lessons_dir() / f"{lesson}.ipynb"
+    if path.is_file():
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution") and meta.get("grade_id") == name:
+                return "\n".join(line for line in cell.source.split("\n")
+                                 if line.strip() not in (BEGIN, END))
+    raise LookupError(f"the reference solution of {name!r} is not in {path} "
+                      "(reinstall convlab to restore the packaged lessons)")
+
+
+def show_solution(name):
+    """Print the reference solution of exercise ``name``, once its check has seen a try."""
+    _ladder(name, "show_solution")
+    if name not in _state["tried"]:
+        print(f"show_solution({name!r}) waits for a first try: write an answer (a guess will do) "
+              f"and run the check below the exercise. Until then, hint({name!r}) gives a nudge.")
+        return
+    print(f"Reference solution of {name} (yours may differ and still be right):\n")
+    print(reference_solution(name))
+
+
+def study_alone():
+    """Switch this kernel to self-study: a check that did not pass lets "Run All" go on."""
+    _state["alone"] = True
+
+
+def reset():
+    """Forget hints shown, tries and the self-study switch (a fresh kernel's state)."""
+    _state["alone"] = False
+    _state["shown"].clear()
+    _state["tried"].clear()
+
+
+def carry_on(result):
+    """Record a check's verdict; return True if the run may go on past it.
+
+    Called by :meth:`CheckResult.assert_passed`. A verdict other than "not
+    implemented" counts as a try (it unlocks :func:`show_solution`). A pass
+    always goes on; any other verdict goes on only after :func:`study_alone`,
+    with one line saying what to do next. Otherwise ``assert_passed`` raises.
+    """
+    name = result.name
+    if result.status != "not implemented":
+        _state["tried"].add(name)
+    if result.passed:
+        return True
+    if not _state["alone"]:
+        return False
+    help_line = ""
+    if name in hint_ladders():
+        help_line = f" Stuck? hint({name!r})" + (
+            f", then show_solution({name!r})." if name in _state["tried"] else ".")
+    if result.status == "not implemented":
+        print(f"{name}: not attempted yet; the run goes on.{help_line}")
+    else:
+        print(f"{name}: not right yet (the box above says why); the run goes on.{help_line}")
+    return True
