@@ -35,7 +35,7 @@ NOTE = """\
 > question waits for yours where it says `raise NotImplementedError`, and the check below it
 > tells you how you did. "Run All" runs to the end, past anything you have not tried yet.
 > Stuck? `hint("{name}")` gives a hint (call it again for the next one), and after a first
-> try `show_solution("{name}")` shows the reference solution. Every check names its task."""
+> try `show_solution("{name}")` shows the reference solution (each check names its task)."""
 
 
 def _first_exercise(nb):

@@ -23,7 +23,9 @@ did not pass raises, as an autograder needs.
 
 import difflib
 import functools
+import html
 import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -31,6 +33,24 @@ import nbformat
 HINTS_FILE = Path(__file__).with_name("hints.json")
 
 _state = {"alone": False, "shown": {}, "tried": set()}
+_PROSE = ("font-family:var(--jp-content-font-family,sans-serif);font-size:var(--jp-content-font-size1,14px);"
+          "white-space:normal;overflow-wrap:normal;margin:0.2em 0")
+
+
+def _say(*paragraphs, code=None):
+    """Show prose (and a block of ``code``): in a notebook as HTML in the text font, wrapping
+    between words, with the same text as its plain-text fallback; elsewhere printed."""
+    text = "\n".join(paragraphs) + ("\n\n" + code if code is not None else "")
+    shell = sys.modules.get("IPython")
+    if shell is None or shell.get_ipython() is None:
+        print(text)
+        return
+    from IPython.display import publish_display_data
+
+    body = "".join(f"<p style='{_PROSE}'>{html.escape(p)}</p>" for p in paragraphs)
+    if code is not None:
+        body += f"<pre style='margin:0.4em 0'>{html.escape(code)}</pre>"
+    publish_display_data({"text/plain": text, "text/html": body})
 
 
 @functools.lru_cache(maxsize=None)
@@ -71,14 +91,15 @@ def hint(name):
     shown = _state["shown"].get(name, 0)
     if shown < len(hints):
         _state["shown"][name] = shown + 1
-        print(f"Hint {shown + 1} of {len(hints)} for {name}: {hints[shown]}")
+        lines = [f"Hint {shown + 1} of {len(hints)} for {name}: {hints[shown]}"]
         if shown + 1 == len(hints):
-            print(f"That was the last hint. After a try, show_solution({name!r}) shows the "
-                  "reference solution.")
+            lines.append(f"That was the last hint. After a try, show_solution({name!r}) shows the "
+                         "reference solution.")
+        _say(*lines)
         return
-    print(f"No more hints for {name} (all {len(hints)} shown; call hint_again({name!r}) to "
-          f"read them again). Try an answer and run its check; after that, show_solution({name!r}) "
-          "shows the reference solution.")
+    _say(f"No more hints for {name} (all {len(hints)} shown; call hint_again({name!r}) to "
+         f"read them again). Try an answer and run its check; after that, show_solution({name!r}) "
+         "shows the reference solution.")
 
 
 def hint_again(name):
@@ -86,9 +107,10 @@ def hint_again(name):
     hints = _ladder(name, "hint_again")["hints"]
     shown = _state["shown"].get(name, 0)
     if not shown:
-        print(f"No hint shown yet for {name}: hint({name!r}) shows the first.")
-    for number, text in enumerate(hints[:shown], start=1):
-        print(f"Hint {number} of {len(hints)} for {name}: {text}")
+        _say(f"No hint shown yet for {name}: hint({name!r}) shows the first.")
+        return
+    _say(*(f"Hint {number} of {len(hints)} for {name}: {text}"
+           for number, text in enumerate(hints[:shown], start=1)))
 
 
 def reference_solution(name):
@@ -122,11 +144,11 @@ def show_solution(name):
     """Print the reference solution of exercise ``name``, once its check has seen a try."""
     _ladder(name, "show_solution")
     if name not in _state["tried"]:
-        print(f"show_solution({name!r}) waits for a first try: write an answer (a guess will do) "
-              f"and run the check below the exercise. Until then, hint({name!r}) gives a nudge.")
+        _say(f"show_solution({name!r}) waits for a first try: write an answer (a guess will do) "
+             f"and run the check below the exercise. Until then, hint({name!r}) gives a nudge.")
         return
-    print(f"Reference solution of {name} (yours may differ and still be right):\n")
-    print(reference_solution(name))
+    _say(f"Reference solution of {name} (yours may differ and still be right):",
+         code=reference_solution(name))
 
 
 def study_alone():
@@ -161,7 +183,7 @@ def carry_on(result):
         help_line = f" Stuck? hint({name!r})" + (
             f", then show_solution({name!r})." if name in _state["tried"] else ".")
     if result.status == "not implemented":
-        print(f"{name}: not attempted yet; the run goes on.{help_line}")
+        _say(f"{name}: not attempted yet; the run goes on.{help_line}")
     else:
-        print(f"{name}: not right yet (the box above says why); the run goes on.{help_line}")
+        _say(f"{name}: not right yet (the box above says why); the run goes on.{help_line}")
     return True
