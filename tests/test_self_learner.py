@@ -12,7 +12,7 @@ import pytest
 from nbclient import NotebookClient
 
 from convlab.course.cells import BEGIN, END, has_solution
-from convlab.course.edition import make_self_learner_notebook
+from convlab.course.edition import make_self_learner_notebook, self_check_source
 from convlab.course.student import make_student_notebook
 from convlab.exercises import check_correlate1d
 from convlab.exercises import hints
@@ -125,13 +125,13 @@ def test_show_solution_waits_for_a_try_then_shows_a_solution_that_passes_its_che
     hints.show_solution("correlate1d")
     out = capsys.readouterr().out
     assert "waits for a first try" in out and "def " not in out
-    stub = CheckResult("correlate1d", "not implemented", n_cases=6)
-    assert not hints.carry_on(stub)  # graded: a stub is no try, and the run stops
+    hints.self_check(CheckResult("correlate1d", "not implemented", n_cases=6))  # a stub is no try
     hints.show_solution("correlate1d")
     assert "waits for a first try" in capsys.readouterr().out
     wrong = check_correlate1d(lambda p, w: np.zeros(len(p) - len(w) + 1))
+    assert wrong.status == "failed"
+    hints.self_check(wrong)
     capsys.readouterr()
-    assert wrong.status == "failed" and not hints.carry_on(wrong)
     hints.show_solution("correlate1d")
     out = capsys.readouterr().out
     source = out.split("\n\n", 1)[1]
@@ -151,25 +151,34 @@ def test_every_reference_solution_is_its_lessons_solution_cell(lessons):
 
 
 # ---------------------------------------------------------------- the two modes
-def test_graded_assert_passed_fails_a_missing_or_wrong_answer_and_self_study_goes_on(capsys):
+def test_assert_passed_fails_a_missing_or_wrong_answer_and_self_check_goes_on(capsys):
     missing = CheckResult("correlate1d", "not implemented", n_cases=6)
     wrong = CheckResult("correlate1d", "failed", n_cases=6, reason="wrong values")
     right = CheckResult("correlate1d", "passed", n_cases=6, n_passed=6)
-    for result in (missing, wrong):
-        with pytest.raises(AssertionError):
-            result.assert_passed()
-    right.assert_passed()
-    hints.reset()  # a fresh kernel: no try seen yet
-    hints.study_alone()
-    assert missing.assert_passed() is None
+    assert hints.self_check(missing) is None
     assert capsys.readouterr().out == ("correlate1d: not attempted yet; the run goes on. "
                                        "Stuck? hint('correlate1d').\n")
-    wrong.assert_passed()
+    hints.self_check(wrong)
     assert capsys.readouterr().out == (
         "correlate1d: not right yet (the box above says why); the run goes on. "
         "Stuck? hint('correlate1d'), then show_solution('correlate1d').\n")
-    right.assert_passed()
+    hints.self_check(right)
     assert capsys.readouterr().out == ""
+    for result in (missing, wrong):  # self_check switched nothing on: graded checks still fail
+        with pytest.raises(AssertionError):
+            result.assert_passed()
+    right.assert_passed()
+    with pytest.raises(TypeError, match="self_check: result must be a check's verdict.*got bool"):
+        hints.self_check(True)
+
+
+def test_check_cells_become_self_checks_whatever_their_layout():
+    source = ('r = 1\ncheck_x(\n    f,\n    time_limit=2).assert_passed()  # why\n'
+              'é = "é"; ask("q", é).assert_passed()\nr.assert_passed(strict=True)')
+    assert self_check_source(source) == (
+        'r = 1\nself_check(check_x(\n    f,\n    time_limit=2))  # why\n'
+        'é = "é"; self_check(ask("q", é))\nr.assert_passed(strict=True)')
+    assert self_check_source("%time f().assert_passed()") == "%time f().assert_passed()"
 
 
 # ---------------------------------------------------------------- the edition's cells
@@ -186,7 +195,8 @@ def test_the_edition_has_no_answers_and_keeps_the_lessons_figures(path, lessons)
             assert "\n".join(block) not in text
     nbformat.validate(edition)
     assert edition.metadata["convlab"] == {"edition": "self-learner"}
-    assert "study_alone()" in next(c for c in edition.cells if c.cell_type == "code").source
+    assert "import hint, self_check, show_solution" in next(c for c in edition.cells if c.cell_type == "code").source
+    assert ".assert_passed()" not in text
     # the lesson's cells, in order, after the inserted note
     cells = [c for c in edition.cells if c.get("id") != "self-learner-note"]
     assert len(cells) == len(lesson.cells) == len(edition.cells) - 1
@@ -239,7 +249,7 @@ def test_run_all_of_the_edition_reaches_the_end_with_every_task_not_attempted(pa
     lesson = lessons[path.stem]
     edition = _run(make_self_learner_notebook(lesson, path.name), tmp_path, path.name)
     assert _errors(edition) == []
-    checks = [c for c in edition.cells if c.cell_type == "code" and ".assert_passed()" in c.source]
+    checks = [c for c in edition.cells if c.cell_type == "code" and "self_check(" in c.source]
     assert len(checks) >= len(_exercises(lesson))
     ladders = hints.hint_ladders()
     for cell in checks:
@@ -274,7 +284,10 @@ def test_a_graded_release_fails_a_missing_or_wrong_answer_and_passes_a_right_one
     _answer_cell(wrong, "impulse_flip").source = "def answer():\n    return 'a'"
     _answer_cell(right, "impulse_flip").source = "def answer():\n    return 'b'"
     edition = make_self_learner_notebook(lessons["01_cross_correlation"])
-    alone = nbformat.v4.new_notebook(cells=[edition.cells[0]] + wrong.cells[1:], metadata=wrong.metadata)
+    check = next(i for i, c in enumerate(edition.cells) if 'self_check(ask("impulse_flip"' in c.source)
+    alone = nbformat.v4.new_notebook(cells=[edition.cells[0]] + edition.cells[check - 1:check + 1],
+                                     metadata=edition.metadata)
+    alone.cells[1].source = "def answer():\n    return 'a'"
     results = {}
     for label, nb in (("missing", missing), ("wrong", wrong), ("right", right), ("alone", alone)):
         results[label] = _errors(_run(nb, tmp_path, f"{label}.ipynb"))

@@ -13,12 +13,11 @@ lessons' solution cells, by their nbgrader ``grade_id``), and is shown only
 after a first try: once the exercise's check has seen an answer that is not
 the stub (a wrong answer counts).
 
-The self-learner edition of a lesson (:mod:`convlab.course.edition`) calls
-:func:`study_alone` in its first cell. From then on, in that kernel, a check
-cell's ``.assert_passed()`` never stops "Run All": an unanswered task says
-"not attempted yet", a wrong one "not right yet", and the run goes on. Without
-that call (a graded nbgrader release, the lessons under nbval) a check that
-did not pass raises, as an autograder needs.
+In the self-learner edition of a lesson (:mod:`convlab.course.edition`) each
+check cell reads ``self_check(check_x(f))``: the verdict, then, if it is not a
+pass, "not attempted yet" or "not right yet" and where to get help -- and it
+never raises, so "Run All" reaches the end. A graded release keeps
+``check_x(f).assert_passed()``, which fails the cell, as an autograder needs.
 """
 
 import difflib
@@ -32,7 +31,7 @@ import nbformat
 
 HINTS_FILE = Path(__file__).with_name("hints.json")
 
-_state = {"alone": False, "shown": {}, "tried": set()}
+_state = {"shown": {}, "tried": set()}
 _PROSE = ("font-family:var(--jp-content-font-family,sans-serif);font-size:var(--jp-content-font-size1,14px);"
           "white-space:normal;overflow-wrap:normal;margin:0.2em 0")
 
@@ -151,33 +150,41 @@ def show_solution(name):
          code=reference_solution(name))
 
 
-def study_alone():
-    """Switch this kernel to self-study: a check that did not pass lets "Run All" go on."""
-    _state["alone"] = True
-
-
 def reset():
-    """Forget hints shown, tries and the self-study switch (a fresh kernel's state)."""
-    _state["alone"] = False
+    """Forget the hints shown and the tries seen (a fresh kernel's state)."""
     _state["shown"].clear()
     _state["tried"].clear()
 
 
-def carry_on(result):
-    """Record a check's verdict; return True if the run may go on past it.
+def self_check(result):
+    """Take a check's verdict in a self-learner copy: never raises, so the run goes on.
 
-    Called by :meth:`CheckResult.assert_passed`. A verdict other than "not
-    implemented" counts as a try (it unlocks :func:`show_solution`). A pass
-    always goes on; any other verdict goes on only after :func:`study_alone`,
-    with one line saying what to do next. Otherwise ``assert_passed`` raises.
+    The checker has already shown its verdict. A verdict other than "not
+    implemented" counts as a try (it unlocks :func:`show_solution`); one that is
+    not a pass adds a line saying so and where to get help.
+
+    Parameters
+    ----------
+    result : convlab.exercises.grading.result.CheckResult
+        What ``check_x(f)``, ``ask(...)``, ``expect_value(...)`` or ``expect_shape(...)`` returned.
+
+    Examples
+    --------
+    >>> from convlab.exercises.grading.result import CheckResult
+    >>> reset()
+    >>> self_check(CheckResult("correlate1d", "not implemented", n_cases=6))
+    correlate1d: not attempted yet; the run goes on. Stuck? hint('correlate1d').
     """
+    from .grading.result import CheckResult
+
+    if not isinstance(result, CheckResult):
+        raise TypeError("self_check: result must be a check's verdict, e.g. "
+                        f"self_check(check_correlate1d(correlate1d)); got {type(result).__name__}")
     name = result.name
     if result.status != "not implemented":
         _state["tried"].add(name)
     if result.passed:
-        return True
-    if not _state["alone"]:
-        return False
+        return
     help_line = ""
     if name in hint_ladders():
         help_line = f" Stuck? hint({name!r})" + (
@@ -186,4 +193,3 @@ def carry_on(result):
         _say(f"{name}: not attempted yet; the run goes on.{help_line}")
     else:
         _say(f"{name}: not right yet (the box above says why); the run goes on.{help_line}")
-    return True

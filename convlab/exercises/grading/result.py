@@ -146,9 +146,7 @@ class CheckResult:
 
         This is what an autograded test cell calls, so that a wrong answer fails
         the cell (nbgrader scores a cell that raises as zero) and the reason is in
-        the traceback as well as in the box shown above it. In a self-learner copy
-        (after :func:`convlab.exercises.hints.study_alone`) it raises nothing: it
-        says "not attempted yet" (or "not right yet") and the run goes on.
+        the traceback as well as in the box shown above it.
 
         Examples
         --------
@@ -159,9 +157,7 @@ class CheckResult:
         AssertionError: f: failed on case 1 of 2 (wrong values).
             hint: no known mistake gives this answer; compare expected and got on this small case by hand.
         """
-        from ..hints import carry_on  # records the try; decides whether the run goes on
-
-        if not carry_on(self):
+        if not self.passed:
             raise AssertionError(self.text)
 
     def show(self):
