@@ -251,7 +251,8 @@ Examples are verdicts as a student saw them, without the student's name.</p>
 <h2>Misconceptions per task (share of students)</h2>{_heatmap(summary)}
 <h2>The five most common mistakes</h2><ol>{common}</ol>
 <h2>Answers to the questions</h2>{answers}
-<h2>Scores</h2>{_svg_histogram(summary['totals'], summary['max_total'])}
+<h2>Scores</h2><p>Students per total score (bars; hover for counts), out of {summary['max_total']:g} points.</p>
+{_svg_histogram(summary['totals'], summary['max_total'])}
 </body></html>
 """
 
