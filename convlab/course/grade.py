@@ -69,39 +69,48 @@ def merge_gradebooks(course, assignment, shards, students=None):
     list of str
         The students merged.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    import warnings
+
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
 
     merged = []
-    with Gradebook(f"sqlite:///{_gradebook(course)}") as main:
-        for shard in map(Path, shards):
-            with Gradebook(f"sqlite:///{shard.resolve()}") as part:
+    with warnings.catch_warnings():  # nbgrader's add_submission warns about autoflush
+        warnings.simplefilter("ignore", SAWarning)
+        with Gradebook(f"sqlite:///{_gradebook(course)}") as main:
+            for shard in map(Path, shards):
                 wanted = (students or {}).get(str(shard))
-                for graded in part.assignment_submissions(assignment):
-                    name = graded.student.id
-                    if wanted is not None and name not in wanted:
-                        continue
-                    student = graded.student
-                    main.update_or_create_student(name, first_name=student.first_name, last_name=student.last_name,
-                                                  email=student.email, lms_user_id=student.lms_user_id)
-                    try:
-                        submission = main.find_submission(assignment, name)
-                    except MissingEntry:
-                        submission = main.add_submission(assignment, name)
-                    submission.timestamp, submission.extension = graded.timestamp, graded.extension
-                    for notebook in graded.notebooks:
-                        into = main.find_submission_notebook(notebook.name, assignment, name)
-                        into.flagged = notebook.flagged
-                        into.late_submission_penalty = notebook.late_submission_penalty
-                        for grade in notebook.grades:
-                            target = main.find_grade(grade.name, notebook.name, assignment, name)
-                            for column in ("auto_score", "manual_score", "extra_credit", "needs_manual_grade"):
-                                setattr(target, column, getattr(grade, column))
-                        for comment in notebook.comments:
-                            target = main.find_comment(comment.name, notebook.name, assignment, name)
-                            target.auto_comment, target.manual_comment = comment.auto_comment, comment.manual_comment
-                    main.db.commit()
-                    merged.append(name)
+                with Gradebook(f"sqlite:///{shard.resolve()}") as part:
+                    for graded in part.assignment_submissions(assignment):
+                        if wanted is None or graded.student.id in wanted:
+                            _copy_submission(main, graded, assignment)
+                            merged.append(graded.student.id)
     return merged
+
+
+def _copy_submission(main, graded, assignment):
+    """Write one graded submission (from another gradebook) into the gradebook ``main``."""
+    from nbgrader.api import MissingEntry
+
+    name, student = graded.student.id, graded.student
+    main.update_or_create_student(name, first_name=student.first_name, last_name=student.last_name,
+                                  email=student.email, lms_user_id=student.lms_user_id)
+    try:
+        submission = main.find_submission(assignment, name)
+    except MissingEntry:
+        submission = main.add_submission(assignment, name)
+    submission.timestamp, submission.extension = graded.timestamp, graded.extension
+    for notebook in graded.notebooks:
+        into = main.find_submission_notebook(notebook.name, assignment, name)
+        into.flagged, into.late_submission_penalty = notebook.flagged, notebook.late_submission_penalty
+        for grade in notebook.grades:
+            target = main.find_grade(grade.name, notebook.name, assignment, name)
+            for column in ("auto_score", "manual_score", "extra_credit", "needs_manual_grade"):
+                setattr(target, column, getattr(grade, column))
+        for comment in notebook.comments:
+            target = main.find_comment(comment.name, notebook.name, assignment, name)
+            target.auto_comment, target.manual_comment = comment.auto_comment, comment.manual_comment
+    main.db.commit()
 
 
 def _work(argv):
@@ -127,7 +136,7 @@ def _work(argv):
     return 1 if failed else 0
 
 
-def grade(course, assignment, jobs=1, pattern="*", feedback=False, log=print):
+def grade(course, assignment, jobs=1, pattern="*", feedback=False):
     """Autograde every collected submission of ``assignment`` with ``jobs`` workers.
 
     Returns
