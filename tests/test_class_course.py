@@ -22,6 +22,7 @@ import nbformat
 import pytest
 
 pytest.importorskip("nbgrader")
+pytestmark = pytest.mark.slow  # about 40 s of CPU: nbgrader, kernels for three submissions
 
 from test_nbgrader_course import MISTAKES, _small_lesson  # noqa: E402 (the same three-exercise lesson)
 

@@ -215,6 +215,11 @@ def write_course(root, lessons=None, course_id="convlab", timeout=CELL_TIMEOUT, 
     """
     from .student import MARKDOWN_STUB, STUB
 
+    try:
+        import nbgrader.api  # noqa: F401 (the gradebook is written with it)
+    except ImportError:
+        raise ValueError("nbgrader is not installed; install the instructor extra: "
+                         "pip install -c constraints.txt \".[instructor]\" (or convlab[instructor])") from None
     root = Path(root)
     paths = sorted(lessons_dir().glob("[0-9][0-9]*_*.ipynb")) if lessons is None else [Path(p) for p in lessons]
     if not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1:
