@@ -6,11 +6,13 @@ processes. Each worker runs nbgrader's autograde (``NbGraderAPI.autograde``,
 the code behind ``nbgrader autograde``) for its students, one after another.
 
 Why each worker writes its own gradebook: nbgrader's gradebook is one SQLite
-file, and SQLite lets one writer at a time hold the file. nbgrader opens one
-session per command and does not retry a write that finds the file locked
-(after SQLAlchemy's 5 s busy wait it fails with "database is locked"), and it
-creates a missing gradebook by running ``alembic`` -- two processes doing that
-at once race. So each worker grades into a copy of the course's gradebook
+file, and SQLite lets one writer at a time hold the file. A write that still
+finds it locked after the driver's 5 s busy wait raises ``OperationalError``
+("database is locked"), and nbgrader's converter treats any such error as a
+failed submission: it removes that student's autograded folder and stops,
+advising a database upgrade (``nbgrader/converters/base.py``). nbgrader also
+creates a missing gradebook by running ``alembic``; two processes doing that at
+once race. So each worker grades into a copy of the course's gradebook
 (made with SQLite's backup API before any worker starts), and when all are done
 one process copies each graded submission -- scores, comments, flags,
 timestamps -- into the course's gradebook (:func:`merge_gradebooks`). Nothing
