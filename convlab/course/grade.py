@@ -74,11 +74,10 @@ def merge_gradebooks(course, assignment, shards, students=None):
     import warnings
 
     from nbgrader.api import Gradebook
-    from sqlalchemy.exc import SAWarning
 
     merged = []
     with warnings.catch_warnings():  # nbgrader's add_submission warns about autoflush
-        warnings.simplefilter("ignore", SAWarning)
+        warnings.filterwarnings("ignore", message="Object of type .* not in session")
         with Gradebook(f"sqlite:///{_gradebook(course)}") as main:
             for shard in map(Path, shards):
                 wanted = (students or {}).get(str(shard))
