@@ -23,20 +23,35 @@ def _command(marker):
     return block.group(1).strip()
 
 
+CPU_TORCH = ("{ .venv/bin/pip install --no-deps torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+             " || true; }")
+
+
 def test_both_commands_share_one_install_step_that_pins_torch():
     setup, test = _command("setup-command"), _command("test-command")
-    install = "python3 -m venv .venv && .venv/bin/pip install -c constraints.txt"
+    install = f"python3 -m venv .venv && {CPU_TORCH} && .venv/bin/pip install -c constraints.txt"
     assert setup.startswith(install) and test.startswith(install)
     assert setup.split(" && ")[0] == test.split(" && ")[0]
     constraints = (ROOT / "constraints.txt").read_text().split()
-    assert "torch==2.13.0" in constraints
+    assert "torch==2.13.0" in constraints and "torch==2.13.0" in CPU_TORCH
     assert test.endswith("python -m pytest")
+
+
+def test_the_cpu_torch_step_takes_only_torch_from_pytorchs_index_and_may_fail():
+    """Only torch comes from PyTorch's CPU index; when it is unreachable the command goes on."""
+    step = _command("setup-command").split(" && ")[1]
+    words = shlex.split(step.strip("{} ;").replace("||", " || "))
+    assert words.count("--index-url") == 1 and "--extra-index-url" not in words
+    assert "--no-deps" in words and words[-2:] == ["||", "true"]
+    done = subprocess.run(["bash", "-c", step.replace(".venv/bin/pip", "false") + " && echo went-on"],
+                          capture_output=True, text=True)
+    assert done.stdout.strip() == "went-on"
 
 
 def test_the_learner_install_has_no_test_extra_and_the_test_command_has():
     setup, test = _command("setup-command").split(" && "), _command("test-command").split(" && ")
-    assert setup[1] == ".venv/bin/pip install -c constraints.txt -e ."
-    assert test[1] == '.venv/bin/pip install -c constraints.txt -e ".[test]"'
+    assert setup[2] == ".venv/bin/pip install -c constraints.txt -e ."
+    assert test[2] == '.venv/bin/pip install -c constraints.txt -e ".[test]"'
 
 
 def _pyproject():
