@@ -80,9 +80,6 @@ def test_no_copy_of_the_lessons_has_a_broken_link(make, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="nbgrader_course.write_course does not yet copy "
-                   "copies.linked_files() into each source/<assignment>/ (requested in class-requests.md); "
-                   "remove this mark once it does")
 def test_an_nbgrader_release_has_no_broken_link(tmp_path):
     pytest.importorskip("nbgrader")
     from convlab.course.nbgrader_course import write_course

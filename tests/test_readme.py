@@ -101,16 +101,23 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_setup_command_starts_jupyterlab_on_the_lessons(tmp_path):
-    """Run the setup command's last step (from this environment) and ask the server for lesson 01."""
-    last = shlex.split(_command("setup-command").split(" && ")[-1])
+def test_setup_command_copies_the_self_learner_edition_and_starts_jupyterlab_on_it(tmp_path):
+    """Run the setup command's last two steps (from this environment, in an empty folder): the
+    copy holds no solution, and the server answers for lesson 01."""
+    *_, copy, last = _command("setup-command").split(" && ")
+    copy, last = shlex.split(copy), shlex.split(last)
+    assert copy[:4] == [".venv/bin/python", "-m", "convlab", "lessons"]
     assert last[0] == ".venv/bin/jupyter" and last[1] == "lab"
+    work = tmp_path / "work"
+    work.mkdir()
+    subprocess.run([sys.executable, *copy[1:]], cwd=work, check=True, capture_output=True)
+    lesson = (work / last[-1] / "01_cross_correlation.ipynb").read_text()
+    assert "### BEGIN SOLUTION" not in lesson
     port, token = _free_port(), "readme-test-token"
-    root = Path(__file__).parent.parent
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path), JUPYTER_TOKEN=token)
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", *last[2:], "--no-browser", f"--port={port}", "--ip=127.0.0.1"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/api/contents/01_cross_correlation.ipynb?content=0&token={token}"
         deadline = time.monotonic() + 60

@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 
 from .cells import graded_cells, read_notebook, tag_notebook
-from .copies import lessons_dir
+from .copies import lessons_dir, linked_files
 
 CELL_TIMEOUT = 60
 """Seconds one cell of a submission may run before nbgrader interrupts it (and scores it 0).
@@ -140,15 +140,6 @@ def _due_dates(due, names):
     return dates
 
 
-def _linked_documents(nb, folder):
-    """Files beside the lesson that its markdown links to (``[notation](NOTATION.md)``)."""
-    found = set()
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            found |= set(re.findall(r"\]\(([A-Za-z0-9_.\-]+\.(?:md|png|svg|jpg))(?:#[^)]*)?\)", cell.source))
-    return sorted(folder / name for name in found if (folder / name).is_file())
-
-
 def weigh(nb):
     """Set each autograded test cell's points from :data:`WEIGHTS` (default 1); return ``nb``."""
     for cell in nb.cells:
@@ -235,6 +226,7 @@ def write_course(root, lessons=None, course_id="convlab", timeout=CELL_TIMEOUT, 
         if target.exists():
             raise ValueError(f"{target} already exists; remove it or choose another root")
         notebooks[path] = read_notebook(path)
+    documents = {path: linked_files([path]) for path in paths}  # a missing link stops it here
     dates = _due_dates(due, [p.stem for p in paths])
     exchange = _exchange_root(exchange) if exchange is not None else None
 
@@ -244,9 +236,11 @@ def write_course(root, lessons=None, course_id="convlab", timeout=CELL_TIMEOUT, 
         folder = root / "source" / path.stem
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, folder / path.name)
-        for document in _linked_documents(nb, path.parent):
-            if not (folder / document.name).exists():
-                shutil.copyfile(document, folder / document.name)
+        for relative, document in documents[path].items():
+            target = folder / relative
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(document, target)
         assignments[path.stem] = graded_cells(nb)
     _write_new(root / "nbgrader_config.py", CONFIG.format(
         course_id=course_id, code_stub=STUB, text_stub=MARKDOWN_STUB, timeout=timeout,
