@@ -12,7 +12,8 @@ import os
 import sys
 
 COMMANDS = {  # command -> (where its add_arguments/run live, one line of help)
-    "lessons": ("convlab.course.copies", "copy the lessons (self-learner edition; --solutions for the solution notebooks)"),
+    "lessons": ("convlab.course.copies",
+                "copy the lessons (self-learner edition; --solutions for the solution notebooks)"),
     "student": ("convlab.course.student", "write student copies of the lessons (solutions replaced by stubs)"),
     "course": ("convlab.course.nbgrader_course", "write an nbgrader course directory from the lessons"),
     "grade": ("convlab.course.grade", "autograde an assignment's submissions with N workers (nbgrader's autograde)"),

@@ -46,10 +46,11 @@ def check_solution_blocks(source, cell_type="code", where="cell"):
 
     Examples
     --------
-    >>> check_solution_blocks("### BEGIN SOLUTION\\nx = 1\\n### END SOLUTION", where="a.ipynb, cell 3")
+    >>> check_solution_blocks("### BEGIN SOLUTION\\nx = 1\\n### END SOLUTION",
+    ...                       where="a.ipynb, cell 3")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: a.ipynb, cell 3: '### BEGIN SOLUTION' at line 1 is at the top level; a code solution must be the body of a function
+    ValueError: a.ipynb, cell 3: '### BEGIN SOLUTION' at line 1 is at the top level; a code solution must be ...
     """
     inside = None
     for number, line in enumerate(source.splitlines(), start=1):
