@@ -125,17 +125,17 @@ def conv_via_im2row(x, weight, bias):
 # ------------------------------------------------------------------ 05
 class AffineLayer:
     def __init__(self, weight, bias):
-        self.weight, self.bias = weight, bias
-        self.grads = {}
+        self.params = {"weight": weight, "bias": bias}
+        self.grads = {"weight": np.zeros_like(weight), "bias": np.zeros_like(bias)}
 
     def forward(self, x):
         self.x = x
-        return x @ self.weight.T + self.bias
+        return x @ self.params["weight"].T + self.params["bias"]
 
     def backward(self, grad_out):
-        self.grads["weight"] = grad_out.T @ self.x
-        self.grads["bias"] = grad_out.sum(axis=0)
-        return grad_out @ self.weight
+        self.grads["weight"][...] = grad_out.T @ self.x
+        self.grads["bias"][...] = grad_out.sum(axis=0)
+        return grad_out @ self.params["weight"]
 
 
 def backprop(layers, x, loss_grad):
@@ -145,6 +145,17 @@ def backprop(layers, x, loss_grad):
     for layer in layers[::-1]:
         g = layer.backward(g)
     return g
+
+
+def residual_backprop(layers, x, loss_grad):
+    out = x
+    for layer in layers:
+        out = layer.forward(out)
+    g = loss_grad(x + out)
+    through = g
+    for layer in layers[::-1]:
+        through = layer.backward(through)
+    return through + g
 
 
 def numerical_gradient(f, x, eps):

@@ -79,6 +79,7 @@ from .checkers.layer_interface import (
                                         check_affine_layer,
                                         check_backprop,
                                         check_numerical_gradient,
+                                        check_residual_backprop,
 )
 from .checkers.layers_backprop import (
                                         check_linear_backward,
@@ -127,6 +128,8 @@ CHECKERS = (
     check_sobel_magnitude, check_kernel_loss_grad, check_gaussian_kernel,
     check_rank_one_factors, check_separable_blur,
     check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
+    # lessons 00-06, transfer tasks
+    check_residual_backprop,
 )
 """Every checker, in lesson order."""
 

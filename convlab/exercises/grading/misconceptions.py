@@ -210,3 +210,21 @@ def misconception_table(checkers):
                 keys.append(key)
         rows.append((checker.__name__, keys))
     return rows
+
+
+# Lessons 00-06: messages of the transfer exercises (appended; keys unique).
+MESSAGES.update({
+    "gradient_rebound": "backward rebinds grads[name] to a new array, so an optimiser "
+                        "holding the old (param, grad) pairs steps with stale zeros and the "
+                        "weights never move: write in place, grads[name][...] = value.",
+})
+MESSAGES.update({
+    "residual_skip_dropped": "you returned only the gradient that went through the layers: "
+                             "x reaches the output along two paths (x itself and F(x)), and "
+                             "the chain rule adds both, dL/dx = g + (g sent back through F).",
+    "residual_branch_dropped": "you returned the output gradient unchanged: that is only the "
+                               "skip path; x also reaches the output through the layers, whose "
+                               "backward you must run (it also fills their grads).",
+    "backward_not_reversed": "the backward calls ran in forward order: the gradient must meet "
+                             "the last layer first, so loop over reversed(layers).",
+})

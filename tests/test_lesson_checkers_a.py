@@ -1,0 +1,60 @@
+"""The transfer exercises of lessons 00-06: each checker passes an independent solution and
+names every mistake it lists when the mistake is written the way a learner writes it."""
+
+import numpy as np
+import pytest
+
+import exercise_solutions as sol
+from convlab import exercises as ex
+from convlab.exercises.checkers import layer_interface
+
+
+def _named(result, key):
+    assert not result, result.text
+    assert key in dict(result.misconceptions), result.text
+    assert ex.MESSAGES[key] in result.text
+
+
+# ------------------------------------------------------------------ lesson 05
+def test_a_layer_that_rebinds_its_gradient_is_caught_by_one_sgd_step():
+    class Rebinding(sol.AffineLayer):
+        def backward(self, grad_out):
+            self.grads["weight"] = grad_out.T @ self.x      # a new array: the optimiser never sees it
+            self.grads["bias"] = grad_out.sum(axis=0)
+            return grad_out @ self.params["weight"]
+    _named(ex.check_affine_layer(Rebinding), "gradient_rebound")
+
+
+def test_a_layer_without_gradient_arrays_before_backward_is_told_to_create_them():
+    class Lazy(sol.AffineLayer):
+        def __init__(self, weight, bias):
+            super().__init__(weight, bias)
+            self.grads = {}
+    result = ex.check_affine_layer(Lazy)
+    assert not result and "must create grads['weight']" in result.text, result.text
+
+
+def test_the_in_place_solution_passes():
+    assert ex.check_affine_layer(sol.AffineLayer)
+    assert ex.check_residual_backprop(sol.residual_backprop)
+
+
+@pytest.mark.parametrize("slip, key", [("skip_dropped", "residual_skip_dropped"),
+                                       ("branch_dropped", "residual_branch_dropped"),
+                                       ("not_reversed", "backward_not_reversed")])
+def test_each_residual_slip_is_named(slip, key):
+    def learner(layers, x, loss_grad):
+        return layer_interface.residual_backprop_slipped(layers, x, loss_grad, slip)
+    _named(ex.check_residual_backprop(learner), key)
+
+
+def test_a_residual_backward_that_forgets_the_skip_written_by_hand_is_named():
+    def chain_only(layers, x, loss_grad):
+        for layer in layers:
+            x_next = layer.forward(x if layer is layers[0] else h)
+            h = x_next
+        g = loss_grad(x + h)
+        for layer in reversed(layers):
+            g = layer.backward(g)
+        return g
+    _named(ex.check_residual_backprop(chain_only), "residual_skip_dropped")
