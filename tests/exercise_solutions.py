@@ -405,3 +405,23 @@ def winograd_f23(d, g):
     m3 = (d[2] - d[1]) * (g[0] - g[1] + g[2]) / 2
     m4 = (d[1] - d[3]) * g[2]
     return np.array([m1 + m2 + m3, m2 - m3 - m4])
+
+
+def kernel_grad_1d_strided(x, g, k, s, d):
+    dw = np.zeros(k)
+    for i, gi in enumerate(g):
+        for u in range(k):
+            dw[u] += gi * x[s * i + d * u]
+    return dw
+
+
+def kernel_grad_nhwc(image, grad_out, kernel_size, stride):
+    n_img, h_out, w_out, o = grad_out.shape
+    dk = np.zeros(tuple(kernel_size) + (image.shape[3], o))
+    for e in range(n_img):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = image[e, stride * i:stride * i + kernel_size[0],
+                               stride * j:stride * j + kernel_size[1]]       # (kH, kW, C)
+                dk += window[..., None] * grad_out[e, i, j]
+    return dk

@@ -58,3 +58,36 @@ def test_a_residual_backward_that_forgets_the_skip_written_by_hand_is_named():
             g = layer.backward(g)
         return g
     _named(ex.check_residual_backprop(chain_only), "residual_skip_dropped")
+
+
+# ------------------------------------------------------------------ lesson 06
+@pytest.mark.parametrize("wrong, key", [
+    (lambda x, g, k, s, d: np.array([g @ x[d * u:d * u + len(g)] for u in range(k)]), "stride_ignored"),
+    (lambda x, g, k, s, d: np.array([g @ x[u:u + s * (len(g) - 1) + 1:s] for u in range(k)]),
+     "dilation_ignored"),
+    (lambda x, g, k, s, d: np.array([g @ x[u:u + len(g)] for u in range(k)]),
+     "stride_and_dilation_ignored"),
+    (lambda x, g, k, s, d: sol.kernel_grad_1d_strided(x, g, k, s, d)[::-1], "grad_flipped"),
+])
+def test_each_strided_1d_kernel_gradient_slip_is_named(wrong, key):
+    _named(ex.check_kernel_grad_1d_strided(wrong), key)
+
+
+def _nhwc_dense(i, g, k, s):
+    """The channels-last gradient written for stride 1 (slices without a step)."""
+    h_out, w_out = g.shape[1:3]
+    return np.stack([np.stack([np.einsum("eijc,eijo->co", i[:, m:m + h_out, n:n + w_out], g)
+                               for n in range(k[1])]) for m in range(k[0])])
+
+
+@pytest.mark.parametrize("wrong, key", [
+    (lambda i, g, k, s: sol.kernel_grad_nhwc(i[:1], g[:1], k, s), "kernel_grad_not_summed_over_batch"),
+    (_nhwc_dense, "stride_ignored"),
+    (lambda i, g, k, s: sol.kernel_grad_nhwc(i, g, k, s)[::-1, ::-1], "grad_flipped"),
+    (lambda i, g, k, s: np.einsum("mnco->mnoc", sol.kernel_grad_nhwc(i, g, k, s)),
+     "channels_last_in_out_swapped"),
+    (lambda i, g, k, s: np.einsum("mnco->ocmn", sol.kernel_grad_nhwc(i, g, k, s)),
+     "channels_last_returned_channels_first"),
+])
+def test_each_channels_last_kernel_gradient_slip_is_named(wrong, key):
+    _named(ex.check_kernel_grad_nhwc(wrong), key)

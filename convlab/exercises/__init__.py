@@ -36,6 +36,8 @@ from .checkers.backward_bias_kernel import (
                                         check_bias_grad,
                                         check_kernel_grad,
                                         check_kernel_grad_1d,
+                                        check_kernel_grad_1d_strided,
+                                        check_kernel_grad_nhwc,
                                         check_kernel_grad_one_matmul,
 )
 from .checkers.backward_input import (
@@ -129,7 +131,7 @@ CHECKERS = (
     check_rank_one_factors, check_separable_blur,
     check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
     # lessons 00-06, transfer tasks
-    check_residual_backprop,
+    check_residual_backprop, check_kernel_grad_1d_strided, check_kernel_grad_nhwc,
 )
 """Every checker, in lesson order."""
 

@@ -228,3 +228,20 @@ MESSAGES.update({
     "backward_not_reversed": "the backward calls ran in forward order: the gradient must meet "
                              "the last layer first, so loop over reversed(layers).",
 })
+MESSAGES.update({
+    "stride_ignored": "you slid the gradient over the input one cell at a time: with stride s, "
+                      "output i read input s*i + ..., so tap u met x[s*i + d*u], i.e. the slice "
+                      "x[d*u : ... : s].",
+    "dilation_ignored": "you took the taps next to each other: with dilation d, tap u sits d*u "
+                        "cells from the window's start, so it met x[s*i + d*u].",
+    "stride_and_dilation_ignored": "that is lesson 06's stride-1, dense formula x[i + u]: here "
+                                   "output i read x[s*i + d*u] for tap u.",
+    "kernel_grad_not_summed_over_batch": "only the first example counted: the kernel is shared "
+                                         "by every example, so its gradient sums over the batch "
+                                         "(and over every position).",
+    "channels_last_in_out_swapped": "dK[m, n] is a C x O matrix (input channels are rows): "
+                                    "the outer product is image column times grad_out row, "
+                                    "not the other way round.",
+    "channels_last_returned_channels_first": "you returned PyTorch's (O, C, kH, kW) layout: a "
+                                             "channels-last kernel is [kH, kW, C, O].",
+})
