@@ -425,3 +425,15 @@ def kernel_grad_nhwc(image, grad_out, kernel_size, stride):
                                stride * j:stride * j + kernel_size[1]]       # (kH, kW, C)
                 dk += window[..., None] * grad_out[e, i, j]
     return dk
+
+
+def input_grad_im2row(grad_out, weight):
+    """Full correlation of G with the flipped kernel, each (e, c, i', j') by its own sum."""
+    n, c_out, h_out, w_out = grad_out.shape
+    _, c_in, kh, kw = weight.shape
+    dx = np.zeros((n, c_in, h_out + kh - 1, w_out + kw - 1))
+    for i in range(h_out):
+        for j in range(w_out):
+            # output (i, j) read x[:, :, i:i+kh, j:j+kw]: scatter G back through the weights
+            dx[:, :, i:i + kh, j:j + kw] += np.einsum("eo,ocmn->ecmn", grad_out[:, :, i, j], weight)
+    return dx

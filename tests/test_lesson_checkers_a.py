@@ -91,3 +91,29 @@ def _nhwc_dense(i, g, k, s):
 ])
 def test_each_channels_last_kernel_gradient_slip_is_named(wrong, key):
     _named(ex.check_kernel_grad_nhwc(wrong), key)
+
+
+# ------------------------------------------------------------------ lesson 04
+def _by_rows(grad_out, weight, flip=True, swap=True, pad=True, transpose=True):
+    """The input gradient as a learner writes it with cl.im2row, each step switchable."""
+    import convlab as cl
+    n, c_out, h_out, w_out = grad_out.shape
+    _, c_in, kh, kw = weight.shape
+    g = cl.pad(grad_out, (kh - 1, kw - 1)) if pad else grad_out
+    rows = cl.im2row(g, (kh, kw))
+    kernel = cl.flip_kernel(weight) if flip else weight
+    matrix = (kernel.transpose(1, 0, 2, 3) if swap else kernel).reshape(c_in, -1)
+    dx = rows @ matrix.T
+    h, w = g.shape[2] - kh + 1, g.shape[3] - kw + 1
+    return dx.transpose(0, 2, 1).reshape(n, c_in, h, w) if transpose else dx.reshape(n, c_in, h, w)
+
+
+@pytest.mark.parametrize("slip, key", [
+    ({"flip": False}, "kernel_not_flipped"),
+    ({"swap": False}, "input_grad_channels_not_swapped"),
+    ({"pad": False}, "input_grad_not_fully_padded"),
+    ({"transpose": False}, "input_grad_reshape_without_transpose"),
+])
+def test_each_im2row_input_gradient_slip_is_named(slip, key):
+    assert ex.check_input_grad_im2row(_by_rows)
+    _named(ex.check_input_grad_im2row(lambda g, w: _by_rows(g, w, **slip)), key)

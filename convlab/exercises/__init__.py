@@ -59,6 +59,7 @@ from .checkers.conv_as_matmul import (
                                         check_conv_matrix,
                                         check_conv_via_im2row,
                                         check_im2row,
+                                        check_input_grad_im2row,
 )
 from .checkers.cross_correlation import (
                                         check_convolve2d,
@@ -131,7 +132,8 @@ CHECKERS = (
     check_rank_one_factors, check_separable_blur,
     check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
     # lessons 00-06, transfer tasks
-    check_residual_backprop, check_kernel_grad_1d_strided, check_kernel_grad_nhwc,
+    check_input_grad_im2row, check_residual_backprop, check_kernel_grad_1d_strided,
+    check_kernel_grad_nhwc,
 )
 """Every checker, in lesson order."""
 

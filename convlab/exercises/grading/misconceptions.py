@@ -245,3 +245,15 @@ MESSAGES.update({
     "channels_last_returned_channels_first": "you returned PyTorch's (O, C, kH, kW) layout: a "
                                              "channels-last kernel is [kH, kW, C, O].",
 })
+MESSAGES.update({
+    "input_grad_channels_not_swapped": "the kernel matrix mixes its axes: a row must hold one "
+                                       "input channel c with entries ordered (o, m, n), i.e. "
+                                       "flip(weight).transpose(1, 0, 2, 3).reshape(C_in, -1), "
+                                       "not weight.reshape(C_in, -1).",
+    "input_grad_not_fully_padded": "the output gradient needs k - 1 zeros on every side (a "
+                                   "full correlation): every input cell, even a corner read by "
+                                   "one window only, gets a row of the patch matrix.",
+    "input_grad_reshape_without_transpose": "you reshaped (N, H*W, C_in) straight into "
+                                            "(N, C_in, H, W): move the channel axis first "
+                                            "(transpose), then reshape.",
+})
