@@ -437,3 +437,11 @@ def input_grad_im2row(grad_out, weight):
             # output (i, j) read x[:, :, i:i+kh, j:j+kw]: scatter G back through the weights
             dx[:, :, i:i + kh, j:j + kw] += np.einsum("eo,ocmn->ecmn", grad_out[:, :, i, j], weight)
     return dx
+
+
+def padding_for_size(n, n_out, k, s, d):
+    """Walk the total padding up from 0 until the window count reaches n_out."""
+    total = 0
+    while (n + total - d * (k - 1) - 1) // s + 1 < n_out:
+        total += 1
+    return (total // 2, (total + 1) // 2)

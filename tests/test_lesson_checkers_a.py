@@ -117,3 +117,20 @@ def _by_rows(grad_out, weight, flip=True, swap=True, pad=True, transpose=True):
 def test_each_im2row_input_gradient_slip_is_named(slip, key):
     assert ex.check_input_grad_im2row(_by_rows)
     _named(ex.check_input_grad_im2row(lambda g, w: _by_rows(g, w, **slip)), key)
+
+
+# ------------------------------------------------------------------ lesson 02
+def _total(n, n_out, k, s, d):
+    return (n_out - 1) * s + d * (k - 1) + 1 - n
+
+
+@pytest.mark.parametrize("wrong, key", [
+    (lambda n, n_out, k, s, d: sol.padding_for_size(n, -(-n // s), k, s, d), "same_formula_reused"),
+    (lambda n, n_out, k, s, d: sol.padding_for_size(n, n_out, k, s, 1), "padding_dilation_ignored"),
+    (lambda n, n_out, k, s, d: sol.padding_for_size(n, n_out, k, s, d)[::-1], "same_pad_side"),
+    (lambda n, n_out, k, s, d: (_total(n, n_out, k, s, d) // 2,
+                                _total(n, n_out, k, s, d) - _total(n, n_out, k, s, d) // 2),
+     "negative_padding"),
+])
+def test_each_padding_for_size_slip_is_named(wrong, key):
+    _named(ex.check_padding_for_size(wrong), key)

@@ -92,6 +92,7 @@ from .checkers.layers_backprop import (
 from .checkers.output_size import (
                                         check_output_shape,
                                         check_output_size,
+                                        check_padding_for_size,
                                         check_receptive_field,
                                         check_same_padding,
                                         check_unread_cells,
@@ -132,7 +133,7 @@ CHECKERS = (
     check_rank_one_factors, check_separable_blur,
     check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
     # lessons 00-06, transfer tasks
-    check_input_grad_im2row, check_residual_backprop, check_kernel_grad_1d_strided,
+    check_padding_for_size, check_input_grad_im2row, check_residual_backprop, check_kernel_grad_1d_strided,
     check_kernel_grad_nhwc,
 )
 """Every checker, in lesson order."""

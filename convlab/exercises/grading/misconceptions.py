@@ -257,3 +257,13 @@ MESSAGES.update({
                                             "(N, C_in, H, W): move the channel axis first "
                                             "(transpose), then reshape.",
 })
+MESSAGES.update({
+    "same_formula_reused": "you aimed at TensorFlow's ceil(n / s) outputs: the target here is "
+                           "the n_out you were given; solve n_out = (n + total - d(k-1) - 1) // s + 1 "
+                           "for the smallest total.",
+    "padding_dilation_ignored": "the kernel spans d(k-1) + 1 cells, not k: a dilated kernel "
+                                "needs more padding for the same output size.",
+    "negative_padding": "you returned a negative padding: when (n_out - 1) s + d(k-1) + 1 < n, "
+                        "the floor in the size formula already drops the leftover cells, so "
+                        "no padding at all, (0, 0), gives n_out outputs.",
+})
