@@ -445,3 +445,11 @@ def padding_for_size(n, n_out, k, s, d):
     while (n + total - d * (k - 1) - 1) // s + 1 < n_out:
         total += 1
     return (total // 2, (total + 1) // 2)
+
+
+def convolve_full1d(x, w):
+    """Scatter form: input x[t] adds x[t] * w to outputs t, ..., t + k - 1."""
+    y = np.zeros(len(x) + len(w) - 1)
+    for t, value in enumerate(x):
+        y[t:t + len(w)] += value * w
+    return y

@@ -92,6 +92,7 @@ SOLUTIONS = {
     "check_affine_layer": sol.AffineLayer, "check_backprop": sol.backprop,
     "check_residual_backprop": sol.residual_backprop,
     "check_input_grad_im2row": sol.input_grad_im2row,
+    "check_convolve_full1d": sol.convolve_full1d,
     "check_padding_for_size": sol.padding_for_size,
     "check_kernel_grad_1d_strided": sol.kernel_grad_1d_strided,
     "check_kernel_grad_nhwc": sol.kernel_grad_nhwc,

@@ -134,3 +134,20 @@ def _total(n, n_out, k, s, d):
 ])
 def test_each_padding_for_size_slip_is_named(wrong, key):
     _named(ex.check_padding_for_size(wrong), key)
+
+
+# ------------------------------------------------------------------ lesson 01
+def _full_correlation(x, w):
+    padded = np.concatenate([np.zeros(len(w) - 1), x, np.zeros(len(w) - 1)])
+    return np.array([padded[i:i + len(w)] @ w for i in range(len(x) + len(w) - 1)])
+
+
+@pytest.mark.parametrize("wrong, key", [
+    (_full_correlation, "kernel_not_flipped"),
+    (lambda x, w: np.array([x[i:i + len(w)] @ w[::-1] for i in range(len(x) - len(w) + 1)]),
+     "full_convolution_valid_only"),
+    (lambda x, w: sol.convolve_full1d(x, w)[:len(x)], "full_convolution_one_side"),
+    (lambda x, w: sol.convolve_full1d(x, w)[::-1], "full_convolution_output_reversed"),
+])
+def test_each_full_convolution_slip_is_named(wrong, key):
+    _named(ex.check_convolve_full1d(wrong), key)

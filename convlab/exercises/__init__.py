@@ -63,6 +63,7 @@ from .checkers.conv_as_matmul import (
 )
 from .checkers.cross_correlation import (
                                         check_convolve2d,
+                                        check_convolve_full1d,
                                         check_correlate1d,
                                         check_correlate2d,
 )
@@ -133,7 +134,7 @@ CHECKERS = (
     check_rank_one_factors, check_separable_blur,
     check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
     # lessons 00-06, transfer tasks
-    check_padding_for_size, check_input_grad_im2row, check_residual_backprop, check_kernel_grad_1d_strided,
+    check_convolve_full1d, check_padding_for_size, check_input_grad_im2row, check_residual_backprop, check_kernel_grad_1d_strided,
     check_kernel_grad_nhwc,
 )
 """Every checker, in lesson order."""

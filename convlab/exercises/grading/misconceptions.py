@@ -267,3 +267,12 @@ MESSAGES.update({
                         "the floor in the size formula already drops the leftover cells, so "
                         "no padding at all, (0, 0), gives n_out outputs.",
 })
+MESSAGES.update({
+    "full_convolution_valid_only": "you returned only the H - k + 1 outputs where the kernel fits "
+                                   "inside x: the full convolution has H + k - 1 outputs, every i "
+                                   "where x[i - u] w[u] has at least one non-zero term.",
+    "full_convolution_one_side": "you padded one side only: the full convolution runs from i = 0 "
+                                 "(only x[0] w[0]) to i = H + k - 2 (only x[H-1] w[k-1]).",
+    "full_convolution_output_reversed": "you reversed the output instead of the kernel: the flip "
+                                        "belongs to w (x[i - u] pairs with w[u]), not to the result.",
+})
