@@ -453,3 +453,39 @@ def convolve_full1d(x, w):
     for t, value in enumerate(x):
         y[t:t + len(w)] += value * w
     return y
+
+
+def chain_rule_grad(w1, w2, x, g):
+    h = np.tanh(w1 @ x)
+    return ((g @ w2) * (1 - h ** 2)) @ w1
+
+
+def affine_weight_jacobian(weight, x):
+    d_out, d_in = weight.shape
+    jac = np.zeros((d_out, d_out * d_in))
+    for o in range(d_out):
+        jac[o, o * d_in:(o + 1) * d_in] = x          # y_o = sum_c W[o, c] x_c
+    return jac
+
+
+def vec_kron(a, b, x_shape):
+    p, q = a.shape[0], b.shape[1]
+    r, c = x_shape
+    m = np.zeros((p * q, r * c))
+    for alpha in range(p):
+        for beta in range(q):
+            for i in range(r):
+                for j in range(c):
+                    m[alpha * q + beta, i * c + j] = a[alpha, i] * b[j, beta]
+    return m
+
+
+def channel_mix(weight, x):
+    return np.tensordot(weight, x, axes=([1], [1])).transpose(1, 0, 2, 3)
+
+
+def cross_entropy_grad(logits, labels):
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs = shifted / shifted.sum(axis=1, keepdims=True)
+    probs[np.arange(len(labels)), labels] -= 1.0
+    return probs / len(labels)

@@ -151,3 +151,33 @@ def _full_correlation(x, w):
 ])
 def test_each_full_convolution_slip_is_named(wrong, key):
     _named(ex.check_convolve_full1d(wrong), key)
+
+
+# ------------------------------------------------------------------ lesson 00 (primer)
+PRIMER_SLIPS = [
+    (ex.check_chain_rule_grad, lambda w1, w2, x, g: (g @ w2) @ w1, "chain_activation_derivative_missing"),
+    (ex.check_chain_rule_grad, lambda w1, w2, x, g: ((g @ w2) * (1 - (w1 @ x) ** 2)) @ w1,
+     "chain_derivative_of_wrong_quantity"),
+    (ex.check_chain_rule_grad, lambda w1, w2, x, g: w1 @ ((w2 @ g) * (1 - np.tanh(w1 @ x) ** 2)),
+     "chain_matrices_not_transposed"),
+    (ex.check_affine_weight_jacobian, lambda w, x: sol.affine_weight_jacobian(w, x).T, "jacobian_transposed"),
+    (ex.check_affine_weight_jacobian, lambda w, x: np.kron(x, np.eye(len(w))), "vec_column_major"),
+    (ex.check_affine_weight_jacobian, lambda w, x: w.copy(), "jacobian_with_respect_to_input"),
+    (ex.check_vec_kron, lambda a, b, s: np.kron(b.T, a), "vec_column_major"),
+    (ex.check_vec_kron, lambda a, b, s: np.kron(a, b), "kron_without_transpose"),
+    (ex.check_vec_kron, lambda a, b, s: np.kron(b, a), "kron_factors_swapped"),
+    (ex.check_channel_mix, lambda w, x: np.einsum("oc,ecij->oij", w, x), "einsum_batch_summed"),
+    (ex.check_channel_mix, lambda w, x: np.einsum("oc,ecij->oeij", w, x), "einsum_axes_out_of_order"),
+    (ex.check_channel_mix, lambda w, x: np.einsum("co,ecij->eoij", w, x), "einsum_weight_transposed"),
+    (ex.check_cross_entropy_grad, lambda z, t: sol.cross_entropy_grad(z, t) * len(t), "mean_forgotten"),
+    (ex.check_cross_entropy_grad, lambda z, t: -sol.cross_entropy_grad(z, t), "onehot_minus_softmax"),
+    (ex.check_cross_entropy_grad,
+     lambda z, t: (np.exp(z) / np.exp(z).sum(axis=0) - np.eye(z.shape[1])[t]) / len(t),
+     "softmax_over_batch_axis"),
+]
+
+
+@pytest.mark.parametrize("checker, wrong, key", PRIMER_SLIPS,
+                         ids=[f"{c.__name__[6:]}-{k}" for c, _, k in PRIMER_SLIPS])
+def test_each_primer_slip_is_named(checker, wrong, key):
+    _named(checker(wrong), key)

@@ -90,6 +90,13 @@ from .checkers.layers_backprop import (
                                         check_maxpool_backward,
                                         check_relu_backward,
 )
+from .checkers.primer import (
+                                        check_affine_weight_jacobian,
+                                        check_chain_rule_grad,
+                                        check_channel_mix,
+                                        check_cross_entropy_grad,
+                                        check_vec_kron,
+)
 from .checkers.output_size import (
                                         check_output_shape,
                                         check_output_size,
@@ -134,7 +141,8 @@ CHECKERS = (
     check_rank_one_factors, check_separable_blur,
     check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
     # lessons 00-06, transfer tasks
-    check_convolve_full1d, check_padding_for_size, check_input_grad_im2row, check_residual_backprop, check_kernel_grad_1d_strided,
+    check_chain_rule_grad, check_affine_weight_jacobian, check_vec_kron, check_channel_mix,
+    check_cross_entropy_grad, check_convolve_full1d, check_padding_for_size, check_input_grad_im2row, check_residual_backprop, check_kernel_grad_1d_strided,
     check_kernel_grad_nhwc,
 )
 """Every checker, in lesson order."""

@@ -276,3 +276,33 @@ MESSAGES.update({
     "full_convolution_output_reversed": "you reversed the output instead of the kernel: the flip "
                                         "belongs to w (x[i - u] pairs with w[u]), not to the result.",
 })
+MESSAGES.update({
+    "chain_activation_derivative_missing": "the tanh in the middle has a derivative too: each "
+                                           "hidden unit j multiplies the gradient by 1 - h_j**2.",
+    "chain_derivative_of_wrong_quantity": "you used 1 - z**2 with z = w1 @ x: tanh's derivative "
+                                          "is 1 - tanh(z)**2 = 1 - h**2, at the layer's output.",
+    "chain_matrices_not_transposed": "dL/dh = g @ w2 (sum over the outputs o of g_o w2[o, j]), "
+                                     "i.e. w2.T @ g as a column: the matrices enter transposed.",
+    "jacobian_transposed": "a Jacobian has one row per output entry and one column per input "
+                           "entry: (D_out, D_out * D_in) here.",
+    "vec_column_major": "that is the column-stacking vec of linear-algebra texts: this course's "
+                        "vec is row-major (x.reshape(-1)), where vec(A X B) = (A kron B^T) vec(X).",
+    "jacobian_with_respect_to_input": "W is dy/dx, the Jacobian with respect to the input; the "
+                                      "one asked for is with respect to the weights, I kron x^T.",
+    "kron_without_transpose": "entry (alpha, beta) of A X B is sum A[alpha, r] X[r, c] B[c, beta]: "
+                              "B enters through its column beta, so the factor is B^T.",
+    "kron_factors_swapped": "row-major vec runs the row index slowest: A's index comes first, "
+                            "M = kron(A, B^T).",
+    "einsum_batch_summed": "the batch letter is missing from the output: einsum summed over "
+                           "the examples. Keep e on the right of ->.",
+    "einsum_axes_out_of_order": "the output letters are in the wrong order: (N, C_out, H, W) is "
+                                "'eoij'.",
+    "einsum_weight_transposed": "weight[o, c] is read as weight[c, o]: the first letter of the "
+                                "weight is the output channel.",
+    "mean_forgotten": "the loss is the batch mean: G carries the 1/N (divide by the number of "
+                      "examples).",
+    "onehot_minus_softmax": "the sign is reversed: dL/dz = softmax(z) - onehot(t), which is "
+                            "positive for the wrong classes (raising them raises the loss).",
+    "softmax_over_batch_axis": "softmax normalises each example's logits, along axis 1 (the "
+                               "classes), not down the batch.",
+})
