@@ -201,8 +201,16 @@ def check_input_grad_im2row():
 
     Examples
     --------
-    >>> r = check_input_grad_im2row(_input_grad_by_rows)
-    _input_grad_by_rows: passed 4 cases.
+    >>> import convlab as cl
+    >>> def input_grad_im2row(grad_out, weight):
+    ...     n, _, h_out, w_out = grad_out.shape
+    ...     _, c_in, kh, kw = weight.shape
+    ...     rows = cl.im2row(cl.pad(grad_out, (kh - 1, kw - 1)), (kh, kw))
+    ...     matrix = cl.flip_kernel(weight).transpose(1, 0, 2, 3).reshape(c_in, -1)
+    ...     dx = rows @ matrix.T
+    ...     return dx.transpose(0, 2, 1).reshape(n, c_in, h_out + kh - 1, w_out + kw - 1)
+    >>> r = check_input_grad_im2row(input_grad_im2row)
+    input_grad_im2row: passed 4 cases.
     """
     rng = np.random.default_rng(44)
     return [case("two input, three output channels", grad_out=ints(rng, 1, 3, 3, 3),
