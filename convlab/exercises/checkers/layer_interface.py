@@ -175,11 +175,16 @@ def check_backprop():
     >>> r = check_backprop(backprop)
     backprop: passed 3 cases.
     """
-    rng = np.random.default_rng(152)
+    return _network_cases(152, ((0, 1), (3, 5), (7, 2)), outputs=2)
+
+
+def _network_cases(seed, seeds_and_sizes, outputs):
+    """Cases ``(network_seed, x, target)`` for a network of 3 inputs and ``outputs`` outputs."""
+    rng = np.random.default_rng(seed)
     import_torch()
-    return [case(f"{n} example{'s' * (n > 1)}", network_seed=seed, x=rng.normal(size=(n, 3)),
-                 target=rng.normal(size=(n, 2)))
-            for seed, n in ((0, 1), (3, 5), (7, 2))]
+    return [case(f"{n} example{'s' * (n > 1)}", network_seed=network_seed, x=rng.normal(size=(n, 3)),
+                 target=rng.normal(size=(n, outputs)))
+            for network_seed, n in seeds_and_sizes]
 
 
 # ---------------------------------------------------------------- finite differences
@@ -329,8 +334,4 @@ def check_residual_backprop():
     >>> r = check_residual_backprop(residual_backprop)
     residual_backprop: passed 3 cases.
     """
-    rng = np.random.default_rng(154)
-    import_torch()
-    return [case(f"{n} example{'s' * (n > 1)}", network_seed=seed, x=rng.normal(size=(n, 3)),
-                 target=rng.normal(size=(n, 3)))
-            for seed, n in ((2, 1), (5, 4), (9, 2))]
+    return _network_cases(154, ((2, 1), (5, 4), (9, 2)), outputs=3)
