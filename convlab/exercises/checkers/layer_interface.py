@@ -128,11 +128,9 @@ def _network(seed):
     return [Linear(3, 4, rng=seed), ReLU(), Linear(4, 2, rng=seed + 1)]
 
 
-def _backprop_torch(network_seed, x, target):
-    """dx and every parameter gradient of sum((net(x) - target)**2) / 2, by torch autograd."""
+def _torch_chain(layers, h):
+    """Run convlab Linear/ReLU layers in torch from ``h``; return the output and the weight tensors."""
     import torch
-    layers = _network(network_seed)
-    h = xs = torch.tensor(x, requires_grad=True)
     params = []
     for layer in layers:
         if "weight" in layer.params:
@@ -141,6 +139,14 @@ def _backprop_torch(network_seed, x, target):
             h = torch.nn.functional.linear(h, w, b)
         else:
             h = torch.relu(h)
+    return h, params
+
+
+def _backprop_torch(network_seed, x, target):
+    """dx and every parameter gradient of sum((net(x) - target)**2) / 2, by torch autograd."""
+    import torch
+    xs = torch.tensor(x, requires_grad=True)
+    h, params = _torch_chain(_network(network_seed), xs)
     (0.5 * ((h - torch.tensor(target)) ** 2).sum()).backward()
     return (xs.grad.numpy(),) + tuple(p.grad.numpy() for p in params)
 
@@ -266,16 +272,8 @@ def _residual_network(seed):
 def _residual_torch(network_seed, x, target):
     """dx and the parameter gradients of sum((x + F(x) - target)**2) / 2, by torch autograd."""
     import torch
-    layers = _residual_network(network_seed)
     xs = torch.tensor(x, requires_grad=True)
-    h, params = xs, []
-    for layer in layers:
-        if "weight" in layer.params:
-            w, b = (torch.tensor(layer.params[k], requires_grad=True) for k in ("weight", "bias"))
-            params += [w, b]
-            h = torch.nn.functional.linear(h, w, b)
-        else:
-            h = torch.relu(h)
+    h, params = _torch_chain(_residual_network(network_seed), xs)
     (0.5 * ((xs + h - torch.tensor(target)) ** 2).sum()).backward()
     return (xs.grad.numpy(),) + tuple(p.grad.numpy() for p in params)
 
