@@ -576,10 +576,13 @@ def _report():
 # ------------------------------------------------------------------ one home for validators
 # The one function named check_* outside convlab._checks (and the exercise checkers):
 # gradcheck.check_gradients is gradcheck's public API (it compares gradients), not an
-# argument check; course.student.check_solution_blocks lints a lesson's solution markers.
+# argument check; the course tools check files, not arguments: solution markers and notebook
+# cells (course.student) and a course's destination folder (course.nbgrader_course).
 # Any other validator belongs in convlab._checks.
 VALIDATORS_ELSEWHERE = {"convlab/gradcheck.py:check_gradients",
-                        "convlab/course/student.py:check_solution_blocks"}
+                        "convlab/course/student.py:check_solution_blocks",
+                        "convlab/course/student.py:check_notebook",
+                        "convlab/course/nbgrader_course.py:_check_destination"}
 
 
 def test_validators_live_in_the_validator_package():
