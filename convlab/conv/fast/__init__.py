@@ -35,7 +35,7 @@ from .backward import backward_blocks
 from .config import Settings, configure, default_threads, settings
 from .depthwise import backward_depthwise, forward_depthwise, is_depthwise
 from .forward import forward_blocks
-from .plan import Plan
+from .plan import Plan, plan_for
 from .threads import blas_threads
 from .winograd import backward_winograd_fast, forward_winograd_fast, winograd_wins
 from .workspace import clear_workspaces, kept_bytes
@@ -87,7 +87,7 @@ def forward_fast(x, weight, bias, stride, padding, dilation, groups):
     """
     if _use_winograd(weight, stride, dilation, groups, x, bias):
         return forward_winograd_fast(x, weight, bias, stride, padding, dilation, groups)
-    plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
+    plan = plan_for(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
     if is_depthwise(plan):
         return forward_depthwise(x, weight, bias, plan)
     return forward_blocks(x, weight, bias, plan)
@@ -137,7 +137,7 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
     """
     if _use_winograd(weight, stride, dilation, groups, x, grad_out):
         return backward_winograd_fast(grad_out, x, weight, stride, padding, dilation, groups)
-    plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
+    plan = plan_for(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
     grad_out = np.ascontiguousarray(grad_out)
     if is_depthwise(plan):
         return backward_depthwise(grad_out, x, weight, plan)
