@@ -207,10 +207,12 @@ class Plan:
         (sh, sw), (dh, dw) = self.stride, self.dilation
         down, right = m * dh, n * dw  # the tap's offset in the padded image
         phase = phases[:, self.phase_index(down % sh, right % sw)]  # (n, C, Hq + 1, Wq)
-        corner = phase[:, :, r0 + down // sh:, right // sw:]
-        s_image, s_channel, s_row, s_col = corner.strides
-        return as_strided(corner, shape=phase.shape[:2] + (r1 - r0, self.cols),
-                          strides=(s_image, s_channel, s_row, s_col))
+        top, left = r0 + down // sh, right // sw
+        if self.exact:
+            return phase[:, :, top:top + r1 - r0, left:left + self.cols]
+        flat = phase.reshape(phase.shape[:2] + (-1,))
+        start, length = top * self.row_len + left, (r1 - r0) * self.row_len
+        return flat[:, :, start:start + length].reshape(phase.shape[:2] + (r1 - r0, self.row_len))
 
 
 def phase_images(x, i0, i1, plan, scratch):
