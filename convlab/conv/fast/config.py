@@ -1,6 +1,7 @@
 """The fast method's tuning knobs, and `configure`, the one way to change them.
 
-The defaults are what ``python -m convlab.bench`` measured best on a laptop;
+The defaults are what ``python -m convlab.bench`` found best (see the
+repository's ``docs/BENCH.md``);
 tests use `configure` to reach the small-block and threaded paths on small
 inputs, and the bench to pin the thread count. Settings live in a
 `contextvars.ContextVar`: `configure` changes them for the calling thread
