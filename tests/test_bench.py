@@ -282,8 +282,9 @@ def test_training_epochs_do_the_same_work_and_are_timed():
     assert row["case"] == "training" and row["threads"] == 1
     assert row["convlab_s"] > 0 and row["torch_s"] > 0 and len(row["block_ratios"]) == 1
     assert row["ratio"] == pytest.approx(row["convlab_s"] / row["torch_s"])
-    # the same start, batches and steps: the epochs' mean losses agree to float32 rounding
-    assert row["loss_difference"] < 1e-4
+    # the same start, batches and steps: the epochs' mean losses agree to float32 rounding grown
+    # over 43 steps (a few 1e-4 at most); lr 0.09, batches of 31 or another order differ by 3-6 %
+    assert row["loss_difference"] < 2e-3
     assert "x torch" in format_training(row)
     with pytest.raises(ValueError, match="blocks"):
         run_training(blocks=0)
@@ -294,7 +295,7 @@ def test_cli_training_only_prints_the_epoch_row():
                "--no-progress"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
     (row,) = json.loads(done.stdout)
-    assert row["case"] == "training" and row["loss_difference"] < 1e-4
+    assert row["case"] == "training" and row["loss_difference"] < 2e-3
     done = subprocess.run([sys.executable, "-m", "convlab.bench", "--training-only", "--case", "tiny"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--training-only" in done.stderr
