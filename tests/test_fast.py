@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import convlab as cl
 from convlab.conv import fast
 from convlab.conv.fast import backward_fast, configure, forward_fast
+from convlab.conv.fast.plan import Plan
 from torch_reference import scaled_error, torch_conv
 
 PROPERTY = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -254,7 +255,7 @@ def test_huge_stride_costs_what_shift_costs(stride):
     for got, expected in zip(grads, cl.conv2d_backward(np.ones_like(y), x, weight, stride=stride,
                                                        method="shift")):
         np.testing.assert_allclose(got, expected, atol=1e-12)
-    plan = fast.Plan(x.shape, weight.shape, (stride, stride), ((0, 0), (0, 0)), (1, 1), 1, 8)
+    plan = Plan(x.shape, weight.shape, (stride, stride), ((0, 0), (0, 0)), (1, 1), 1, 8)
     assert plan.n_phases == 3 * 2  # one phase per kernel tap, not stride**2
 
 

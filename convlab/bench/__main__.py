@@ -1,4 +1,5 @@
-"""``python -m convlab.bench [--json] [--quick] [--blocks N] [--case NAME ...] [--method NAME ...] [--training | --training-only]``."""
+"""``python -m convlab.bench [--json] [--quick] [--blocks N] [--case NAME ...] [--method NAME ...]
+[--training | --training-only]``."""
 
 import argparse
 import json

@@ -40,7 +40,7 @@ from .backward import backward_blocks
 from .config import Settings, configure, default_threads, settings
 from .depthwise import backward_depthwise, forward_depthwise, is_depthwise
 from .forward import forward_blocks
-from .plan import Plan, plan_for
+from .plan import plan_for
 from .threads import blas_threads
 from .winograd import backward_winograd_fast, forward_winograd_fast, winograd_wins
 from .workspace import clear_workspaces, kept_bytes

@@ -87,9 +87,10 @@ class Scratch:
     Notes
     -----
     `take` hands out a buffer (this thread's kept array, see `workspace`; the
-    same memory on every take, so views of it stay valid) and marks it in use; `free` says the engine is done with it. Taking a buffer
-    while another buffer of its set is in use raises ``RuntimeError``: the
-    plan, not the call order, says what may overwrite what.
+    same memory on every take, so views of it stay valid) and marks it in
+    use; `free` says the engine is done with it. Taking a buffer while
+    another buffer of its set is in use raises ``RuntimeError``: the plan,
+    not the call order, says what may overwrite what.
 
     Examples
     --------
