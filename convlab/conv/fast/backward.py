@@ -44,13 +44,10 @@ def output_gradient(grad_out, i0, i1, r0, r1, plan, scratch):
 
 
 def weight_and_bias_gradients(columns, g_block, dw_t, db):
-    """Step 3: ``dw_t += patches @ G.T`` (dw transposed) and ``db += sum(G)``, summed over images.
-
-    ``db`` accumulates in its own dtype (float64 on the exact grid, see `backward_blocks`).
-    """
+    """Step 3: ``dw_t += patches @ G.T`` (dw transposed) and ``db += sum(G)``, summed over images."""
     with np.errstate(invalid="ignore"):  # an inf gradient times a zero pad: NaN, as in PyTorch
         dw_t += np.matmul(columns, g_block.transpose(0, 1, 3, 2)).sum(axis=0)
-    db += g_block.sum(axis=(0, 3), dtype=db.dtype)
+    db += g_block.sum(axis=(0, 3))
 
 
 def patch_gradients(w_groups_t, g_block, patches, plan, finite_weight, scratch):
@@ -89,8 +86,7 @@ def backward_blocks(grad_out, x, weight, plan):
 
     def work(start, stop):
         dw_t = np.zeros_like(w_groups_t)  # dw transposed: patches @ g.T runs faster than g @ patches.T
-        # (G, C_out/G); on the exact grid in float64, so the sum rounds once (it is cheap there)
-        db = np.zeros(w_groups.shape[:2], np.float64 if plan.exact else x.dtype)
+        db = np.zeros(w_groups.shape[:2], x.dtype)  # (G, C_out/G)
         scratch = blocks_scratch()
         phase_buffer = plan.phase_buffer(scratch, "phases", x.dtype)
         dphase_buffer = plan.phase_buffer(scratch, "dphases", x.dtype)
@@ -115,4 +111,4 @@ def backward_blocks(grad_out, x, weight, plan):
 
     parts = map_images(work, plan.n_images, 3 * plan.macs)
     dw_t, db = (sum(part[k] for part in parts) for k in (0, 1))
-    return dx, dw_t.transpose(0, 2, 1).reshape(weight.shape), db.reshape(-1).astype(x.dtype)
+    return dx, dw_t.transpose(0, 2, 1).reshape(weight.shape), db.reshape(-1)
