@@ -10,8 +10,10 @@ same network, initial weights, batch order, batch size, learning rate and
 momentum, round after round in one process. The ratio is the median over
 rounds of (convlab's epoch / PyTorch's). Both epochs start from the same
 weights and see the same batches, so their mean losses agree to float32
-rounding: the row reports the difference, a check that the two runs did
-the same work.
+rounding (about 1e-8; a change of rounding grows over the epoch's steps to
+1e-4 or so, where a different learning rate, batch size or order gives
+several percent): the row reports the difference, a check that the two
+runs did the same work.
 
 It is not part of the default run (an epoch takes a second or so per
 library): ``python -m convlab.bench --training`` adds it.
