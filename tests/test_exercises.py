@@ -107,6 +107,7 @@ SOLUTIONS = {
     "check_avgpool_backward": sol.avgpool_backward,
     "check_kernel_loss_grad": sol.kernel_loss_grad, "check_rank_one_factors": sol.rank_one_factors,
 }
+SOLUTIONS.update(__import__("test_lesson_checkers_b").SOLUTIONS_B)   # lessons 08-09 transfer tasks
 
 
 def test_every_checker_has_a_solution_here():

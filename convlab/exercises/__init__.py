@@ -154,3 +154,19 @@ __all__ = (["ALIASES", "CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", 
             "MESSAGES", "ask", "case", "exercise", "expect_shape",
             "expect_value", "misconception_table", "question", "run_check"]
            + [c.__name__ for c in CHECKERS] + list(ALIASES))
+
+# lessons 08-09, transfer tasks (stride, padding and dilation; the transposed convolution)
+from .checkers.backward_stride import (  # noqa: E402
+                                        check_padded_dilated_input_grad,
+                                        check_padded_dilated_kernel_grad,
+                                        check_subsample_grad,
+)
+from .checkers.transposed_convolution import (  # noqa: E402
+                                        check_output_padding_for,
+                                        check_transposed_conv,
+)
+
+_LESSONS_B = (check_subsample_grad, check_padded_dilated_input_grad,
+              check_padded_dilated_kernel_grad, check_transposed_conv, check_output_padding_for)
+CHECKERS = CHECKERS + _LESSONS_B
+__all__ += [c.__name__ for c in _LESSONS_B]

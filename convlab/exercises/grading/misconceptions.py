@@ -305,4 +305,32 @@ MESSAGES.update({
                             "positive for the wrong classes (raising them raises the loss).",
     "softmax_over_batch_axis": "softmax normalises each example's logits, along axis 1 (the "
                                "classes), not down the batch.",
+# lessons 08-09 (stride, padding and dilation in the backward pass; the transposed convolution)
+MESSAGES.update({
+    "upsample_repeat": "you copied each gradient entry over its s x s block (nearest-neighbour "
+                       "upsampling); the dropped outputs did not affect the loss, so their "
+                       "gradient is 0: put G[i, j] at (s*i, s*j) and zeros elsewhere.",
+    "subsample_offset": "entries in the wrong place: output i of a stride-s convolution is the "
+                        "stride-1 output s*i (the window starts there), not s*i + s - 1.",
+    "stride_axes_swapped": "the two strides are swapped: stride (s_h, s_w) steps s_h along the "
+                           "rows (height) and s_w along the columns.",
+    "dilation_ignored_backward": "dilation ignored in the backward pass: tap m of window i sits at "
+                                 "s*i + d*m, so the gradient lands d cells apart (and the full "
+                                 "padding of G is d*(k-1), not k-1).",
+    "padding_not_cropped": "that is the gradient of the *padded* input cut from its top-left "
+                           "corner: drop the p padding rows and columns on every side "
+                           "(or pad G by d*(k-1) - p instead of d*(k-1)).",
+    "padding_ignored_backward": "padding ignored: the windows read the padded input, so output i "
+                                "reads Xp[s*i + d*m] with Xp the input padded by p.",
+    "output_padding_ignored": "output_padding ignored: it adds that many rows and columns at the "
+                              "bottom/right of the transposed convolution's output.",
+    "transposed_crop_one_side": "padding removed from one side only: a transposed convolution "
+                                "with padding p drops p rows at the top *and* p at the bottom.",
+    "output_padding_dilation_ignored": "dilation ignored: the last window ends d*(k-1) cells "
+                                       "after it starts, so the remainder is "
+                                       "(n + 2p - d*(k-1) - 1) mod s.",
+    "output_padding_padding_ignored": "padding ignored: the windows slide over the padded "
+                                      "input, n + 2p cells long.",
+    "output_padding_complement": "you counted the cells a last window would need (s - r), not "
+                                 "the r cells left over after the last window.",
 })

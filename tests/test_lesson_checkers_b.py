@@ -1,0 +1,159 @@
+"""The transfer exercises of lessons 07-09 (stride, padding and dilation in the backward
+pass; the transposed convolution): independent loop solutions pass, and each mistake,
+written the way a learner writes it (loops, not the checker's own wrong implementations),
+is rejected and named."""
+
+import numpy as np
+import pytest
+import torch
+
+from convlab import exercises as ex
+
+
+# ---------------------------------------------------------------- solutions, from the index form
+def subsample_grad(grad_out, stride, dense_shape, offset=False, repeat=False):
+    sh, sw = (stride, stride) if np.isscalar(stride) else stride
+    out = np.zeros(grad_out.shape[:-2] + tuple(dense_shape))
+    for i, j in np.ndindex(*grad_out.shape[-2:]):
+        a, b = (sh * i + sh - 1, sw * j + sw - 1) if offset else (sh * i, sw * j)
+        if repeat:
+            out[..., a:a + sh, b:b + sw] = grad_out[..., i, j][..., None, None]
+        elif a < dense_shape[0] and b < dense_shape[1]:
+            out[..., a, b] = grad_out[..., i, j]
+    return out
+
+
+def padded_dilated_input_grad(grad_out, weight, stride, padding, dilation, input_size,
+                              tap=None, crop=True, flip=False):
+    (n, _, h_out, w_out), (_, c_in, kh, kw) = grad_out.shape, weight.shape
+    h, w = input_size
+    tap = dilation if tap is None else tap
+    if flip:
+        weight = weight[:, :, ::-1, ::-1]
+    dx = np.zeros((n, c_in, h + 2 * padding + kh * tap, w + 2 * padding + kw * tap))
+    for i, j, m, q in np.ndindex(h_out, w_out, kh, kw):
+        dx[:, :, stride * i + tap * m, stride * j + tap * q] += grad_out[:, :, i, j] @ weight[:, :, m, q]
+    start = padding if crop else 0
+    return dx[:, :, start:start + h, start:start + w]
+
+
+def padded_dilated_kernel_grad(x, grad_out, stride, padding, dilation, kernel_size,
+                               tap=None, pad=True, flip=False):
+    p = padding if pad else 0
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p + 2 * padding), (p, p + 2 * padding)))
+    tap = dilation if tap is None else tap
+    (kh, kw), (h_out, w_out) = kernel_size, grad_out.shape[2:]
+    dw = np.zeros((grad_out.shape[1], x.shape[1], kh, kw))
+    for i, j, m, q in np.ndindex(h_out, w_out, kh, kw):
+        dw[:, :, m, q] += grad_out[:, :, i, j].T @ xp[:, :, stride * i + tap * m, stride * j + tap * q]
+    return dw[:, :, ::-1, ::-1] if flip else dw
+
+
+def transposed_conv(x, weight, stride, padding, dilation, output_padding,
+                    flip=False, use_output_padding=True, crop_both=True):
+    (n, _, h, w), (_, c, kh, kw) = x.shape, weight.shape
+    a = output_padding if use_output_padding else 0
+    if flip:
+        weight = weight[:, :, ::-1, ::-1]
+    size = [(m - 1) * stride + dilation * (k - 1) + 1 + a for m, k in ((h, kh), (w, kw))]
+    y = np.zeros((n, c, *size))
+    for i, j, m, q in np.ndindex(h, w, kh, kw):
+        y[:, :, stride * i + dilation * m, stride * j + dilation * q] += x[:, :, i, j] @ weight[:, :, m, q]
+    top = padding if crop_both else 0
+    return y[:, :, top:top + size[0] - 2 * padding, top:top + size[1] - 2 * padding]
+
+
+def output_padding_for(n, kernel_size, stride, padding, dilation):
+    n_out = (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+    return n - ((n_out - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + 1)
+
+
+SOLUTIONS_B = {"check_subsample_grad": subsample_grad,
+               "check_padded_dilated_input_grad": padded_dilated_input_grad,
+               "check_padded_dilated_kernel_grad": padded_dilated_kernel_grad,
+               "check_transposed_conv": transposed_conv,
+               "check_output_padding_for": output_padding_for}
+"""Independent solutions, also used by ``test_exercises.py``'s suite over every checker."""
+
+
+@pytest.mark.parametrize("name", sorted(SOLUTIONS_B))
+def test_the_independent_solution_passes(name):
+    result = getattr(ex, name)(SOLUTIONS_B[name])
+    assert result and result.n_passed == result.n_cases >= 6
+
+
+def test_the_solutions_agree_with_torch_where_torch_has_the_operation():
+    rng = np.random.default_rng(5)
+    g, w = rng.standard_normal((1, 2, 3, 3)), rng.standard_normal((2, 3, 2, 2))
+    ours = transposed_conv(g, w, 2, 1, 3, 2)
+    theirs = torch.nn.functional.conv_transpose2d(torch.tensor(g), torch.tensor(w), stride=2,
+                                                  padding=1, dilation=3, output_padding=2)
+    assert np.allclose(ours, theirs.numpy())
+    for n, k, s, p, d in [(12, 3, 3, 2, 2), (8, 3, 2, 1, 1), (11, 1, 4, 0, 1)]:
+        y = torch.nn.functional.conv1d(torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=s,
+                                       padding=p, dilation=d)
+        back = torch.nn.functional.conv_transpose1d(
+            y, torch.zeros(1, 1, k), stride=s, padding=p, dilation=d,
+            output_padding=output_padding_for(n, k, s, p, d))
+        assert back.shape[-1] == n
+
+
+LEARNER_MISTAKES = [
+    (ex.check_subsample_grad, lambda g, s, shape: subsample_grad(g, s, shape, repeat=True),
+     "upsample_repeat"),
+    (ex.check_subsample_grad, lambda g, s, shape: subsample_grad(g, s, shape, offset=True),
+     "subsample_offset"),
+    (ex.check_subsample_grad,
+     lambda g, s, shape: subsample_grad(g, s if np.isscalar(s) else s[::-1], shape),
+     "stride_axes_swapped"),
+    (ex.check_padded_dilated_input_grad,
+     lambda g, w, s, p, d, size: padded_dilated_input_grad(g, w, s, p, d, size, tap=1),
+     "dilation_ignored_backward"),
+    (ex.check_padded_dilated_input_grad,
+     lambda g, w, s, p, d, size: padded_dilated_input_grad(g, w, s, p, d, size, crop=False),
+     "padding_not_cropped"),
+    (ex.check_padded_dilated_input_grad,
+     lambda g, w, s, p, d, size: padded_dilated_input_grad(g, w, s, p, d, size, flip=True),
+     "kernel_not_flipped"),
+    (ex.check_padded_dilated_kernel_grad,
+     lambda x, g, s, p, d, k: padded_dilated_kernel_grad(x, g, s, p, d, k, tap=1),
+     "dilation_ignored_backward"),
+    (ex.check_padded_dilated_kernel_grad,
+     lambda x, g, s, p, d, k: padded_dilated_kernel_grad(x, g, s, p, d, k, pad=False),
+     "padding_ignored_backward"),
+    (ex.check_padded_dilated_kernel_grad,
+     lambda x, g, s, p, d, k: padded_dilated_kernel_grad(x, g, s, p, d, k, flip=True),
+     "grad_flipped"),
+    (ex.check_transposed_conv,
+     lambda x, w, s, p, d, a: transposed_conv(x, w, s, p, d, a, flip=True), "kernel_not_flipped"),
+    (ex.check_transposed_conv,
+     lambda x, w, s, p, d, a: transposed_conv(x, w, s, p, d, a, use_output_padding=False),
+     "output_padding_ignored"),
+    (ex.check_transposed_conv,
+     lambda x, w, s, p, d, a: transposed_conv(x, w, s, p, d, a, crop_both=False),
+     "transposed_crop_one_side"),
+    (ex.check_output_padding_for, lambda n, k, s, p, d: (n + 2 * p - k) % s,
+     "output_padding_dilation_ignored"),
+    (ex.check_output_padding_for, lambda n, k, s, p, d: (n - d * (k - 1) - 1) % s,
+     "output_padding_padding_ignored"),
+    (ex.check_output_padding_for,
+     lambda n, k, s, p, d: (s - output_padding_for(n, k, s, p, d)) % s, "output_padding_complement"),
+    (ex.check_output_padding_for, lambda n, k, s, p, d: (n + 2 * p - d * (k - 1)) % s,
+     "plus_one_forgotten"),
+]
+
+
+@pytest.mark.parametrize("checker, wrong, key", LEARNER_MISTAKES,
+                         ids=[f"{c.__name__[6:]}-{k}" for c, _, k in LEARNER_MISTAKES])
+def test_a_learner_style_mistake_is_rejected_and_named(checker, wrong, key):
+    result = checker(wrong)
+    assert not result
+    assert key in dict(result.misconceptions), result.text
+    assert ex.MESSAGES[key] in result.text
+
+
+@pytest.mark.parametrize("checker", [getattr(ex, n) for n in sorted(SOLUTIONS_B)])
+def test_each_named_mistake_of_the_checker_is_rejected(checker):
+    for key, wrong in checker.mistakes:
+        result = checker(wrong)
+        assert not result and key in dict(result.misconceptions), (key, result.text)
