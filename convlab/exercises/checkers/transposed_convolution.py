@@ -66,7 +66,8 @@ def check_transposed_conv():
     ...             for a, k in ((h, kh), (w, kw))]
     ...     y = np.zeros((n, c, *size))
     ...     for i, j, m, q in np.ndindex(h, w, kh, kw):
-    ...         y[:, :, stride * i + dilation * m, stride * j + dilation * q] += x[:, :, i, j] @ weight[:, :, m, q]
+    ...         y[:, :, stride * i + dilation * m,
+    ...           stride * j + dilation * q] += x[:, :, i, j] @ weight[:, :, m, q]
     ...     return y[:, :, padding:size[0] - padding, padding:size[1] - padding]
     >>> r = check_transposed_conv(transposed_conv)
     transposed_conv: passed 6 cases.
@@ -83,8 +84,8 @@ def check_transposed_conv():
             for label, s, p, d, a, x_shape, w_shape in table]
 
 
-def _output_padding_for(n, kernel_size, stride, padding, dilation):
-    return uncovered_count(n, kernel_size, stride, padding, dilation)
+def _output_padding_for(input_size, kernel_size, stride, padding, dilation):
+    return uncovered_count(input_size, kernel_size, stride, padding, dilation)
 
 
 @exercise(reference=_output_padding_for, mistakes=[
@@ -94,17 +95,18 @@ def _output_padding_for(n, kernel_size, stride, padding, dilation):
     ("plus_one_forgotten", lambda n, k, s, p, d: (n + 2 * p - d * (k - 1)) % s),
 ])
 def check_output_padding_for():
-    """Check ``output_padding_for(n, kernel_size, stride, padding, dilation)``: the ``output_padding``
-    with which ``conv_transpose`` of the convolution's output gives back length ``n``.
+    """Check ``output_padding_for(input_size, kernel_size, stride, padding, dilation)``: the
+    ``output_padding`` with which the transposed convolution of the output gives back ``input_size``.
 
     All arguments are ints along one axis; the answer is an int in
     ``0 .. stride - 1``. Reference: :func:`convlab.shapes.uncovered_count`.
 
     Examples
     --------
-    >>> def output_padding_for(n, kernel_size, stride, padding, dilation):
-    ...     n_out = (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
-    ...     return n - ((n_out - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + 1)
+    >>> def output_padding_for(input_size, kernel_size, stride, padding, dilation):
+    ...     span = dilation * (kernel_size - 1) + 1
+    ...     h_out = (input_size + 2 * padding - span) // stride + 1
+    ...     return input_size - ((h_out - 1) * stride - 2 * padding + span)
     >>> r = check_output_padding_for(output_padding_for)
     output_padding_for: passed 7 cases.
     """
@@ -115,5 +117,5 @@ def check_output_padding_for():
              ("dilation 2", 10, 3, 2, 0, 2),
              ("dilation 2, padding 2, stride 3", 12, 3, 3, 2, 2),
              ("1x1 kernel, stride 4", 11, 1, 4, 0, 1)]
-    return [case(label, n=n, kernel_size=k, stride=s, padding=p, dilation=d)
+    return [case(label, input_size=n, kernel_size=k, stride=s, padding=p, dilation=d)
             for label, n, k, s, p, d in table]
