@@ -157,3 +157,30 @@ def test_each_named_mistake_of_the_checker_is_rejected(checker):
     for key, wrong in checker.mistakes:
         result = checker(wrong)
         assert not result and key in dict(result.misconceptions), (key, result.text)
+
+
+# ------------------------------------------------------------------ lesson 10: LeakyReLU
+def leaky_relu_backward(z, grad_out, negative_slope):
+    slope = np.ones_like(z)
+    slope[z <= 0] = negative_slope
+    return grad_out * slope
+
+
+SOLUTIONS_B["check_leaky_relu_backward"] = leaky_relu_backward
+
+
+def test_leaky_relu_backward_agrees_with_torch_including_the_kink():
+    z = torch.tensor([-2.0, 0.0, 3.0], dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.leaky_relu(z, 0.2).backward(torch.tensor([1.0, 1.0, 1.0], dtype=torch.float64))
+    assert np.allclose(leaky_relu_backward(z.detach().numpy(), np.ones(3), 0.2), z.grad.numpy())
+
+
+@pytest.mark.parametrize("wrong, key", [
+    (lambda z, g, a: g * (z > 0), "leaky_slope_ignored"),
+    (lambda z, g, a: np.where(z > 0, 1.0, a), "chain_rule_forgotten"),
+    (lambda z, g, a: g * np.where(z > 0, a, 1.0), "leaky_slope_sides_swapped"),
+    (lambda z, g, a: g * np.where(z < 0, a, 1.0), "leaky_kink_side"),
+])
+def test_a_leaky_relu_mistake_is_named(wrong, key):
+    result = ex.check_leaky_relu_backward(wrong)
+    assert not result and key in dict(result.misconceptions), result.text

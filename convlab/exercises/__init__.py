@@ -170,3 +170,8 @@ _LESSONS_B = (check_subsample_grad, check_padded_dilated_input_grad,
               check_padded_dilated_kernel_grad, check_transposed_conv, check_output_padding_for)
 CHECKERS = CHECKERS + _LESSONS_B
 __all__ += [c.__name__ for c in _LESSONS_B]
+
+from .checkers.autograd_function import check_leaky_relu_backward  # noqa: E402
+
+CHECKERS = CHECKERS + (check_leaky_relu_backward,)
+__all__ += ["check_leaky_relu_backward"]

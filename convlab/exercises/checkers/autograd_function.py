@@ -178,3 +178,42 @@ def check_conv2d_unfold():
 
 check_unfold_conv2d = check_conv2d_unfold
 """The former name of :func:`check_conv2d_unfold` (lesson 10 calls it)."""
+
+
+# ------------------------------------------- LeakyReLU's backward (the validation network)
+def _leaky_relu_backward(z, grad_out, negative_slope):
+    """``grad_out * phi'(z)``: 1 where z > 0, the slope elsewhere (PyTorch's choice at z = 0)."""
+    return grad_out * np.where(z > 0, 1.0, negative_slope)
+
+
+@exercise(reference=_leaky_relu_backward, mistakes=[
+    ("leaky_slope_ignored", lambda z, g, a: g * (z > 0)),
+    ("chain_rule_forgotten", lambda z, g, a: np.where(z > 0, 1.0, a) + 0 * g),
+    ("leaky_value_not_slope", lambda z, g, a: g * np.where(z > 0, z, a * z)),
+    ("leaky_slope_sides_swapped", lambda z, g, a: g * np.where(z > 0, a, 1.0)),
+    ("leaky_kink_side", lambda z, g, a: g * np.where(z >= 0, 1.0, a)),
+])
+def check_leaky_relu_backward():
+    """Check ``leaky_relu_backward(z, grad_out, negative_slope)``: ``dL/dz`` of ``phi(z)``.
+
+    ``phi(z) = z`` for ``z > 0`` and ``negative_slope * z`` otherwise;
+    ``z`` and ``grad_out = dL/dphi`` have one shape, the answer too. At
+    ``z = 0`` (the kink) the slope side is taken, as in PyTorch. Reference:
+    ``torch.nn.functional.leaky_relu`` under autograd agrees.
+
+    Examples
+    --------
+    >>> def leaky_relu_backward(z, grad_out, negative_slope):
+    ...     return grad_out * np.where(z > 0, 1.0, negative_slope)
+    >>> r = check_leaky_relu_backward(leaky_relu_backward)
+    leaky_relu_backward: passed 5 cases.
+    """
+    rng = np.random.default_rng(151)
+    return [case("all positive", z=np.array([1.0, 2.0, 0.5]), grad_out=np.array([1.0, -2.0, 3.0]),
+                 negative_slope=0.01),
+            case("signs mixed", z=ints(rng, 3, 4), grad_out=ints(rng, 3, 4), negative_slope=0.1),
+            case("a zero input: the kink", z=np.array([[0.0, -1.0], [2.0, 0.0]]),
+                 grad_out=np.array([[2.0, 3.0], [5.0, 7.0]]), negative_slope=0.2),
+            case("slope 0.01, a batch of maps", z=ints(rng, 2, 2, 3, 3), grad_out=ints(rng, 2, 2, 3, 3),
+                 negative_slope=0.01),
+            case("slope 1 is the identity", z=ints(rng, 4), grad_out=ints(rng, 4), negative_slope=1.0)]

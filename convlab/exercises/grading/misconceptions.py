@@ -334,3 +334,17 @@ MESSAGES.update({
     "output_padding_complement": "you counted the cells a last window would need (s - r), not "
                                  "the r cells left over after the last window.",
 })
+
+# lesson 10 (LeakyReLU's backward)
+MESSAGES.update({
+    "leaky_slope_ignored": "that is ReLU's backward: LeakyReLU passes negative_slope * grad_out "
+                           "where z <= 0, not 0.",
+    "chain_rule_forgotten": "you returned phi'(z) alone: the chain rule multiplies it by "
+                            "grad_out, dL/dz = dL/dphi * phi'(z).",
+    "leaky_value_not_slope": "you multiplied by phi(z), the activation's value: the backward "
+                             "needs its derivative phi'(z) (1 or the slope).",
+    "leaky_slope_sides_swapped": "the two sides are swapped: the slope 1 belongs to z > 0 and "
+                                 "negative_slope to z <= 0.",
+    "leaky_kink_side": "at z = 0 you took the slope-1 side; PyTorch (and this course) use "
+                       "negative_slope there: any value in between is a subgradient, but match it.",
+})
