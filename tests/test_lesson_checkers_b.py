@@ -184,3 +184,36 @@ def test_leaky_relu_backward_agrees_with_torch_including_the_kink():
 def test_a_leaky_relu_mistake_is_named(wrong, key):
     result = ex.check_leaky_relu_backward(wrong)
     assert not result and key in dict(result.misconceptions), result.text
+
+
+# ------------------------------------------------------------------ lesson 13: Winograd F(3, 2)
+def winograd_f32(d, g):
+    """Four products, from the points 0, 1, -1, infinity (the halves on the kernel side)."""
+    kernel = [g[0], (g[0] + g[1]) / 2, (g[0] - g[1]) / 2, g[1]]
+    data = [d[0] - d[2], d[1] + d[2], d[2] - d[1], d[3] - d[1]]
+    m = [a * b for a, b in zip(data, kernel)]
+    return np.array([m[0] + m[1] + m[2], m[1] - m[2], m[1] + m[2] + m[3]])
+
+
+SOLUTIONS_B["check_winograd_f32"] = winograd_f32
+
+
+def test_the_f32_solution_is_the_direct_correlation_by_hand():
+    d, g = np.array([1.0, -2.0, 3.0, 5.0]), np.array([2.0, 7.0])
+    assert np.allclose(winograd_f32(d, g), [d[i] * g[0] + d[i + 1] * g[1] for i in range(3)])
+
+
+@pytest.mark.parametrize("wrong, key", [
+    (lambda d, g: winograd_f32(d, g[::-1]), "winograd_kernel_flipped"),
+    (lambda d, g: np.array([1, 1, 1]) * 0 + winograd_f32(d, g) + np.array([0, 0, 2 * (d[1] - d[3]) * g[1]]),
+     "winograd_infinity_row"),
+])
+def test_an_f32_mistake_is_named(wrong, key):
+    result = ex.check_winograd_f32(wrong)
+    assert not result and key in dict(result.misconceptions), result.text
+
+
+def test_every_f32_mistake_is_rejected():
+    for key, wrong in ex.check_winograd_f32.mistakes:
+        result = ex.check_winograd_f32(wrong)
+        assert not result and key in dict(result.misconceptions), key

@@ -175,3 +175,8 @@ from .checkers.autograd_function import check_leaky_relu_backward  # noqa: E402
 
 CHECKERS = CHECKERS + (check_leaky_relu_backward,)
 __all__ += ["check_leaky_relu_backward"]
+
+from .checkers.fft_circulant import check_winograd_f32  # noqa: E402
+
+CHECKERS = CHECKERS + (check_winograd_f32,)
+__all__ += ["check_winograd_f32"]

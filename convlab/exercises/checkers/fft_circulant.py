@@ -188,3 +188,57 @@ multiple_choice(
                   "them; the error is inside each tile's transforms."},
     why_right="the points 0, +-1, +-2 give transform entries up to 8 and 1/24: cancellation "
               "in float32.")
+
+
+# ------------------------------------------- F(3, 2): derived from the points 0, 1, -1, infinity
+def _vandermonde(n):
+    """Rows (1, t, ..., t^(n-1)) at t = 0, 1, -1 and (0, ..., 0, 1) at infinity: (4, n)."""
+    rows = [[t ** p for p in range(n)] for t in (0.0, 1.0, -1.0)]
+    return np.array(rows + [[0.0] * (n - 1) + [1.0]])
+
+
+def _f32_with(kernel_halves=True, infinity_sign=1.0, flip=False):
+    """F(3, 2) as y = V3^T [(V2 g) * (V4^-T d)], optionally with one known slip."""
+    v4_inv_t = np.linalg.inv(_vandermonde(4)).T
+    v2 = _vandermonde(2)
+    if not kernel_halves:  # the 1/2 of V4^-T dropped instead of moved to the kernel side
+        v4_inv_t = v4_inv_t * [[1], [2], [2], [1]]
+    v4_inv_t = v4_inv_t * [[1], [1], [1], [infinity_sign]]
+
+    def f32(d, g):
+        g = np.asarray(g, float)[::-1] if flip else np.asarray(g, float)
+        return _vandermonde(3).T @ ((v2 @ g) * (v4_inv_t @ np.asarray(d, float)))
+
+    return f32
+
+
+@exercise(reference=_reference, mistakes=[
+    ("winograd_kernel_flipped", _f32_with(flip=True)),
+    ("winograd_halves_dropped", _f32_with(kernel_halves=False)),
+    ("winograd_infinity_row", _f32_with(infinity_sign=-1.0)),
+])
+def check_winograd_f32():
+    """Check ``winograd_f32(d, g)``: the three outputs of F(3, 2) from four products.
+
+    ``d`` has 4 entries, ``g`` 2; the answer is an array of 3 numbers equal to
+    ``[d0 g0 + d1 g1, d1 g0 + d2 g1, d2 g0 + d3 g1]``.
+
+    Examples
+    --------
+    >>> def winograd_f32(d, g):
+    ...     m = np.array([d[0] - d[2], d[1] + d[2], d[2] - d[1], d[3] - d[1]]) * np.array(
+    ...         [g[0], (g[0] + g[1]) / 2, (g[0] - g[1]) / 2, g[1]])
+    ...     return np.array([m[0] + m[1] + m[2], m[1] - m[2], m[1] + m[2] + m[3]])
+    >>> r = check_winograd_f32(winograd_f32)
+    winograd_f32: passed 6 cases.
+    """
+    rng = np.random.default_rng(112)
+    return [
+        case("the identity kernel [1, 0]", d=np.array([1.0, 2.0, 3.0, 4.0]), g=np.array([1.0, 0.0])),
+        case("the shift kernel [0, 1]", d=np.array([1.0, 2.0, 3.0, 4.0]), g=np.array([0.0, 1.0])),
+        case("an asymmetric kernel", d=np.array([0.0, 1.0, 0.0, 2.0]), g=np.array([1.0, 3.0])),
+        case("a constant input", d=np.ones(4), g=np.array([2.0, -1.0])),
+        case("small random integers", d=rng.integers(-5, 6, 4).astype(float),
+             g=rng.integers(-5, 6, 2).astype(float)),
+        case("random reals", d=rng.standard_normal(4), g=rng.standard_normal(2)),
+    ]

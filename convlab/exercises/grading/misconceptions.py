@@ -348,3 +348,13 @@ MESSAGES.update({
     "leaky_kink_side": "at z = 0 you took the slope-1 side; PyTorch (and this course) use "
                        "negative_slope there: any value in between is a subgradient, but match it.",
 })
+
+# lesson 13 (Winograd F(3, 2) from the interpolation points)
+MESSAGES.update({
+    "winograd_halves_dropped": "the halves are gone: inverting the evaluation at 1 and -1 "
+                               "divides by 2 (V4^-T has entries 1/2); keep them, on the input "
+                               "side or moved to the kernel side, (g0 + g1)/2 and (g0 - g1)/2.",
+    "winograd_infinity_row": "the sign of the infinity row: in V4^-T the row for the point at "
+                             "infinity is (0, -1, 0, 1), so m4 = (d3 - d1) g1, not (d1 - d3) g1 "
+                             "as in F(2, 3).",
+})
