@@ -217,3 +217,32 @@ def test_every_f32_mistake_is_rejected():
     for key, wrong in ex.check_winograd_f32.mistakes:
         result = ex.check_winograd_f32(wrong)
         assert not result and key in dict(result.misconceptions), key
+
+
+# ------------------------------------------------------------------ lesson 11: a batch of logits
+def batch_logit_grads(logits, targets):
+    grads = np.zeros_like(logits)
+    for e, (z, t) in enumerate(zip(logits, targets)):
+        p = np.exp(z - z.max())
+        p = p / p.sum()
+        p[t] -= 1.0
+        grads[e] = p / len(logits)
+    return grads
+
+
+SOLUTIONS_B["check_batch_logit_grads"] = batch_logit_grads
+
+
+@pytest.mark.parametrize("wrong, key", [
+    (lambda z, t: batch_logit_grads(z, t) * len(z), "batch_mean_missing"),
+    (lambda z, t: -batch_logit_grads(z, t), "softmax_grad_sign"),
+])
+def test_a_batch_logit_mistake_is_named(wrong, key):
+    result = ex.check_batch_logit_grads(wrong)
+    assert not result and key in dict(result.misconceptions), result.text
+
+
+def test_every_batch_logit_mistake_is_rejected():
+    for key, wrong in ex.check_batch_logit_grads.mistakes:
+        result = ex.check_batch_logit_grads(wrong)
+        assert not result and key in dict(result.misconceptions), key

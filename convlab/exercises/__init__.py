@@ -180,3 +180,8 @@ from .checkers.fft_circulant import check_winograd_f32  # noqa: E402
 
 CHECKERS = CHECKERS + (check_winograd_f32,)
 __all__ += ["check_winograd_f32"]
+
+from .checkers.worked_problem import check_batch_logit_grads  # noqa: E402
+
+CHECKERS = CHECKERS + (check_batch_logit_grads,)
+__all__ += ["check_batch_logit_grads"]

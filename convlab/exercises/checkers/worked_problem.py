@@ -255,3 +255,55 @@ def check_avgpool_backward():
                  kernel_size=2),
             case("3x3 windows, channels", x=ints(rng, 1, 2, 6, 6), grad_out=ints(rng, 1, 2, 2, 2),
                  kernel_size=3)]
+
+
+# ------------------------------------------------------------- stage 3, for a batch
+def _batch_logit_grads(logits, targets):
+    import torch
+    z = torch.tensor(logits, requires_grad=True)
+    torch.nn.functional.cross_entropy(z, torch.tensor(targets)).backward()  # the batch mean
+    return z.grad.numpy()
+
+
+def _softmax_rows(z, axis=1):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _onehot(targets, k):
+    return np.eye(k)[np.asarray(targets)]
+
+
+@exercise(reference=_batch_logit_grads, mistakes=[
+    ("batch_mean_missing", lambda z, t: _softmax_rows(z) - _onehot(t, z.shape[1])),
+    ("softmax_wrong_axis", lambda z, t: (_softmax_rows(z, axis=0) - _onehot(t, z.shape[1])) / len(z)),
+    ("softmax_grad_sign", lambda z, t: (_onehot(t, z.shape[1]) - _softmax_rows(z)) / len(z)),
+    ("softmax_grad_no_onehot", lambda z, t: _softmax_rows(z) / len(z)),
+])
+def check_batch_logit_grads():
+    """Check ``batch_logit_grads(logits, targets)``: dL/dZ for the batch-mean cross-entropy.
+
+    ``logits`` (N, K), ``targets`` N int labels; ``L = mean over e of
+    -log softmax(Z[e])[targets[e]]``; returns (N, K). Reference:
+    ``torch.nn.functional.cross_entropy`` (mean reduction) under autograd.
+
+    Examples
+    --------
+    >>> def batch_logit_grads(logits, targets):
+    ...     p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    ...     p /= p.sum(axis=1, keepdims=True)
+    ...     p[np.arange(len(p)), targets] -= 1
+    ...     return p / len(p)
+    >>> r = check_batch_logit_grads(batch_logit_grads)
+    batch_logit_grads: passed 5 cases.
+    """
+    import_torch()
+    rng = np.random.default_rng(161)
+    return [case("one example, two classes", logits=np.array([[1.0, 1.0]]), targets=np.array([1])),
+            case("two examples", logits=np.array([[2.0, -1.0, 0.5], [0.0, 0.0, 3.0]]),
+                 targets=np.array([0, 2])),
+            case("large logits (subtract each row's maximum)",
+                 logits=np.array([[1000.0, 999.0], [-1000.0, 0.0], [5.0, 5.0]]), targets=np.array([1, 1, 0])),
+            case("a batch of five, four classes", logits=ints(rng, 5, 4), targets=rng.integers(0, 4, 5)),
+            case("every example the same class", logits=rng.standard_normal((3, 3)),
+                 targets=np.array([2, 2, 2]))]

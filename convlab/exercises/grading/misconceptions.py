@@ -358,3 +358,11 @@ MESSAGES.update({
                              "infinity is (0, -1, 0, 1), so m4 = (d3 - d1) g1, not (d1 - d3) g1 "
                              "as in F(2, 3).",
 })
+
+# lesson 11 (the softmax cross-entropy gradient of a batch)
+MESSAGES.update({
+    "batch_mean_missing": "the 1/N of the batch mean is missing: L averages N losses, so every "
+                          "row of dL/dZ is (softmax(z_e) - onehot(t_e)) / N.",
+    "softmax_wrong_axis": "softmax over the wrong axis: each example's probabilities sum to 1 "
+                          "over its K classes (axis=1), not over the batch.",
+})
