@@ -210,3 +210,25 @@ def check_rank_one_factors():
             case("a Gaussian", kernel=np.outer(*[np.exp(-np.arange(-2, 3) ** 2 / 2)] * 2)),
             case("negative entries", kernel=np.outer([-1.0, 3.0], [2.0, -0.5, 1.0])),
             case("1x1", kernel=np.array([[-4.0]]))]
+
+
+# ------------------------------------------------------------------ questions (lesson 12)
+from ..grading.questions import multiple_choice  # noqa: E402  (appended declaration)
+
+multiple_choice(
+    "emboss_flip", lesson="12",
+    prompt="The emboss kernel E = [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]] is neither symmetric nor "
+           "antisymmetric. You convolve a photograph with E (flip the kernel, as in mathematics) "
+           "instead of correlating. What do you get?",
+    choices={"a": "The same image: E is symmetric.",
+             "b": "The negative of the correlation, as with Sobel.",
+             "c": "A different filter: the rotated kernel is neither E nor -E.",
+             "d": "The correlation of the transposed image."},
+    correct="c",
+    explain={"a": "rotate E by 180 degrees: the -2 corner moves to the +2 corner, so E is not "
+                  "symmetric.",
+             "b": "-E has centre -1, but the rotated E keeps its centre +1: it is not -E either.",
+             "d": "a 180-degree rotation of the kernel is not a transpose of the image."},
+    why_right="the corners swap (the light comes from the opposite corner) while the centre "
+              "weight keeps its sign: only (anti)symmetric kernels give the same or the negated "
+              "response.")
