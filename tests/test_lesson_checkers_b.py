@@ -246,3 +246,31 @@ def test_every_batch_logit_mistake_is_rejected():
     for key, wrong in ex.check_batch_logit_grads.mistakes:
         result = ex.check_batch_logit_grads(wrong)
         assert not result and key in dict(result.misconceptions), key
+
+
+# ------------------------------------------------------------------ lesson 12: elliptical Gaussian
+def elliptical_gaussian(shape, sigmas, normalise=True):
+    kernel = np.zeros(shape)
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            u, v = i - (shape[0] - 1) / 2, j - (shape[1] - 1) / 2
+            kernel[i, j] = np.exp(-u * u / (2 * sigmas[0] ** 2) - v * v / (2 * sigmas[1] ** 2))
+    return kernel / kernel.sum() if normalise else kernel
+
+
+SOLUTIONS_B["check_elliptical_gaussian"] = elliptical_gaussian
+
+
+@pytest.mark.parametrize("wrong, key", [
+    (lambda shape, sigmas: elliptical_gaussian(shape, sigmas[::-1]), "gaussian_sigmas_swapped"),
+    (lambda shape, sigmas: elliptical_gaussian(shape, sigmas, normalise=False), "gaussian_not_normalised"),
+])
+def test_an_elliptical_gaussian_mistake_is_named(wrong, key):
+    result = ex.check_elliptical_gaussian(wrong)
+    assert not result and key in dict(result.misconceptions), result.text
+
+
+def test_every_elliptical_gaussian_mistake_is_rejected():
+    for key, wrong in ex.check_elliptical_gaussian.mistakes:
+        result = ex.check_elliptical_gaussian(wrong)
+        assert not result and key in dict(result.misconceptions), key

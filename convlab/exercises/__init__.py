@@ -185,3 +185,8 @@ from .checkers.worked_problem import check_batch_logit_grads  # noqa: E402
 
 CHECKERS = CHECKERS + (check_batch_logit_grads,)
 __all__ += ["check_batch_logit_grads"]
+
+from .checkers.filters_photographs import check_elliptical_gaussian  # noqa: E402
+
+CHECKERS = CHECKERS + (check_elliptical_gaussian,)
+__all__ += ["check_elliptical_gaussian"]

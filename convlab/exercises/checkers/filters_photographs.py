@@ -232,3 +232,50 @@ multiple_choice(
     why_right="the corners swap (the light comes from the opposite corner) while the centre "
               "weight keeps its sign: only (anti)symmetric kernels give the same or the negated "
               "response.")
+
+
+# ------------------------------------------- an elliptical Gaussian (transfer of exercise 2)
+def _elliptical(shape, sigmas):
+    """The normalised (kH, kW) Gaussian with one sigma per axis: an outer product of 1-D ones."""
+    return np.outer(gaussian_kernel1d(shape[0], sigmas[0]), gaussian_kernel1d(shape[1], sigmas[1]))
+
+
+def _elliptical_slip(shape, sigmas, centre=None, square=True, normalise=True):
+    (kh, kw), (s_row, s_col) = shape, sigmas
+    u = np.arange(kh) - ((kh - 1) / 2 if centre is None else kh // 2)
+    v = np.arange(kw) - ((kw - 1) / 2 if centre is None else kw // 2)
+    power = 2 if square else 1
+    g = np.exp(-u[:, None] ** 2 / (2 * s_row ** power) - v[None, :] ** 2 / (2 * s_col ** power))
+    return g / g.sum() if normalise else g
+
+
+@exercise(reference=_elliptical, mistakes=[
+    ("gaussian_sigmas_swapped", lambda shape, sigmas: _elliptical(shape, sigmas[::-1])),
+    ("gaussian_not_normalised", lambda shape, sigmas: _elliptical_slip(shape, sigmas, normalise=False)),
+    ("gaussian_off_centre", lambda shape, sigmas: _elliptical_slip(shape, sigmas, centre="floor")),
+    ("gaussian_sigma_not_squared", lambda shape, sigmas: _elliptical_slip(shape, sigmas, square=False)),
+])
+def check_elliptical_gaussian():
+    """Check ``elliptical_gaussian(shape, sigmas)``: a normalised Gaussian with one sigma per axis.
+
+    ``shape = (kH, kW)``, ``sigmas = (sigma_row, sigma_col)``; entries proportional to
+    ``exp(-u**2 / (2 sigma_row**2) - v**2 / (2 sigma_col**2))`` with ``u`` the row offset
+    from ``(kH - 1) / 2`` and ``v`` the column offset from ``(kW - 1) / 2``, divided by
+    their sum. Reference: the outer product of two :func:`convlab.filters.gaussian_kernel1d`.
+
+    Examples
+    --------
+    >>> def elliptical_gaussian(shape, sigmas):
+    ...     u = np.arange(shape[0]) - (shape[0] - 1) / 2
+    ...     v = np.arange(shape[1]) - (shape[1] - 1) / 2
+    ...     k = np.exp(-u[:, None] ** 2 / (2 * sigmas[0] ** 2) - v[None, :] ** 2 / (2 * sigmas[1] ** 2))
+    ...     return k / k.sum()
+    >>> r = check_elliptical_gaussian(elliptical_gaussian)
+    elliptical_gaussian: passed 6 cases.
+    """
+    return [case("round: both sigmas 1", shape=(5, 5), sigmas=(1.0, 1.0)),
+            case("wider than tall", shape=(3, 7), sigmas=(0.5, 2.0)),
+            case("taller than wide", shape=(7, 3), sigmas=(2.0, 0.7)),
+            case("even sizes: a half-integer centre", shape=(4, 6), sigmas=(1.0, 1.5)),
+            case("one row: a 1-D blur", shape=(1, 5), sigmas=(1.0, 1.2)),
+            case("sigma 3 across, 1 down", shape=(5, 9), sigmas=(1.0, 3.0))]

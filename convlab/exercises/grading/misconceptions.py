@@ -366,3 +366,9 @@ MESSAGES.update({
     "softmax_wrong_axis": "softmax over the wrong axis: each example's probabilities sum to 1 "
                           "over its K classes (axis=1), not over the batch.",
 })
+
+# lesson 12 (an elliptical Gaussian)
+MESSAGES.update({
+    "gaussian_sigmas_swapped": "the two sigmas are swapped: sigma_row spreads the kernel down the "
+                               "rows (along the height, the first axis), sigma_col across the columns.",
+})
