@@ -305,6 +305,8 @@ MESSAGES.update({
                             "positive for the wrong classes (raising them raises the loss).",
     "softmax_over_batch_axis": "softmax normalises each example's logits, along axis 1 (the "
                                "classes), not down the batch.",
+})
+
 # lessons 08-09 (stride, padding and dilation in the backward pass; the transposed convolution)
 MESSAGES.update({
     "upsample_repeat": "you copied each gradient entry over its s x s block (nearest-neighbour "
