@@ -3,6 +3,8 @@ pass; the transposed convolution): independent loop solutions pass, and each mis
 written the way a learner writes it (loops, not the checker's own wrong implementations),
 is rejected and named."""
 
+import functools
+
 import numpy as np
 import pytest
 import torch
@@ -76,12 +78,6 @@ SOLUTIONS_B = {"check_subsample_grad": subsample_grad,
 """Independent solutions, also used by ``test_exercises.py``'s suite over every checker."""
 
 
-@pytest.mark.parametrize("name", sorted(SOLUTIONS_B))
-def test_the_independent_solution_passes(name):
-    result = getattr(ex, name)(SOLUTIONS_B[name])
-    assert result and result.n_passed == result.n_cases >= 6
-
-
 def test_the_solutions_agree_with_torch_where_torch_has_the_operation():
     rng = np.random.default_rng(5)
     g, w = rng.standard_normal((1, 2, 3, 3)), rng.standard_normal((2, 3, 2, 2))
@@ -98,65 +94,31 @@ def test_the_solutions_agree_with_torch_where_torch_has_the_operation():
         assert back.shape[-1] == n
 
 
-LEARNER_MISTAKES = [
-    (ex.check_subsample_grad, lambda g, s, shape: subsample_grad(g, s, shape, repeat=True),
-     "upsample_repeat"),
-    (ex.check_subsample_grad, lambda g, s, shape: subsample_grad(g, s, shape, offset=True),
-     "subsample_offset"),
+def _slip(solution, **slip):
+    """The solution above, run with one of its slips switched on."""
+    return functools.partial(solution, **slip)
+
+
+LEARNER_MISTAKES = [  # (checker, the learner's wrong function, the mistake it must name)
+    (ex.check_subsample_grad, _slip(subsample_grad, repeat=True), "upsample_repeat"),
+    (ex.check_subsample_grad, _slip(subsample_grad, offset=True), "subsample_offset"),
     (ex.check_subsample_grad,
-     lambda g, s, shape: subsample_grad(g, s if np.isscalar(s) else s[::-1], shape),
-     "stride_axes_swapped"),
-    (ex.check_padded_dilated_input_grad,
-     lambda g, w, s, p, d, size: padded_dilated_input_grad(g, w, s, p, d, size, tap=1),
-     "dilation_ignored_backward"),
-    (ex.check_padded_dilated_input_grad,
-     lambda g, w, s, p, d, size: padded_dilated_input_grad(g, w, s, p, d, size, crop=False),
-     "padding_not_cropped"),
-    (ex.check_padded_dilated_input_grad,
-     lambda g, w, s, p, d, size: padded_dilated_input_grad(g, w, s, p, d, size, flip=True),
-     "kernel_not_flipped"),
-    (ex.check_padded_dilated_kernel_grad,
-     lambda x, g, s, p, d, k: padded_dilated_kernel_grad(x, g, s, p, d, k, tap=1),
-     "dilation_ignored_backward"),
-    (ex.check_padded_dilated_kernel_grad,
-     lambda x, g, s, p, d, k: padded_dilated_kernel_grad(x, g, s, p, d, k, pad=False),
-     "padding_ignored_backward"),
-    (ex.check_padded_dilated_kernel_grad,
-     lambda x, g, s, p, d, k: padded_dilated_kernel_grad(x, g, s, p, d, k, flip=True),
-     "grad_flipped"),
-    (ex.check_transposed_conv,
-     lambda x, w, s, p, d, a: transposed_conv(x, w, s, p, d, a, flip=True), "kernel_not_flipped"),
-    (ex.check_transposed_conv,
-     lambda x, w, s, p, d, a: transposed_conv(x, w, s, p, d, a, use_output_padding=False),
-     "output_padding_ignored"),
-    (ex.check_transposed_conv,
-     lambda x, w, s, p, d, a: transposed_conv(x, w, s, p, d, a, crop_both=False),
-     "transposed_crop_one_side"),
-    (ex.check_output_padding_for, lambda n, k, s, p, d: (n + 2 * p - k) % s,
-     "output_padding_dilation_ignored"),
-    (ex.check_output_padding_for, lambda n, k, s, p, d: (n - d * (k - 1) - 1) % s,
-     "output_padding_padding_ignored"),
+     lambda g, s, shape: subsample_grad(g, s if np.isscalar(s) else s[::-1], shape), "stride_axes_swapped"),
+    (ex.check_padded_dilated_input_grad, _slip(padded_dilated_input_grad, tap=1), "dilation_ignored_backward"),
+    (ex.check_padded_dilated_input_grad, _slip(padded_dilated_input_grad, crop=False), "padding_not_cropped"),
+    (ex.check_padded_dilated_input_grad, _slip(padded_dilated_input_grad, flip=True), "kernel_not_flipped"),
+    (ex.check_padded_dilated_kernel_grad, _slip(padded_dilated_kernel_grad, tap=1), "dilation_ignored_backward"),
+    (ex.check_padded_dilated_kernel_grad, _slip(padded_dilated_kernel_grad, pad=False), "padding_ignored_backward"),
+    (ex.check_padded_dilated_kernel_grad, _slip(padded_dilated_kernel_grad, flip=True), "grad_flipped"),
+    (ex.check_transposed_conv, _slip(transposed_conv, flip=True), "kernel_not_flipped"),
+    (ex.check_transposed_conv, _slip(transposed_conv, use_output_padding=False), "output_padding_ignored"),
+    (ex.check_transposed_conv, _slip(transposed_conv, crop_both=False), "transposed_crop_one_side"),
+    (ex.check_output_padding_for, lambda n, k, s, p, d: (n + 2 * p - k) % s, "output_padding_dilation_ignored"),
+    (ex.check_output_padding_for, lambda n, k, s, p, d: (n - d * (k - 1) - 1) % s, "output_padding_padding_ignored"),
     (ex.check_output_padding_for,
      lambda n, k, s, p, d: (s - output_padding_for(n, k, s, p, d)) % s, "output_padding_complement"),
-    (ex.check_output_padding_for, lambda n, k, s, p, d: (n + 2 * p - d * (k - 1)) % s,
-     "plus_one_forgotten"),
+    (ex.check_output_padding_for, lambda n, k, s, p, d: (n + 2 * p - d * (k - 1)) % s, "plus_one_forgotten"),
 ]
-
-
-@pytest.mark.parametrize("checker, wrong, key", LEARNER_MISTAKES,
-                         ids=[f"{c.__name__[6:]}-{k}" for c, _, k in LEARNER_MISTAKES])
-def test_a_learner_style_mistake_is_rejected_and_named(checker, wrong, key):
-    result = checker(wrong)
-    assert not result
-    assert key in dict(result.misconceptions), result.text
-    assert ex.MESSAGES[key] in result.text
-
-
-@pytest.mark.parametrize("checker", [getattr(ex, n) for n in sorted(SOLUTIONS_B)])
-def test_each_named_mistake_of_the_checker_is_rejected(checker):
-    for key, wrong in checker.mistakes:
-        result = checker(wrong)
-        assert not result and key in dict(result.misconceptions), (key, result.text)
 
 
 # ------------------------------------------------------------------ lesson 10: LeakyReLU
@@ -175,15 +137,12 @@ def test_leaky_relu_backward_agrees_with_torch_including_the_kink():
     assert np.allclose(leaky_relu_backward(z.detach().numpy(), np.ones(3), 0.2), z.grad.numpy())
 
 
-@pytest.mark.parametrize("wrong, key", [
-    (lambda z, g, a: g * (z > 0), "leaky_slope_ignored"),
-    (lambda z, g, a: np.where(z > 0, 1.0, a), "chain_rule_forgotten"),
-    (lambda z, g, a: g * np.where(z > 0, a, 1.0), "leaky_slope_sides_swapped"),
-    (lambda z, g, a: g * np.where(z < 0, a, 1.0), "leaky_kink_side"),
-])
-def test_a_leaky_relu_mistake_is_named(wrong, key):
-    result = ex.check_leaky_relu_backward(wrong)
-    assert not result and key in dict(result.misconceptions), result.text
+LEARNER_MISTAKES += [
+    (ex.check_leaky_relu_backward, lambda z, g, a: g * (z > 0), "leaky_slope_ignored"),
+    (ex.check_leaky_relu_backward, lambda z, g, a: np.where(z > 0, 1.0, a), "chain_rule_forgotten"),
+    (ex.check_leaky_relu_backward, lambda z, g, a: g * np.where(z > 0, a, 1.0), "leaky_slope_sides_swapped"),
+    (ex.check_leaky_relu_backward, lambda z, g, a: g * np.where(z < 0, a, 1.0), "leaky_kink_side"),
+]
 
 
 # ------------------------------------------------------------------ lesson 13: Winograd F(3, 2)
@@ -203,20 +162,11 @@ def test_the_f32_solution_is_the_direct_correlation_by_hand():
     assert np.allclose(winograd_f32(d, g), [d[i] * g[0] + d[i + 1] * g[1] for i in range(3)])
 
 
-@pytest.mark.parametrize("wrong, key", [
-    (lambda d, g: winograd_f32(d, g[::-1]), "winograd_kernel_flipped"),
-    (lambda d, g: np.array([1, 1, 1]) * 0 + winograd_f32(d, g) + np.array([0, 0, 2 * (d[1] - d[3]) * g[1]]),
+LEARNER_MISTAKES += [
+    (ex.check_winograd_f32, lambda d, g: winograd_f32(d, g[::-1]), "winograd_kernel_flipped"),
+    (ex.check_winograd_f32, lambda d, g: winograd_f32(d, g) + np.array([0, 0, 2 * (d[1] - d[3]) * g[1]]),
      "winograd_infinity_row"),
-])
-def test_an_f32_mistake_is_named(wrong, key):
-    result = ex.check_winograd_f32(wrong)
-    assert not result and key in dict(result.misconceptions), result.text
-
-
-def test_every_f32_mistake_is_rejected():
-    for key, wrong in ex.check_winograd_f32.mistakes:
-        result = ex.check_winograd_f32(wrong)
-        assert not result and key in dict(result.misconceptions), key
+]
 
 
 # ------------------------------------------------------------------ lesson 11: a batch of logits
@@ -233,19 +183,10 @@ def batch_logit_grads(logits, targets):
 SOLUTIONS_B["check_batch_logit_grads"] = batch_logit_grads
 
 
-@pytest.mark.parametrize("wrong, key", [
-    (lambda z, t: batch_logit_grads(z, t) * len(z), "batch_mean_missing"),
-    (lambda z, t: -batch_logit_grads(z, t), "softmax_grad_sign"),
-])
-def test_a_batch_logit_mistake_is_named(wrong, key):
-    result = ex.check_batch_logit_grads(wrong)
-    assert not result and key in dict(result.misconceptions), result.text
-
-
-def test_every_batch_logit_mistake_is_rejected():
-    for key, wrong in ex.check_batch_logit_grads.mistakes:
-        result = ex.check_batch_logit_grads(wrong)
-        assert not result and key in dict(result.misconceptions), key
+LEARNER_MISTAKES += [
+    (ex.check_batch_logit_grads, lambda z, t: batch_logit_grads(z, t) * len(z), "batch_mean_missing"),
+    (ex.check_batch_logit_grads, lambda z, t: -batch_logit_grads(z, t), "softmax_grad_sign"),
+]
 
 
 # ------------------------------------------------------------------ lesson 12: elliptical Gaussian
@@ -261,16 +202,31 @@ def elliptical_gaussian(shape, sigmas, normalise=True):
 SOLUTIONS_B["check_elliptical_gaussian"] = elliptical_gaussian
 
 
-@pytest.mark.parametrize("wrong, key", [
-    (lambda shape, sigmas: elliptical_gaussian(shape, sigmas[::-1]), "gaussian_sigmas_swapped"),
-    (lambda shape, sigmas: elliptical_gaussian(shape, sigmas, normalise=False), "gaussian_not_normalised"),
-])
-def test_an_elliptical_gaussian_mistake_is_named(wrong, key):
-    result = ex.check_elliptical_gaussian(wrong)
-    assert not result and key in dict(result.misconceptions), result.text
+LEARNER_MISTAKES += [
+    (ex.check_elliptical_gaussian, lambda shape, sigmas: elliptical_gaussian(shape, sigmas[::-1]),
+     "gaussian_sigmas_swapped"),
+    (ex.check_elliptical_gaussian, _slip(elliptical_gaussian, normalise=False), "gaussian_not_normalised"),
+]
 
 
-def test_every_elliptical_gaussian_mistake_is_rejected():
-    for key, wrong in ex.check_elliptical_gaussian.mistakes:
-        result = ex.check_elliptical_gaussian(wrong)
-        assert not result and key in dict(result.misconceptions), key
+# ------------------------------------------------------------------ every checker above
+@pytest.mark.parametrize("checker, wrong, key", LEARNER_MISTAKES,
+                         ids=[f"{c.__name__[6:]}-{k}" for c, _, k in LEARNER_MISTAKES])
+def test_a_learner_style_mistake_is_rejected_and_named(checker, wrong, key):
+    result = checker(wrong)
+    assert not result
+    assert key in dict(result.misconceptions), result.text
+    assert ex.MESSAGES[key] in result.text
+
+
+@pytest.mark.parametrize("checker", [getattr(ex, n) for n in sorted(SOLUTIONS_B)])
+def test_each_named_mistake_of_the_checker_is_rejected(checker):
+    for key, wrong in checker.mistakes:
+        result = checker(wrong)
+        assert not result and key in dict(result.misconceptions), (key, result.text)
+
+
+@pytest.mark.parametrize("name", sorted(SOLUTIONS_B))
+def test_the_independent_solution_passes(name):
+    result = getattr(ex, name)(SOLUTIONS_B[name])
+    assert result and result.n_passed == result.n_cases >= 6
