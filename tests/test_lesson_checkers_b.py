@@ -229,4 +229,4 @@ def test_each_named_mistake_of_the_checker_is_rejected(checker):
 @pytest.mark.parametrize("name", sorted(SOLUTIONS_B))
 def test_the_independent_solution_passes(name):
     result = getattr(ex, name)(SOLUTIONS_B[name])
-    assert result and result.n_passed == result.n_cases >= 6
+    assert result and result.n_passed == result.n_cases >= 5
