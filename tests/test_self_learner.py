@@ -15,7 +15,7 @@ from convlab.course.cells import BEGIN, END, has_solution
 from convlab.course.edition import make_self_learner_notebook, self_check_source
 from convlab.course.student import make_student_notebook
 from convlab.exercises import check_correlate1d
-from convlab.exercises import hints
+from convlab.course import hints
 from convlab.exercises.grading.result import CheckResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +59,7 @@ def test_every_exercise_of_every_lesson_has_two_or_three_hints(lessons):
     ladders = hints.hint_ladders()
     expected = {name: stem for stem, nb in lessons.items() for name in _exercises(nb)}
     missing = sorted(set(expected) - set(ladders))
-    assert not missing, f"no hints for {missing}: add them to convlab/exercises/hints.json"
+    assert not missing, f"no hints for {missing}: add them to convlab/course/hints.json"
     for name, stem in expected.items():
         assert ladders[name]["lesson"] == stem, name
         assert 2 <= len(ladders[name]["hints"]) <= 3, name

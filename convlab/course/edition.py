@@ -11,9 +11,9 @@ solution notebook (the nbgrader source, which nbval runs):
 - each check cell's ``check_x(f).assert_passed()`` becomes
   ``self_check(check_x(f))``: the same verdict, then "not attempted yet" (or
   "not right yet") and where to get help, and the run goes on
-  (:func:`~convlab.exercises.hints.self_check` never raises);
+  (:func:`~convlab.course.hints.self_check` never raises);
 - the first code cell also imports ``hint``, ``show_solution`` and ``self_check``
-  from :mod:`convlab.exercises.hints`;
+  from :mod:`convlab.course.hints`;
 - a short note after the title says how to work with it;
 - nbgrader's cell metadata goes (this copy is not graded), and the notebook's
   metadata says ``{"convlab": {"edition": "self-learner"}}``.
@@ -32,7 +32,7 @@ from .cells import has_solution, tag_notebook
 from .student import check_notebook, release_cell
 
 EDITION = "self-learner"
-SETUP_LINES = ("from convlab.exercises.hints import hint, self_check, show_solution",)
+SETUP_LINES = ("from convlab.course.hints import hint, self_check, show_solution",)
 NOTE = """\
 > **Working through this lesson alone?** This copy has no answers in it: each exercise and
 > question waits for yours where it says `raise NotImplementedError`, and the check below it
@@ -93,7 +93,7 @@ def make_self_learner_notebook(nb, name="notebook"):
     >>> edition = make_self_learner_notebook(nbformat.v4.new_notebook(cells=cells))
     >>> print(edition.cells[0].source)
     import numpy as np
-    from convlab.exercises.hints import hint, self_check, show_solution
+    from convlab.course.hints import hint, self_check, show_solution
     >>> print(edition.cells[3].source)
     def f(x):
         raise NotImplementedError("your solution goes here")
