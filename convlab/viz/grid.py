@@ -16,6 +16,7 @@ import numpy as np
 from convlab import _checks
 from convlab.viz.cells import (add_colorbar, as_mask, draw_cells, draw_heat, draw_numbers,
                                draw_pairs, draw_texts)
+from convlab.viz.describe import describe, grid_sentence
 from convlab.viz.legend import PAIR_LABEL, add_legend, legend_labels, legend_rows
 from convlab.viz.style import (CELL_IN, FIGTITLE_PT, FONT_PT, KINDS, MAX_ANNOTATED, MAX_WIDTH_IN,
                                MAX_HEIGHT_IN, OKABE_ITO, TITLE_PT, cell_text, fits_in_cell, text_width_pt,
@@ -231,6 +232,9 @@ def plot_row(ax, grids, symbols=(), annotate=None, title=None, legend=True, foot
     if title:
         (_, fy), = ax.transLimits.transform([(0.0, y_lo + (spare_h / 2 if valign == "center" else 0))])
         ax.set_title(title, fontsize=FIGTITLE_PT, y=fy, va="top", pad=0)
+    ax.convlab_description = ""  # redrawn: the inventory is this drawing's, not the last one's
+    describe(ax, grid_sentence(specs, symbols, heat, {k: v["label"] for k, v in KINDS.items()},
+                               title, footer))
     ax.convlab_boxes = boxes
     ax.convlab_heat = heat
     ax.convlab_cell_in = cell

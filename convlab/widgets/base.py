@@ -14,6 +14,7 @@ import traitlets
 from convlab.widgets.prefetch import neighbours, value_key
 from convlab._checks import check_settings
 from convlab.widgets.settings import spec
+from convlab.viz.style import explorer_palette
 
 __all__ = ["Explorer", "new_figure", "inside"]
 
@@ -34,6 +35,8 @@ class Explorer(anywidget.AnyWidget):
     controls = traitlets.List().tag(sync=True)
     payload = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    #: The figures' colours (:func:`convlab.viz.style.explorer_palette`), so both look alike.
+    palette = traitlets.Dict(explorer_palette()).tag(sync=True)
     #: The output / gradient cell last clicked (or where play stopped), for :meth:`snapshot`.
     selected = traitlets.List([0, 0]).tag(sync=True)
     _TABLE = {}
