@@ -5,6 +5,7 @@ import numpy as np
 import convlab as cl
 from convlab import _checks
 from convlab.viz.cells import heat_norm
+from convlab.viz.describe import describe
 from convlab.viz.grid import clear_artists, plot_row
 from convlab.viz.style import FONT_PT, SIGNED_CMAP, TITLE_PT
 
@@ -100,7 +101,12 @@ def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
         out = results[name] if name in results else cl.correlate2d(image, kernel, padding="same")
         _show_result(r_ax, np.asarray(out, dtype=float), cmap)
         r_ax.set_title(f"image \u22c6 {name}" if name in kernels else name, fontsize=TITLE_PT, y=1.0)
-    return fig
+    fig.convlab_description = ""
+    shown = ", ".join(f"{name} (its {kernels[name].shape[0]}\u00d7{kernels[name].shape[1]} kernel "
+                      "below it)" if name in kernels else name for name in names)
+    return describe(fig, f"Greyscale image ({image.shape[0]}\u00d7{image.shape[1]}) and, beside it, "
+                    f"what each filter makes of it: {shown}. Signed results are blue below zero and "
+                    "red above it, each with a colour bar.")
 
 
 def _show_result(ax, out, cmap):
@@ -184,4 +190,8 @@ def plot_history(history, fig=None):
         ax.grid(alpha=0.3)
         ax.legend(frameon=False)
     fig.tight_layout()
-    return fig
+    fig.convlab_description = ""
+    curves = "; ".join(
+        f"{key} from {float(history[key][0]):.3g} to {float(history[key][-1]):.3g} over "
+        f"{len(history[key])} epochs" for keys, _ in panels for key in keys)
+    return describe(fig, f"Training curves per epoch: {curves}.")

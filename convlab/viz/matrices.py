@@ -7,6 +7,7 @@ import convlab as cl
 from convlab import _checks, coverage
 from convlab.viz.cells import cells_collection
 from convlab.viz.grid import plot_row
+from convlab.viz.describe import describe, span_text
 from convlab.viz.style import FIGTITLE_PT, FONT_PT, PAIR_COLORS, fits_in_cell
 
 __all__ = ["show_im2row", "show_conv_matrix", "ROW_COLORS", "MAX_MATRIX_ENTRIES"]
@@ -96,7 +97,14 @@ def show_im2row(x, kernel_size=3, stride=1, padding=0, dilation=1, rows=None, ax
             facecolor=color, edgecolor=color, alpha=0.45, linewidth=1.0)
         cells_collection(ax, [r] * patches.shape[1], range(patches.shape[1]), patch_box[:2],
                          f"patches:row {r}", zorder=3, **fill)
-    return ax
+    windows = "; ".join(
+        f"row {r} is the window of output ({r // g.output_shape[1]}, {r % g.output_shape[1]}), "
+        f"input rows {span_text(coverage.window_cells(*divmod(r, g.output_shape[1]), g.kernel_size, g.stride, g.dilation)[0])}"
+        f" and columns {span_text(coverage.window_cells(*divmod(r, g.output_shape[1]), g.kernel_size, g.stride, g.dilation)[1])}"
+        for r in rows)
+    return describe(ax, f"im2row: each of the {n_rows} windows of the padded input becomes one row "
+                    f"of {patches.shape[1]} values of the patch matrix; outlined in matching colours: "
+                    f"{windows}.", before=True)
 
 
 def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=None,
@@ -182,7 +190,13 @@ def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=No
         bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
         bar.set_label("kernel tap m\u00b7kW + n + 1 (0: structural zero)", fontsize=FONT_PT)
         bar.ax.tick_params(labelsize=FONT_PT)
-    return ax
+    return describe(ax, (
+        f"Convolution matrix of a {weight.shape[0]}\u00d7{weight.shape[1]} kernel on a "
+        f"{g.input_shape[0]}\u00d7{g.input_shape[1]} input: {n_out} rows (one per output value) by "
+        f"{n_in} columns (one per input value), {density:.0%} non-zero. Each non-zero entry is one "
+        f"kernel weight, coloured by which w[m, n] it is; equal weights run along diagonals "
+        f"(Toeplitz blocks), and lines mark the {g.output_shape[0]}\u00d7{g.input_shape[0]} blocks, "
+        f"one per output row and input row."))
 
 
 def _new_axes(figsize):
