@@ -150,9 +150,13 @@ def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=No
     matrix = cl.conv_matrix(weight, *args)
     taps = np.arange(1, weight.size + 1, dtype=float).reshape(weight.shape)
     tap_of = cl.conv_matrix(taps, *args).astype(int)  # 0 where the entry is structurally zero
-    if ax is None:
+    own = ax is None
+    if own:
         scale = min(0.3, 10.0 / n_in, 8.0 / n_out)
-        ax = _new_axes((n_in * scale + 2.6, n_out * scale + 1.4))
+        # room for the title, and beside the matrix for the legend (one row per tap) or the
+        # colour bar's label
+        side = 0.22 * weight.size + 0.8 if weight.size <= 16 else 3.4
+        ax = _new_axes((max(n_in * scale + 2.6, 4.4), max(n_out * scale + 1.4, side)))
     colors = ["white"] + [ROW_COLORS[t % len(ROW_COLORS)] for t in range(weight.size)]
     image = ax.imshow(tap_of, cmap=ListedColormap(colors), vmin=-0.5, vmax=weight.size + 0.5,
                       interpolation="nearest")
@@ -190,6 +194,8 @@ def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=No
         bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
         bar.set_label("kernel tap m\u00b7kW + n + 1 (0: structural zero)", fontsize=FONT_PT)
         bar.ax.tick_params(labelsize=FONT_PT)
+    if own:  # our figure: make room for the legend or colour bar label beside the matrix
+        ax.figure.tight_layout(pad=0.3)
     return describe(ax, (
         f"Convolution matrix of a {weight.shape[0]}\u00d7{weight.shape[1]} kernel on a "
         f"{g.input_shape[0]}\u00d7{g.input_shape[1]} input: {n_out} rows (one per output value) by "

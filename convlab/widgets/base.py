@@ -16,7 +16,7 @@ from convlab._checks import check_settings
 from convlab.widgets.settings import spec
 from convlab.viz.style import explorer_palette
 
-__all__ = ["Explorer", "new_figure", "inside"]
+__all__ = ["Explorer", "new_figure", "shown_once", "inside"]
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -145,6 +145,14 @@ def new_figure(figsize):
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=figsize)
+    plt.close(fig)
+    return fig
+
+
+def shown_once(fig):
+    """``fig`` (made through pyplot) released by pyplot, so Jupyter shows it once, as the result."""
+    import matplotlib.pyplot as plt
+
     plt.close(fig)
     return fig
 
