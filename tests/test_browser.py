@@ -416,6 +416,23 @@ def _moved(cell, keys, shape):
     return i, j
 
 
+def _walk(page, start, grid, shape, rng, steps, keys):
+    """Tab from ``start`` into ``grid``, go Home, then ``steps`` times press ``keys`` random arrows.
+
+    Yields the cell the arrows should have reached after each step.
+    """
+    page.focus(start)
+    page.keyboard.press("Tab")
+    assert _active_grid(page) == grid
+    cell = (0, 0)
+    _press(page, ["Home"])
+    for _ in range(steps):
+        pressed = [rng.choice(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]) for _ in range(keys)]
+        _press(page, pressed)
+        cell = _moved(cell, pressed, shape)
+        yield cell
+
+
 def _keyboard_conv(drv, rng):
     """Tab into the output grid; arrows light the window coverage names; the live region says it."""
     page, setting = drv.page, (9, 3, 2, 1, 2, 2)
@@ -425,16 +442,7 @@ def _keyboard_conv(drv, rng):
     x = np.pad(np.array(p["x"], float), [(0, 0)] + [tuple(a) for a in p["padding"]])
     w = np.array(p["w"], float)
     shape = p["output_shape"]
-    page.focus(".convlab-conv .cl-play")
-    page.keyboard.press("Tab")
-    assert _active_grid(page) == "output"
-    cell = (0, 0)
-    _press(page, ["Home"])
-    for _ in range(8):
-        keys = [rng.choice(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]) for _ in range(3)]
-        _press(page, keys)
-        cell = _moved(cell, keys, shape)
-        i, j = cell
+    for i, j in _walk(page, ".convlab-conv .cl-play", "output", shape, rng, steps=8, keys=3):
         rows, cols = coverage.window_cells(i, j, k, s, d)
         lit = page.evaluate("() => clt.lit('conv')")
         assert {(g, idx) for g, idx, _ in lit} == {("input", f"{c},{r},{q}") for c in range(channels)
@@ -461,16 +469,9 @@ def _keyboard_backward(drv, rng):
     for target, partner in (("dx", "w"), ("dw", "x")):
         drv.set(size=n, kernel_size=k, stride=s, padding=padding, dilation=d, target=target,
                 view="scatter")
-        page.focus(".convlab-backward [data-control=view] select")
-        page.keyboard.press("Tab")
-        assert _active_grid(page) == target
         shape = (n, n) if target == "dx" else (k, k)
-        cell = (0, 0)
-        _press(page, ["Home"])
-        for _ in range(6):
-            keys = [rng.choice(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]) for _ in range(2)]
-            _press(page, keys)
-            cell = _moved(cell, keys, shape)
+        start = ".convlab-backward [data-control=view] select"
+        for cell in _walk(page, start, target, shape, rng, steps=6, keys=2):
             got = {}
             for grid, idx, label in page.evaluate("() => clt.lit('backward')"):
                 got.setdefault(grid, {})[idx] = int(label) if label else 0

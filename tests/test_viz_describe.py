@@ -114,3 +114,16 @@ def test_png_outputs_carry_alt_in_a_kernel():
     assert "Greyscale image (8\u00d78)" in alts[1]
     assert "Output (1, 1) reads padded-input rows 1\u20133 and columns 1\u20133" in alts[2]
     assert alts[3] is None
+
+
+def test_describe_refuses_bad_arguments_by_name():
+    from convlab.viz.describe import describe
+
+    fig, ax = matplotlib.pyplot.subplots()
+    with pytest.raises(TypeError, match="target must be a matplotlib Axes or Figure; got str"):
+        describe("ax", "text")
+    with pytest.raises(TypeError, match="text must be a non-empty str"):
+        describe(ax, "  ")
+    with pytest.raises(TypeError, match="before must be a bool; got int"):
+        describe(ax, "text", before=1)
+    assert description(fig) == ""

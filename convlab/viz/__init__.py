@@ -11,7 +11,7 @@ drawn by hand gets one with :func:`describe`), which Jupyter keeps as the
 PNG output's ``alt`` metadata.
 """
 from convlab.viz.backward import BACKWARD_VIEWS, show_backward
-from convlab.viz.describe import describe, description
+from convlab.viz.describe import describe, description  # noqa: F401 (for lessons' own figures)
 from convlab.viz.filtering import plot_history, show_filters
 from convlab.viz.flip import show_kernel_flip, show_transposed_conv, show_zero_insertion
 from convlab.viz.grid import drawn_cells, drawn_numbers, lit_cells, show_grid
@@ -26,8 +26,6 @@ __all__ = [
     "KINDS",
     "OKABE_ITO",
     "animate_conv",
-    "describe",
-    "description",
     "drawn_cells",
     "drawn_numbers",
     "legend_labels",

@@ -39,7 +39,16 @@ def describe(target, text, before=False):
     'A window slides. Three grids.'
     >>> plt.close(fig)
     """
-    text = " ".join(str(text).split())
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if not isinstance(target, (Axes, Figure)):
+        raise TypeError(f"target must be a matplotlib Axes or Figure; got {type(target).__name__}")
+    if not isinstance(text, str) or not text.strip():
+        raise TypeError(f"text must be a non-empty str (what the figure shows, in words); got {text!r}")
+    if not isinstance(before, bool):
+        raise TypeError(f"before must be a bool; got {type(before).__name__}")
+    text = " ".join(text.split())
     old = getattr(target, "convlab_description", "")
     if old:
         text = f"{text} {old}" if before else f"{old} {text}"
