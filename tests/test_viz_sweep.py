@@ -318,3 +318,19 @@ def test_the_text_check_catches_overlap_and_small_text():
     ax.text(0.5, 0.5, "tiny", fontsize=6)
     with pytest.raises(AssertionError, match="under 8 pt"):
         check_text(fig)
+
+
+@pytest.mark.parametrize("figsize", [None, (8, 3.6), (9, 4), (12, 5)])
+def test_the_figures_of_issue_18_read(figsize):
+    """show_sliding_window (12, 5, "full", dilation 3) and show_filters, alone and in given sizes."""
+    from convlab import filters
+
+    def new_ax():
+        return None if figsize is None else plt.figure(figsize=figsize).add_subplot()
+
+    ax = viz.show_sliding_window(12, 5, 0, 0, padding="full", dilation=3, ax=new_ax())
+    check_text(ax.figure)
+    photo = np.random.default_rng(1).random((40, 36))
+    for kernels in (None, {"Gaussian \u03c3=3 (19\u00d719)": filters.gaussian_kernel(19, 3.0)}):
+        fig = viz.show_filters(photo, kernels, fig=None if figsize is None else plt.figure(figsize=figsize))
+        check_text(fig)
