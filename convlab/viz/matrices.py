@@ -194,8 +194,6 @@ def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=No
         bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
         bar.set_label("kernel tap m\u00b7kW + n + 1 (0: structural zero)", fontsize=FONT_PT)
         bar.ax.tick_params(labelsize=FONT_PT)
-    if own:  # our figure: make room for the legend or colour bar label beside the matrix
-        ax.figure.tight_layout(pad=0.3)
     return describe(ax, (
         f"Convolution matrix of a {weight.shape[0]}\u00d7{weight.shape[1]} kernel on a "
         f"{g.input_shape[0]}\u00d7{g.input_shape[1]} input: {n_out} rows (one per output value) by "
