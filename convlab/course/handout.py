@@ -171,6 +171,8 @@ def export_lesson(path, dest):
 def export_handout(lessons=None, dest="convlab-handout"):
     """Export ``lessons`` (default: every packaged lesson) to ``dest``, with an ``index.html``.
 
+    The notes beside the lessons (``*.md``, e.g. the notation the lessons link to) are copied too.
+
     Returns ``{html path: number of figures without a description}``.
     """
     from convlab.course.copies import lessons_dir
@@ -186,6 +188,8 @@ def export_handout(lessons=None, dest="convlab-handout"):
         target, title, missing = export_lesson(path, dest)
         report[target] = len(missing)
         items.append(f'<li><a href="{html.escape(target.name)}">{html.escape(title)}</a></li>')
+    for note in {md for path in lessons for md in Path(path).parent.glob("*.md")}:
+        (dest / note.name).write_text(note.read_text(encoding="utf-8"), encoding="utf-8")  # linked notes
     (dest / "index.html").write_text(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
