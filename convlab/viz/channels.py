@@ -194,7 +194,7 @@ def draw_channels(ax, x, weight, g, i, j, kinds, partial, y, plan, legend=True, 
     ax.set_ylim(given[1] / cell, 0)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    heat, specs = plan["heat"], plan["specs"]
+    heat = plan["heat"]
     columns, x_at = {}, left
     for name, width in widths.items():
         columns[name] = (x_at, width)

@@ -185,11 +185,17 @@ def show_sliding_window(x, kernel_size=3, i=0, j=0, stride=1, padding=0, dilatio
 def window_sentence(g, i, j, channels, value=None):
     """What the window of output ``(i, j)`` reads, in words (the figure's text alternative)."""
     rows, cols = coverage.window_cells(i, j, g.kernel_size, g.stride, g.dilation)
-    (kh, kw), (sh, sw), (dh, dw) = g.kernel_size, g.stride, g.dilation
+    (kh, kw) = g.kernel_size
     chans = f", in each of {channels} channels" if channels > 1 else ""
     total = f", sum {cell_text(value)}" if value is not None else ""
+
+    def pair(values):  # "2" for a square setting, "(2, 1)" otherwise
+        return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
+
+    pads = [p for axis in g.padding for p in axis]
     return (f"Cross-correlation of a {g.input_shape[0]}\u00d7{g.input_shape[1]} input with a "
-            f"{kh}\u00d7{kw} kernel (stride {sh}, padding {g.padding[0][0]}, dilation {dh}) "
+            f"{kh}\u00d7{kw} kernel (stride {pair(g.stride)}, padding {pair(pads)}, "
+            f"dilation {pair(g.dilation)}) "
             f"giving a {g.output_shape[0]}\u00d7{g.output_shape[1]} output. Output ({i}, {j}) reads "
             f"padded-input rows {span_text(rows)} and columns {span_text(cols)}{chans}: "
             f"{channels * kh * kw} products{total}.")
