@@ -104,6 +104,8 @@ def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
         room = 72 * r_ax.get_position().width * fig.get_figwidth()
         r_ax.set_title(wrap_to_width(f"image \u22c6 {name}" if name in kernels else name, room),
                        fontsize=TITLE_PT, y=1.0)
+    lines = max(ax.get_title().count("\n") + 1 for ax in axes if ax is not None)
+    fig._convlab_filter_grid.update(top=_top(fig, lines))
     fig.convlab_description = ""
     shown = ", ".join(f"{name} (its {kernels[name].shape[0]}\u00d7{kernels[name].shape[1]} kernel "
                       "below it)" if name in kernels else name for name in names)
@@ -139,8 +141,8 @@ def _filter_axes(fig, layout):
     # the right margin holds the last colour bar and its tick labels (about 0.6 in)
     grid = fig.add_gridspec(2, len(layout) + 1, height_ratios=[2.0, 1.3], hspace=0.12,
                             left=0.02, right=min(0.94, 1 - 0.6 / fig.get_figwidth()),
-                            top=min(0.93, 1 - 0.45 / fig.get_figheight()),
-                            bottom=0.12 / fig.get_figheight(),
+                            top=_top(fig, 1),
+                            bottom=0.1 / fig.get_figheight(),
                             wspace=0.4)
     axes = [fig.add_subplot(grid[0, 0])]
     for col, has_kernel in enumerate(layout, start=1):
@@ -151,7 +153,13 @@ def _filter_axes(fig, layout):
             ax.set_axis_off()
             ax.set_anchor("S" if k % 2 == 0 else "N")  # each kernel right under its result
     fig._convlab_filter_layout, fig._convlab_filter_axes = layout, axes
+    fig._convlab_filter_grid = grid
     return axes
+
+
+def _top(fig, lines):
+    """Top of the grid (figure fraction) leaving room for titles of ``lines`` lines."""
+    return min(0.93, 1 - (0.12 + 0.2 * lines) / fig.get_figheight())
 
 
 def plot_history(history, fig=None):
