@@ -27,11 +27,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from axe_check import axe_violations, count
 
 from convlab import coverage, filters
 from convlab.widgets.payloads import backward_payload, conv_payload
-
-from axe_check import axe_violations, count
 
 pytestmark = pytest.mark.browser
 

@@ -98,9 +98,8 @@ def test_handout_of_every_lesson_has_no_axe_violations(tmp_path):
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"{CHROMIUM} not found; the handout test must run in CI")
         pytest.skip(f"{CHROMIUM} not found (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     from axe_check import axe_violations, count
+    from playwright.sync_api import sync_playwright
 
     handout.export_handout(None, tmp_path)
     pages = sorted(glob.glob(str(tmp_path / "*.html")))

@@ -20,13 +20,13 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from legibility import check_contrast, check_placement
 from matplotlib.text import Text
 
 import convlab as cl
 from convlab import coverage, viz
 from convlab.viz import lit_cells
 from convlab.viz.receptive import MAX_CELLS_PER_ROW
-from legibility import check_contrast, check_placement
 
 PADDINGS = (0, 1, 2, 3, "valid", "same", "full")
 

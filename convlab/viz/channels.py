@@ -12,12 +12,20 @@ import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 
 import convlab as cl
-from convlab.viz.grid import _CBAR_IN, _CBAR_MIN_IN, _LINE_IN, _SIDE_IN, _draw_grid, _gap_in, \
-    _numbers_fit, _prepare
 from convlab.viz.describe import describe
+from convlab.viz.grid import _CBAR_IN, _CBAR_MIN_IN, _LINE_IN, _SIDE_IN, _draw_grid, _gap_in, _numbers_fit, _prepare
 from convlab.viz.legend import add_legend, legend_rows
-from convlab.viz.style import (CELL_IN, FIGTITLE_PT, FONT_PT, KINDS, MAX_HEIGHT_IN, MAX_WIDTH_IN,
-                               TITLE_PT, cell_text, text_width_pt)
+from convlab.viz.style import (
+    CELL_IN,
+    FIGTITLE_PT,
+    FONT_PT,
+    KINDS,
+    MAX_HEIGHT_IN,
+    MAX_WIDTH_IN,
+    TITLE_PT,
+    cell_text,
+    text_width_pt,
+)
 
 __all__ = ["MAX_CHANNELS", "channel_values", "caption", "plan_channels", "draw_channels",
            "show_channels"]

@@ -14,13 +14,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from convlab import _checks
-from convlab.viz.cells import (add_colorbar, as_mask, draw_cells, draw_heat, draw_numbers,
-                               draw_pairs, draw_texts)
+from convlab.viz.cells import add_colorbar, as_mask, draw_cells, draw_heat, draw_numbers, draw_pairs, draw_texts
 from convlab.viz.describe import describe, grid_sentence
 from convlab.viz.legend import PAIR_LABEL, add_legend, legend_labels, legend_rows
-from convlab.viz.style import (CELL_IN, FIGTITLE_PT, FONT_PT, KINDS, MAX_ANNOTATED, MAX_WIDTH_IN,
-                               MAX_HEIGHT_IN, OKABE_ITO, TITLE_PT, cell_text, fits_in_cell, text_width_pt,
-                               wrap_to_width)
+from convlab.viz.style import (
+    CELL_IN,
+    FIGTITLE_PT,
+    FONT_PT,
+    KINDS,
+    MAX_ANNOTATED,
+    MAX_HEIGHT_IN,
+    MAX_WIDTH_IN,
+    OKABE_ITO,
+    TITLE_PT,
+    cell_text,
+    fits_in_cell,
+    text_width_pt,
+    wrap_to_width,
+)
 
 __all__ = ["OKABE_ITO", "KINDS", "show_grid", "plot_row", "drawn_cells", "lit_cells",
            "drawn_numbers", "legend_labels", "clear_artists"]

@@ -6,8 +6,8 @@ from matplotlib.patches import Patch
 import convlab as cl
 from convlab import _checks, coverage
 from convlab.viz.cells import cells_collection
-from convlab.viz.grid import plot_row
 from convlab.viz.describe import describe, span_text
+from convlab.viz.grid import plot_row
 from convlab.viz.style import FIGTITLE_PT, FONT_PT, PAIR_COLORS, fits_in_cell
 
 __all__ = ["show_im2row", "show_conv_matrix", "ROW_COLORS", "MAX_MATRIX_ENTRIES"]
@@ -97,11 +97,13 @@ def show_im2row(x, kernel_size=3, stride=1, padding=0, dilation=1, rows=None, ax
             facecolor=color, edgecolor=color, alpha=0.45, linewidth=1.0)
         cells_collection(ax, [r] * patches.shape[1], range(patches.shape[1]), patch_box[:2],
                          f"patches:row {r}", zorder=3, **fill)
-    windows = "; ".join(
-        f"row {r} is the window of output ({r // g.output_shape[1]}, {r % g.output_shape[1]}), "
-        f"input rows {span_text(coverage.window_cells(*divmod(r, g.output_shape[1]), g.kernel_size, g.stride, g.dilation)[0])}"
-        f" and columns {span_text(coverage.window_cells(*divmod(r, g.output_shape[1]), g.kernel_size, g.stride, g.dilation)[1])}"
-        for r in rows)
+    said = []
+    for r in rows:
+        i, j = divmod(r, g.output_shape[1])
+        win_rows, win_cols = coverage.window_cells(i, j, g.kernel_size, g.stride, g.dilation)
+        said.append(f"row {r} is the window of output ({i}, {j}), input rows {span_text(win_rows)} "
+                    f"and columns {span_text(win_cols)}")
+    windows = "; ".join(said)
     return describe(ax, f"im2row: each of the {n_rows} windows of the padded input becomes one row "
                     f"of {patches.shape[1]} values of the patch matrix; outlined in matching colours: "
                     f"{windows}.", before=True)

@@ -12,8 +12,8 @@ from convlab import _checks, coverage
 from convlab.viz.cells import draw_cells
 from convlab.viz.channels import MAX_CHANNELS, draw_channels, show_channels
 from convlab.viz.describe import describe, description, span_text
-from convlab.viz.style import cell_text
 from convlab.viz.grid import clear_artists, plot_row
+from convlab.viz.style import cell_text
 
 __all__ = ["sample_input", "show_sliding_window", "animate_conv", "MAX_FRAMES", "MAX_CHANNELS"]
 

@@ -14,8 +14,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 
-__all__ = ["OKABE_ITO", "KINDS", "PAIR_COLORS", "explorer_palette", "cell_text", "text_width_pt", "fits_in_cell",
-           "wrap_to_width", "pair_letter"]
+__all__ = ["OKABE_ITO", "KINDS", "PAIR_COLORS", "explorer_palette", "cell_text", "text_width_pt",
+           "fits_in_cell", "wrap_to_width", "pair_letter"]
 
 #: The Okabe-Ito palette, distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
@@ -46,7 +46,6 @@ KINDS = {
 #: Colours that tell product pairs (and im2row windows) apart; Okabe-Ito first.
 PAIR_COLORS = [OKABE_ITO[k] for k in ("orange", "sky_blue", "bluish_green", "vermillion", "blue",
                                       "yellow")] + ["#999999", "#66C2A5", "#8C6BB1"]
-
 
 
 def explorer_palette():

@@ -11,10 +11,10 @@ import pathlib
 import anywidget
 import traitlets
 
-from convlab.widgets.prefetch import neighbours, value_key
 from convlab._checks import check_settings
-from convlab.widgets.settings import spec
 from convlab.viz.style import explorer_palette
+from convlab.widgets.prefetch import neighbours, value_key
+from convlab.widgets.settings import spec
 
 __all__ = ["Explorer", "new_figure", "shown_once", "inside"]
 
