@@ -25,9 +25,12 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
+from axe_check import axe_violations, count
 
-from convlab import coverage
+from convlab import coverage, filters
+from convlab.widgets.payloads import backward_payload, conv_payload
 
 pytestmark = pytest.mark.browser
 
@@ -376,6 +379,151 @@ def _check_invalid_and_play(drv):
     root.locator(".cl-play").click()  # pause
 
 
+def _span(values):
+    """Rows or columns as the live region says them: "1\u20133" when consecutive, else listed."""
+    values = [int(v) for v in values]
+    if len(values) > 2 and all(b - a == 1 for a, b in zip(values, values[1:])):
+        return f"{values[0]}\u2013{values[-1]}"
+    return ", ".join(map(str, values))
+
+
+def _number(v):
+    return str(int(v)) if float(v).is_integer() else f"{v:.2f}"
+
+
+def _active_grid(page):
+    return page.evaluate("() => document.activeElement && document.activeElement.dataset "
+                         "&& document.activeElement.dataset.gridBox")
+
+
+def _live(page, kind):
+    return page.locator(f".convlab-{kind} .convlab-live").inner_text()
+
+
+def _press(page, keys):
+    for key in keys:
+        page.keyboard.press(key)
+
+
+def _moved(cell, keys, shape):
+    """Where the arrow ``keys`` take the active ``cell`` of a grid of ``shape`` (clamped)."""
+    step = {"ArrowUp": (-1, 0), "ArrowDown": (1, 0), "ArrowLeft": (0, -1), "ArrowRight": (0, 1)}
+    i, j = cell
+    for key in keys:
+        i = min(max(i + step[key][0], 0), shape[0] - 1)
+        j = min(max(j + step[key][1], 0), shape[1] - 1)
+    return i, j
+
+
+def _walk(page, start, grid, shape, rng, steps, keys):
+    """Tab from ``start`` into ``grid``, go Home, then ``steps`` times press ``keys`` random arrows.
+
+    Yields the cell the arrows should have reached after each step.
+    """
+    page.focus(start)
+    page.keyboard.press("Tab")
+    assert _active_grid(page) == grid
+    cell = (0, 0)
+    _press(page, ["Home"])
+    for _ in range(steps):
+        pressed = [rng.choice(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]) for _ in range(keys)]
+        _press(page, pressed)
+        cell = _moved(cell, pressed, shape)
+        yield cell
+
+
+def _keyboard_conv(drv, rng):
+    """Tab into the output grid; arrows light the window coverage names; the live region says it."""
+    page, setting = drv.page, (9, 3, 2, 1, 2, 2)
+    n, k, s, padding, d, channels = setting
+    drv.set(size=n, kernel_size=k, stride=s, padding=padding, dilation=d, channels=channels)
+    p = conv_payload(n, k, s, padding, d, channels)
+    x = np.pad(np.array(p["x"], float), [(0, 0)] + [tuple(a) for a in p["padding"]])
+    w = np.array(p["w"], float)
+    shape = p["output_shape"]
+    for i, j in _walk(page, ".convlab-conv .cl-play", "output", shape, rng, steps=8, keys=3):
+        rows, cols = coverage.window_cells(i, j, k, s, d)
+        lit = page.evaluate("() => clt.lit('conv')")
+        assert {(g, idx) for g, idx, _ in lit} == {("input", f"{c},{r},{q}") for c in range(channels)
+                                                   for r in rows for q in cols} | {("output", f"{i},{j}")}
+        total = sum(x[c, r, q] * w[c, m, e] for c in range(channels) for m, r in enumerate(rows)
+                    for e, q in enumerate(cols))
+        expected = (f"output y[{i}, {j}] reads padded input rows {_span(rows)}, columns {_span(cols)}, "
+                    f"channels 0\u2013{channels - 1}: {channels * k * k} products, sum {_number(total)}")
+        assert _live(page, "conv") == expected
+    page.keyboard.press("Enter")
+    assert page.locator(".convlab-conv [data-grid=output].is-selected").get_attribute("data-index") == f"{i},{j}"
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => clt.lit('conv')") == []
+    assert _live(page, "conv") == "selection cleared"
+    page.keyboard.press("ArrowRight")  # focus ring and the window again, for the screenshot
+    return page.locator(".convlab-conv")
+
+
+def _keyboard_backward(drv, rng):
+    """Tab into dX (then dW); arrows and Enter light the pairs coverage names, in words too."""
+    page = drv.page
+    n, k, s, padding, d = 7, 3, 2, 1, 1
+    p = backward_payload(n, k, s, padding, d)
+    for target, partner in (("dx", "w"), ("dw", "x")):
+        drv.set(size=n, kernel_size=k, stride=s, padding=padding, dilation=d, target=target,
+                view="scatter")
+        shape = (n, n) if target == "dx" else (k, k)
+        start = ".convlab-backward [data-control=view] select"
+        for cell in _walk(page, start, target, shape, rng, steps=6, keys=2):
+            got = {}
+            for grid, idx, label in page.evaluate("() => clt.lit('backward')"):
+                got.setdefault(grid, {})[idx] = int(label) if label else 0
+            assert got == _expected_backward(target, "scatter", cell, n, k, s, padding, d)
+            contrib = (coverage.dx_contributions if target == "dx" else coverage.dw_contributions)(
+                *cell, n, k, s, padding, d)
+            other = np.array(p["w" if target == "dx" else "x"], float)
+            g = np.array(p["grad_out"], float)
+            name = "dX" if target == "dx" else "dW"
+            if len(contrib):
+                value = sum(g[tuple(o)] * other[tuple(t)] for o, t in contrib)
+                terms = "; ".join(f"{q}: G[{o[0]}, {o[1]}] times {partner}[{t[0]}, {t[1]}]"
+                                  for q, (o, t) in enumerate(contrib, 1))
+                plural = "" if len(contrib) == 1 else "s"
+                expected = (f"{name}[{cell[0]}, {cell[1]}] = {_number(value)}, the sum of "
+                            f"{len(contrib)} product{plural}: {terms}")
+            else:
+                expected = (f"{name}[{cell[0]}, {cell[1]}] = 0: no window reads "
+                            f"x[{cell[0]}, {cell[1]}], so no product lands here")
+            assert _live(page, "backward") == expected
+        page.keyboard.press("Enter")  # pinned: a hover elsewhere no longer moves it
+        pinned = page.evaluate("() => clt.lit('backward')")
+        other_cell = f"{(cell[0] + 1) % shape[0]},{cell[1]}"
+        drv.hover(target, other_cell)
+        assert page.evaluate("() => clt.lit('backward')") == pinned
+        page.keyboard.press("Escape")
+        assert page.evaluate("() => clt.lit('backward')") == []
+
+
+def _keyboard_filter(drv):
+    """Tab from the filter choice into the Sobel x kernel; arrows read its weights aloud."""
+    page = drv.page
+    drv.set(filter="sobel")
+    page.focus(".convlab-filter [data-control=filter] select")
+    page.keyboard.press("Tab")
+    assert _active_grid(page) == "kernel"
+    cell = (1, 1)
+    for keys in (["ArrowUp"], ["ArrowLeft"], ["ArrowDown", "ArrowDown"], ["ArrowRight", "ArrowRight"]):
+        _press(page, keys)
+        cell = _moved(cell, keys, (3, 3))
+        value = filters.SOBEL_X[cell]
+        assert _live(page, "filter") == f"Sobel x[{cell[0]}, {cell[1]}] = {_number(value)}"
+        assert page.evaluate("() => clt.lit('filter')") == [["kernel", f"0,{cell[0]},{cell[1]}", ""]]
+
+
+def _axe_explorers(page):
+    """axe-core (WCAG 2.1 A/AA) inside each explorer, with cells lit: zero violations."""
+    found = {kind: axe_violations(page, f".convlab-{kind}") for kind in ("conv", "backward", "filter")}
+    print("axe-core violations in the explorers:",
+          {kind: count(v) for kind, v in found.items()})
+    assert found == {"conv": [], "backward": [], "filter": []}, found
+
+
 def _percentiles(values):
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
@@ -420,6 +568,11 @@ def test_explorers_in_jupyterlab(jupyter_lab, tmp_path):
             page.locator(".convlab-backward").screenshot(path=str(tmp_path / "backward.png"))
             _check_filter(Driver(page, "filter", timings))
             page.locator(".convlab-filter").screenshot(path=str(tmp_path / "filter.png"))
+            _keyboard_filter(Driver(page, "filter", timings))
+            _keyboard_backward(Driver(page, "backward", timings), rng)
+            focus = _keyboard_conv(Driver(page, "conv", timings), rng)
+            _axe_explorers(page)
+            focus.screenshot(path=str(tmp_path / "keyboard-focus.png"))
         except Exception:
             page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
             raise
@@ -439,3 +592,7 @@ def test_explorers_in_jupyterlab(jupyter_lab, tmp_path):
     keep = os.environ.get("CONVLAB_SCREENSHOT")
     if keep:
         shutil.copyfile(shot, Path(keep))
+    shots_dir = os.environ.get("CONVLAB_SHOTS_DIR")  # every screenshot, for a review
+    if shots_dir:
+        for png in tmp_path.glob("*.png"):
+            shutil.copyfile(png, Path(shots_dir) / png.name)

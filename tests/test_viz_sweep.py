@@ -6,7 +6,10 @@ plus edge cases, each figure is rendered with Agg and checked for:
 
 - no two text artists overlapping (bounding boxes from the renderer; the
   numbers written as glyph outlines included);
-- no text under 8 pt;
+- no text under 8 pt, none cut off at the figure's edge, none (titles,
+  symbols, tick labels) over a grid, image or colour bar it does not
+  belong to, and every number or letter on a cell at 4.5:1 contrast
+  against the cell's colour (:mod:`legibility`);
 - the highlighted cells equal what :mod:`convlab.coverage` (tested against
   PyTorch in ``test_coverage.py``) or the core (``im2row``, ``zero_insert``)
   says.
@@ -17,6 +20,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from legibility import check_contrast, check_placement
 from matplotlib.text import Text
 
 import convlab as cl
@@ -77,7 +81,7 @@ def _visible_texts(fig):
                     candidates += [t for t in (tick.label1, tick.label2) if t.get_visible()]
         texts += [t for t in candidates if isinstance(t, Text) and t.get_visible()
                   and t.get_text().strip()]
-    return [(t.get_text(), t.get_window_extent(renderer), t.get_fontsize()) for t in texts]
+    return [(t.get_text(), t.get_window_extent(renderer), t.get_fontsize(), t) for t in texts]
 
 
 def _glyph_boxes(fig):
@@ -94,19 +98,26 @@ def _glyph_boxes(fig):
             for text, path, (ox, oy) in zip(coll.strings, coll.get_paths(), offsets):
                 box = path.transformed(transform).get_extents()
                 found.append((text, matplotlib.transforms.Bbox(
-                    [[box.x0 + ox, box.y0 + oy], [box.x1 + ox, box.y1 + oy]]), size_pt))
+                    [[box.x0 + ox, box.y0 + oy], [box.x1 + ox, box.y1 + oy]]), size_pt, None))
     return found
 
 
 def check_text(fig):
-    """No text under 8 pt; no two texts overlapping (1 px of slack)."""
+    """No text under 8 pt; no two texts overlapping (1 px of slack); placed and legible."""
     fig.draw_without_rendering()
-    items = _visible_texts(fig) + _glyph_boxes(fig)
-    small = [(t, s) for t, _, s in items if s < 8]
+    texts, glyphs = _visible_texts(fig), _glyph_boxes(fig)
+    items = texts + glyphs
+    small = [(t, s) for t, _, s, _ in items if s < 8]
     assert not small, f"text under 8 pt: {small[:5]}"
+    check_placement(fig, items)
+    on_cells = [(t, bb, artist) for t, bb, _, artist in texts
+                if artist.get_gid() in ("pairlabel", "celltext")]
+    numbers = [c for ax in fig.axes for c in ax.collections if c.get_label().endswith(":numbers")]
+    check_contrast(fig, [(t, bb) for t, bb, _ in on_cells] + [(t, bb) for t, bb, _, _ in glyphs],
+                   [a for _, _, a in on_cells] + numbers)
     if len(items) < 2:
         return
-    b = np.array([[bb.x0, bb.y0, bb.x1, bb.y1] for _, bb, _ in items])
+    b = np.array([[bb.x0, bb.y0, bb.x1, bb.y1] for _, bb, _, _ in items])
     b[:, :2] += 1.0
     b[:, 2:] -= 1.0
     hit = ((b[:, None, 0] < b[None, :, 2]) & (b[None, :, 0] < b[:, None, 2])
@@ -306,4 +317,20 @@ def test_the_text_check_catches_overlap_and_small_text():
     fig, ax = plt.subplots()
     ax.text(0.5, 0.5, "tiny", fontsize=6)
     with pytest.raises(AssertionError, match="under 8 pt"):
+        check_text(fig)
+
+
+@pytest.mark.parametrize("figsize", [None, (8, 3.6), (9, 4), (12, 5)])
+def test_the_figures_of_issue_18_read(figsize):
+    """show_sliding_window (12, 5, "full", dilation 3) and show_filters, alone and in given sizes."""
+    from convlab import filters
+
+    def new_ax():
+        return None if figsize is None else plt.figure(figsize=figsize).add_subplot()
+
+    ax = viz.show_sliding_window(12, 5, 0, 0, padding="full", dilation=3, ax=new_ax())
+    check_text(ax.figure)
+    photo = np.random.default_rng(1).random((40, 36))
+    for kernels in (None, {"Gaussian \u03c3=3 (19\u00d719)": filters.gaussian_kernel(19, 3.0)}):
+        fig = viz.show_filters(photo, kernels, fig=None if figsize is None else plt.figure(figsize=figsize))
         check_text(fig)

@@ -5,9 +5,13 @@ returns what it drew into.  Cells are styled by kind (padding, kernel
 window, never-covered input, inserted zero, ...) with the colour-blind-safe
 Okabe-Ito palette plus hatching; numbers are written only where they fit at
 9 pt, otherwise a grid is a heatmap with a colour bar.  :func:`drawn_cells`,
-:func:`lit_cells` and :func:`drawn_numbers` report what was drawn.
+:func:`lit_cells` and :func:`drawn_numbers` report what was drawn.  Every
+figure carries a text alternative in words (:func:`description`; a figure
+drawn by hand gets one with :func:`describe`), which Jupyter keeps as the
+PNG output's ``alt`` metadata.
 """
 from convlab.viz.backward import BACKWARD_VIEWS, show_backward
+from convlab.viz.describe import describe, description  # noqa: F401 (for lessons' own figures)
 from convlab.viz.filtering import plot_history, show_filters
 from convlab.viz.flip import show_kernel_flip, show_transposed_conv, show_zero_insertion
 from convlab.viz.grid import drawn_cells, drawn_numbers, lit_cells, show_grid

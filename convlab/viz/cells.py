@@ -190,7 +190,11 @@ def draw_pairs(ax, pairs, origin, name, heat=False, letters=True):
         for k, (r, c) in enumerate(pairs):
             letter = pair_letter(k)
             if letter:
+                # on a heatmap the letter sits on a white badge in its pair's colour, so it
+                # reads on any cell colour (WCAG contrast against what it sits on)
+                badge = dict(boxstyle="round,pad=0.12", facecolor="white", edgecolor=colors[k],
+                             linewidth=1.2) if heat else None
                 ax.text(x0 + c + 0.5, y0 + r + 0.76, letter, ha="center", va="center",
                         fontsize=FONT_PT, fontweight="bold", color="#222222", zorder=6,
-                        gid="pairlabel")
+                        gid="pairlabel", bbox=badge)
     return coll

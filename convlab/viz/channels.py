@@ -12,11 +12,20 @@ import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 
 import convlab as cl
-from convlab.viz.grid import _CBAR_IN, _CBAR_MIN_IN, _LINE_IN, _SIDE_IN, _draw_grid, _gap_in, \
-    _numbers_fit, _prepare
+from convlab.viz.describe import describe
+from convlab.viz.grid import _CBAR_IN, _CBAR_MIN_IN, _LINE_IN, _SIDE_IN, _draw_grid, _gap_in, _numbers_fit, _prepare
 from convlab.viz.legend import add_legend, legend_rows
-from convlab.viz.style import (CELL_IN, FIGTITLE_PT, FONT_PT, KINDS, MAX_HEIGHT_IN, MAX_WIDTH_IN,
-                               TITLE_PT, cell_text, text_width_pt)
+from convlab.viz.style import (
+    CELL_IN,
+    FIGTITLE_PT,
+    FONT_PT,
+    KINDS,
+    MAX_HEIGHT_IN,
+    MAX_WIDTH_IN,
+    TITLE_PT,
+    cell_text,
+    text_width_pt,
+)
 
 __all__ = ["MAX_CHANNELS", "channel_values", "caption", "plan_channels", "draw_channels",
            "show_channels"]
@@ -193,7 +202,7 @@ def draw_channels(ax, x, weight, g, i, j, kinds, partial, y, plan, legend=True, 
     ax.set_ylim(given[1] / cell, 0)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    heat, specs = plan["heat"], plan["specs"]
+    heat = plan["heat"]
     columns, x_at = {}, left
     for name, width in widths.items():
         columns[name] = (x_at, width)
@@ -262,7 +271,11 @@ def draw_channels(ax, x, weight, g, i, j, kinds, partial, y, plan, legend=True, 
               gid="figtitle")
     ax.convlab_cell_in = cell
     ax.convlab_plan = plan
-    return ax
+    ax.convlab_description = ""  # a redrawn frame describes itself anew
+    return describe(ax, (f"One row per input channel ({C}): the padded channel with the window of "
+                         f"output ({i}, {j}), \u22c6 its kernel slice, = the sum of that window's "
+                         f"products; the {C} channel sums meet in a sum over channels that gives "
+                         f"the output cell. {caption(partial, y, i, j)}."))
 
 
 def show_channels(ax, x, weight, g, i, j, kinds, annotate=None, legend=True, title=None,

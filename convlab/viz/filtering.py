@@ -5,8 +5,9 @@ import numpy as np
 import convlab as cl
 from convlab import _checks
 from convlab.viz.cells import heat_norm
+from convlab.viz.describe import describe
 from convlab.viz.grid import clear_artists, plot_row
-from convlab.viz.style import FONT_PT, SIGNED_CMAP, TITLE_PT
+from convlab.viz.style import FONT_PT, SIGNED_CMAP, TITLE_PT, wrap_to_width
 
 __all__ = ["show_filters", "plot_history"]
 
@@ -99,8 +100,18 @@ def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
                      valign="top")
         out = results[name] if name in results else cl.correlate2d(image, kernel, padding="same")
         _show_result(r_ax, np.asarray(out, dtype=float), cmap)
-        r_ax.set_title(f"image \u22c6 {name}" if name in kernels else name, fontsize=TITLE_PT, y=1.0)
-    return fig
+        # wrapped to its column, so neighbouring titles never run into each other
+        room = 72 * r_ax.get_position().width * fig.get_figwidth()
+        r_ax.set_title(wrap_to_width(f"image \u22c6 {name}" if name in kernels else name, room),
+                       fontsize=TITLE_PT, y=1.0)
+    lines = max(ax.get_title().count("\n") + 1 for ax in axes if ax is not None)
+    fig._convlab_filter_grid.update(top=_top(fig, lines))
+    fig.convlab_description = ""
+    shown = ", ".join(f"{name} (its {kernels[name].shape[0]}\u00d7{kernels[name].shape[1]} kernel "
+                      "below it)" if name in kernels else name for name in names)
+    return describe(fig, f"Greyscale image ({image.shape[0]}\u00d7{image.shape[1]}) and, beside it, "
+                    f"what each filter makes of it: {shown}. Signed results are blue below zero and "
+                    "red above it, each with a colour bar.")
 
 
 def _show_result(ax, out, cmap):
@@ -127,8 +138,11 @@ def _filter_axes(fig, layout):
     if getattr(fig, "_convlab_filter_layout", None) == layout and fig._convlab_filter_axes[0] in fig.axes:
         return [ax if ax is None else clear_artists(ax) for ax in fig._convlab_filter_axes]
     fig.clear()
+    # the right margin holds the last colour bar and its tick labels (about 0.6 in)
     grid = fig.add_gridspec(2, len(layout) + 1, height_ratios=[2.0, 1.3], hspace=0.12,
-                            left=0.02, right=0.94, top=0.93, bottom=0.02,
+                            left=0.02, right=min(0.94, 1 - 0.6 / fig.get_figwidth()),
+                            top=_top(fig, 1),
+                            bottom=0.1 / fig.get_figheight(),
                             wspace=0.4)
     axes = [fig.add_subplot(grid[0, 0])]
     for col, has_kernel in enumerate(layout, start=1):
@@ -139,7 +153,13 @@ def _filter_axes(fig, layout):
             ax.set_axis_off()
             ax.set_anchor("S" if k % 2 == 0 else "N")  # each kernel right under its result
     fig._convlab_filter_layout, fig._convlab_filter_axes = layout, axes
+    fig._convlab_filter_grid = grid
     return axes
+
+
+def _top(fig, lines):
+    """Top of the grid (figure fraction) leaving room for titles of ``lines`` lines."""
+    return min(0.93, 1 - (0.12 + 0.2 * lines) / fig.get_figheight())
 
 
 def plot_history(history, fig=None):
@@ -184,4 +204,8 @@ def plot_history(history, fig=None):
         ax.grid(alpha=0.3)
         ax.legend(frameon=False)
     fig.tight_layout()
-    return fig
+    fig.convlab_description = ""
+    curves = "; ".join(
+        f"{key} from {float(history[key][0]):.3g} to {float(history[key][-1]):.3g} over "
+        f"{len(history[key])} epochs" for keys, _ in panels for key in keys)
+    return describe(fig, f"Training curves per epoch: {curves}.")

@@ -14,12 +14,24 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from convlab import _checks
-from convlab.viz.cells import (add_colorbar, as_mask, draw_cells, draw_heat, draw_numbers,
-                               draw_pairs, draw_texts)
+from convlab.viz.cells import add_colorbar, as_mask, draw_cells, draw_heat, draw_numbers, draw_pairs, draw_texts
+from convlab.viz.describe import describe, grid_sentence
 from convlab.viz.legend import PAIR_LABEL, add_legend, legend_labels, legend_rows
-from convlab.viz.style import (CELL_IN, FIGTITLE_PT, FONT_PT, KINDS, MAX_ANNOTATED, MAX_WIDTH_IN,
-                               MAX_HEIGHT_IN, OKABE_ITO, TITLE_PT, cell_text, fits_in_cell, text_width_pt,
-                               wrap_to_width)
+from convlab.viz.style import (
+    CELL_IN,
+    FIGTITLE_PT,
+    FONT_PT,
+    KINDS,
+    MAX_ANNOTATED,
+    MAX_HEIGHT_IN,
+    MAX_WIDTH_IN,
+    OKABE_ITO,
+    TITLE_PT,
+    cell_text,
+    fits_in_cell,
+    text_width_pt,
+    wrap_to_width,
+)
 
 __all__ = ["OKABE_ITO", "KINDS", "show_grid", "plot_row", "drawn_cells", "lit_cells",
            "drawn_numbers", "legend_labels", "clear_artists"]
@@ -154,6 +166,14 @@ def _bottom_in(width_in, footer, labels):
     return 0.12 + len(footer) * FONT_PT * _LINE_IN + n_rows * 0.24 + (0.06 if footer else 0)
 
 
+def _text_width_in(title, footer, labels):
+    """Widest of the figure title, the footer lines and one legend entry (handle included), inches."""
+    widths = [text_width_pt(title, FIGTITLE_PT) if title else 0.0]
+    widths += [text_width_pt(line) for line in footer]
+    widths += [text_width_pt(label) + 2.8 * FONT_PT for label in labels]
+    return max(widths) / 72 + 0.1
+
+
 def _legend_guess(specs, legend, extra):
     if not legend:
         return []
@@ -194,9 +214,14 @@ def plot_row(ax, grids, symbols=(), annotate=None, title=None, legend=True, foot
                + _overflow_in(specs[-1], cell))
     content_w, content_h = fixed_w + cols * cell, top + rows * cell + bottom
     if ax is None:
-        fig = plt.figure(figsize=(content_w, content_h))
+        # wide enough for the title, the footer and a legend entry; the legend wraps to this width
+        fig_w = max(content_w, _text_width_in(title, footer, guess) + 2 * _SIDE_IN)
+        fitted = _bottom_in(fig_w, footer, guess) + (
+            max(0.0, _CBAR_MIN_IN - rows * cell) if any(heat) else 0.0)
+        content_h += max(0.0, fitted - bottom)
+        fig = plt.figure(figsize=(fig_w, content_h))
         ax = fig.add_axes((0, 0, 1, 1))
-        given = (content_w, content_h)
+        given = (fig_w, content_h)
     # data units: one cell; place content centred (or at the top) in the Axes
     x_lo = -(_SIDE_IN + _overflow_in(specs[0], cell)) / cell - (given[0] - content_w) / (2 * cell)
     spare_h = (given[1] - content_h) / cell
@@ -231,6 +256,9 @@ def plot_row(ax, grids, symbols=(), annotate=None, title=None, legend=True, foot
     if title:
         (_, fy), = ax.transLimits.transform([(0.0, y_lo + (spare_h / 2 if valign == "center" else 0))])
         ax.set_title(title, fontsize=FIGTITLE_PT, y=fy, va="top", pad=0)
+    ax.convlab_description = ""  # redrawn: the inventory is this drawing's, not the last one's
+    describe(ax, grid_sentence(specs, symbols, heat, {k: v["label"] for k, v in KINDS.items()},
+                               title, footer))
     ax.convlab_boxes = boxes
     ax.convlab_heat = heat
     ax.convlab_cell_in = cell

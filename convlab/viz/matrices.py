@@ -6,6 +6,7 @@ from matplotlib.patches import Patch
 import convlab as cl
 from convlab import _checks, coverage
 from convlab.viz.cells import cells_collection
+from convlab.viz.describe import describe, span_text
 from convlab.viz.grid import plot_row
 from convlab.viz.style import FIGTITLE_PT, FONT_PT, PAIR_COLORS, fits_in_cell
 
@@ -96,7 +97,16 @@ def show_im2row(x, kernel_size=3, stride=1, padding=0, dilation=1, rows=None, ax
             facecolor=color, edgecolor=color, alpha=0.45, linewidth=1.0)
         cells_collection(ax, [r] * patches.shape[1], range(patches.shape[1]), patch_box[:2],
                          f"patches:row {r}", zorder=3, **fill)
-    return ax
+    said = []
+    for r in rows:
+        i, j = divmod(r, g.output_shape[1])
+        win_rows, win_cols = coverage.window_cells(i, j, g.kernel_size, g.stride, g.dilation)
+        said.append(f"row {r} is the window of output ({i}, {j}), input rows {span_text(win_rows)} "
+                    f"and columns {span_text(win_cols)}")
+    windows = "; ".join(said)
+    return describe(ax, f"im2row: each of the {n_rows} windows of the padded input becomes one row "
+                    f"of {patches.shape[1]} values of the patch matrix; outlined in matching colours: "
+                    f"{windows}.", before=True)
 
 
 def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=None,
@@ -142,9 +152,13 @@ def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=No
     matrix = cl.conv_matrix(weight, *args)
     taps = np.arange(1, weight.size + 1, dtype=float).reshape(weight.shape)
     tap_of = cl.conv_matrix(taps, *args).astype(int)  # 0 where the entry is structurally zero
-    if ax is None:
+    own = ax is None
+    if own:
         scale = min(0.3, 10.0 / n_in, 8.0 / n_out)
-        ax = _new_axes((n_in * scale + 2.6, n_out * scale + 1.4))
+        # room for the title, and beside the matrix for the legend (one row per tap) or the
+        # colour bar's label
+        side = 0.22 * weight.size + 0.8 if weight.size <= 16 else 3.4
+        ax = _new_axes((max(n_in * scale + 2.6, 4.4), max(n_out * scale + 1.4, side)))
     colors = ["white"] + [ROW_COLORS[t % len(ROW_COLORS)] for t in range(weight.size)]
     image = ax.imshow(tap_of, cmap=ListedColormap(colors), vmin=-0.5, vmax=weight.size + 0.5,
                       interpolation="nearest")
@@ -182,7 +196,13 @@ def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=No
         bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
         bar.set_label("kernel tap m\u00b7kW + n + 1 (0: structural zero)", fontsize=FONT_PT)
         bar.ax.tick_params(labelsize=FONT_PT)
-    return ax
+    return describe(ax, (
+        f"Convolution matrix of a {weight.shape[0]}\u00d7{weight.shape[1]} kernel on a "
+        f"{g.input_shape[0]}\u00d7{g.input_shape[1]} input: {n_out} rows (one per output value) by "
+        f"{n_in} columns (one per input value), {density:.0%} non-zero. Each non-zero entry is one "
+        f"kernel weight, coloured by which w[m, n] it is; equal weights run along diagonals "
+        f"(Toeplitz blocks), and lines mark the {g.output_shape[0]}\u00d7{g.input_shape[0]} blocks, "
+        f"one per output row and input row."))
 
 
 def _new_axes(figsize):

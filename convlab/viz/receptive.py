@@ -12,6 +12,7 @@ from matplotlib.patches import Patch, Rectangle
 from convlab import _checks, coverage
 from convlab.shapes import conv_output_size
 from convlab.viz.cells import draw_cells
+from convlab.viz.describe import describe
 from convlab.viz.legend import add_legend
 from convlab.viz.style import FIGTITLE_PT, FONT_PT, KINDS
 
@@ -106,6 +107,9 @@ def show_receptive_field(n_layers=3, kernel_size=3, stride=1, dilation=1, positi
         _draw_bars(ax, sizes, spans, labels)
     ax.set_axis_off()
     ax.set_title(title, fontsize=FIGTITLE_PT)
+    describe(ax, (f"Receptive field of output {position} of a stack of {n_layers} unpadded 1-D "
+                  f"convolution layers (kernel sizes {ks}, strides {ss}, dilations {ds}), input at "
+                  f"the bottom: the marked cells of each layer feed that output; {title[len('receptive field: '):]}."))
     return ax
 
 

@@ -11,7 +11,9 @@ import convlab as cl
 from convlab import _checks, coverage
 from convlab.viz.cells import draw_cells
 from convlab.viz.channels import MAX_CHANNELS, draw_channels, show_channels
+from convlab.viz.describe import describe, description, span_text
 from convlab.viz.grid import clear_artists, plot_row
+from convlab.viz.style import cell_text
 
 __all__ = ["sample_input", "show_sliding_window", "animate_conv", "MAX_FRAMES", "MAX_CHANNELS"]
 
@@ -163,8 +165,9 @@ def show_sliding_window(x, kernel_size=3, i=0, j=0, stride=1, padding=0, dilatio
             f"output position (i, j) must lie in the output of shape {g.output_shape}; got ({i}, {j})"
         )
     if x.ndim == 3:
-        return show_channels(ax, x, weight, g, i, j, window_kinds(x[0], g, i, j), annotate,
-                             legend, title)
+        ax = show_channels(ax, x, weight, g, i, j, window_kinds(x[0], g, i, j), annotate,
+                           legend, title)
+        return describe(ax, window_sentence(g, i, j, x.shape[0]), before=True)
     y = cl.conv2d(x[None], weight[None, None], stride=g.stride, padding=g.padding,
                   dilation=g.dilation)[0]
     kinds = window_kinds(x, g, i, j)
@@ -175,7 +178,27 @@ def show_sliding_window(x, kernel_size=3, i=0, j=0, stride=1, padding=0, dilatio
              dict(values=y, name="output", kinds={"selected": [(i, j)]},
                   title=f"output ({i}, {j})")]
     # \u22c6: cross-correlation, as in the lessons
-    return plot_row(ax, grids, ["\u22c6", "="], annotate=annotate, legend=legend, title=title)
+    ax = plot_row(ax, grids, ["\u22c6", "="], annotate=annotate, legend=legend, title=title)
+    return describe(ax, window_sentence(g, i, j, 1, y[i, j]), before=True)
+
+
+def window_sentence(g, i, j, channels, value=None):
+    """What the window of output ``(i, j)`` reads, in words (the figure's text alternative)."""
+    rows, cols = coverage.window_cells(i, j, g.kernel_size, g.stride, g.dilation)
+    (kh, kw) = g.kernel_size
+    chans = f", in each of {channels} channels" if channels > 1 else ""
+    total = f", sum {cell_text(value)}" if value is not None else ""
+
+    def pair(values):  # "2" for a square setting, "(2, 1)" otherwise
+        return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
+
+    pads = [p for axis in g.padding for p in axis]
+    return (f"Cross-correlation of a {g.input_shape[0]}\u00d7{g.input_shape[1]} input with a "
+            f"{kh}\u00d7{kw} kernel (stride {pair(g.stride)}, padding {pair(pads)}, "
+            f"dilation {pair(g.dilation)}) "
+            f"giving a {g.output_shape[0]}\u00d7{g.output_shape[1]} output. Output ({i}, {j}) reads "
+            f"padded-input rows {span_text(rows)} and columns {span_text(cols)}{chans}: "
+            f"{channels * kh * kw} products{total}.")
 
 
 def animate_conv(x, kernel_size=3, stride=1, padding=0, dilation=1, weight=None,
@@ -297,8 +320,18 @@ def _embed(fig, draw, n_frames, interval):
         html = anim.to_jshtml(default_mode="loop")
     finally:
         plt.close(fig)
-    return HTML(re.sub(r'(frames\[\d+\] = "data:image/png;base64,)([^"]+)"',
-                       lambda m: m.group(1) + _palette_png(m.group(2)) + '"', html))
+    html = re.sub(r'(frames\[\d+\] = "data:image/png;base64,)([^"]+)"',
+                  lambda m: m.group(1) + _palette_png(m.group(2)) + '"', html)
+    return HTML(_with_alt(html, fig, n_frames))
+
+
+def _with_alt(html, fig, n_frames):
+    """The player's picture gets the first frame's description as ``alt``, and says it is animated."""
+    import html as html_lib
+
+    text = (f"Animation of {n_frames} frames, one per output position; the first frame: "
+            f"{description(fig)}")
+    return re.sub(r"<img id=", lambda m: f'<img alt="{html_lib.escape(text)}" id=', html, count=1)
 
 
 def _palette_png(data):

@@ -14,8 +14,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 
-__all__ = ["OKABE_ITO", "KINDS", "PAIR_COLORS", "cell_text", "text_width_pt", "fits_in_cell",
-           "wrap_to_width", "pair_letter"]
+__all__ = ["OKABE_ITO", "KINDS", "PAIR_COLORS", "explorer_palette", "cell_text", "text_width_pt",
+           "fits_in_cell", "wrap_to_width", "pair_letter"]
 
 #: The Okabe-Ito palette, distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
@@ -46,6 +46,26 @@ KINDS = {
 #: Colours that tell product pairs (and im2row windows) apart; Okabe-Ito first.
 PAIR_COLORS = [OKABE_ITO[k] for k in ("orange", "sky_blue", "bluish_green", "vermillion", "blue",
                                       "yellow")] + ["#999999", "#66C2A5", "#8C6BB1"]
+
+
+def explorer_palette():
+    """The figures' colours for the explorers' ES module: one palette for both.
+
+    ``css`` becomes CSS custom properties on each explorer (``--cl-window``,
+    ``--cl-selected``, ...), ``pairs`` colours the product pairs.
+
+    Examples
+    --------
+    >>> p = explorer_palette()
+    >>> p["css"]["window"] == KINDS["window"]["facecolor"], p["pairs"][0] == PAIR_COLORS[0]
+    (True, True)
+    """
+    css = {}
+    for kind in ("window", "selected", "target", "contrib"):
+        css[kind] = KINDS[kind]["facecolor"]
+        css[f"{kind}-edge"] = KINDS[kind]["edgecolor"]
+    return {"css": css, "pairs": list(PAIR_COLORS)}
+
 
 FONT_PT = 9.0          #: numbers, legends, colour-bar ticks, labels
 TITLE_PT = 10.0        #: the title above each grid

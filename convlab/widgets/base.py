@@ -11,11 +11,12 @@ import pathlib
 import anywidget
 import traitlets
 
-from convlab.widgets.prefetch import neighbours, value_key
 from convlab._checks import check_settings
+from convlab.viz.style import explorer_palette
+from convlab.widgets.prefetch import neighbours, value_key
 from convlab.widgets.settings import spec
 
-__all__ = ["Explorer", "new_figure", "inside"]
+__all__ = ["Explorer", "new_figure", "shown_once", "inside"]
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 
@@ -34,6 +35,8 @@ class Explorer(anywidget.AnyWidget):
     controls = traitlets.List().tag(sync=True)
     payload = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    #: The figures' colours (:func:`convlab.viz.style.explorer_palette`), so both look alike.
+    palette = traitlets.Dict(explorer_palette()).tag(sync=True)
     #: The output / gradient cell last clicked (or where play stopped), for :meth:`snapshot`.
     selected = traitlets.List([0, 0]).tag(sync=True)
     _TABLE = {}
@@ -142,6 +145,14 @@ def new_figure(figsize):
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=figsize)
+    plt.close(fig)
+    return fig
+
+
+def shown_once(fig):
+    """``fig`` (made through pyplot) released by pyplot, so Jupyter shows it once, as the result."""
+    import matplotlib.pyplot as plt
+
     plt.close(fig)
     return fig
 

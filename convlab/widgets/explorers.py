@@ -14,7 +14,7 @@ import traitlets
 
 from convlab._checks import check_cell, check_settings
 from convlab.conv.transposed import transposed_output_size
-from convlab.widgets.base import Explorer, inside, new_figure
+from convlab.widgets.base import Explorer, inside, new_figure, shown_once
 from convlab.widgets.filter_payload import filter_payload
 from convlab.widgets.payloads import backward_payload, conv_payload
 from convlab.widgets.settings import BACKWARD_CONTROLS, CONV_CONTROLS, FILTER_CONTROLS
@@ -69,11 +69,10 @@ class ConvExplorer(_GeometryExplorer):
             i, j = inside(self.selected, p["output_shape"])
         else:
             i, j = check_cell(cell, "cell", p["output_shape"], "the output")
-        fig = new_figure((8, 3.6))
-        show_sliding_window(np.array(p["x"][0], float), p["kernel_size"][0], i, j, self.stride,
-                            [tuple(a) for a in p["padding"]], self.dilation,
-                            weight=np.array(p["w"][0], float), ax=fig.add_subplot())
-        return fig
+        ax = show_sliding_window(np.array(p["x"][0], float), p["kernel_size"][0], i, j, self.stride,
+                                 [tuple(a) for a in p["padding"]], self.dilation,
+                                 weight=np.array(p["w"][0], float))
+        return shown_once(ax.figure)
 
 
 class BackwardExplorer(_GeometryExplorer):
@@ -161,11 +160,11 @@ class BackwardExplorer(_GeometryExplorer):
             cell = inside(self.selected, shape)
         else:
             cell = check_cell(cell, "cell", shape, self.target)
-        fig = new_figure((9, 3.8))
-        show_backward(np.array(p["x"], float), np.array(p["w"], float),
-                      np.array(p["grad_out"], float), self.target, cell, self.view, self.stride,
-                      [tuple(a) for a in p["padding"]], self.dilation, ax=fig.add_subplot())
-        return fig
+        # sized by the figure itself: cells large enough for values, filled pairs and letters
+        ax = show_backward(np.array(p["x"], float), np.array(p["w"], float),
+                           np.array(p["grad_out"], float), self.target, cell, self.view, self.stride,
+                           [tuple(a) for a in p["padding"]], self.dilation)
+        return shown_once(ax.figure)
 
 
 class FilterExplorer(Explorer):

@@ -90,6 +90,10 @@ def filter_payload(image, name, sigma=1.0, kernel_size=5):
     else:
         detail = "a 3\u00d73 kernel, signed result (blue < 0 < red)"
     summary = f"image {size} \u2192 {FILTER_NAMES[name]}, {detail}, zero padding, output {size}"
+    if name == "gaussian" and kernel_size < 6 * sigma + 1:
+        summary += (f' <b class="convlab-warning">\u26a0 the {kernel_size}\u00d7{kernel_size} window '
+                    f"is smaller than 6\u03c3 + 1 = {6 * sigma + 1:g}: it cuts the Gaussian's tails "
+                    "(it acts closer to a box filter)</b>")
     return {
         "kind": "filter", "image_shape": [h, w],
         "image": png_data_url(image), "result": png_data_url(result, signed=signed),

@@ -2,9 +2,9 @@
 // Plain ES module for anywidget (no build step, nothing fetched). The payload holds every
 // number and index map; this file only looks them up and draws SVG.
 const SVG = "http://www.w3.org/2000/svg";
-// Okabe-Ito colours, then two more: one per product pair (repeats after 9, numbers stay unique).
-const PAIR = ["#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7", "#0072B2", "#F0E442",
-              "#999999", "#882255"];
+// Pair colours come with the payload's palette (convlab.viz.style, the one the figures use);
+// these are only the fallback before the first payload arrives.
+let PAIR = ["#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#F0E442"];
 
 function svgEl(tag, attrs, parent) {
   const el = document.createElementNS(SVG, tag);
@@ -24,6 +24,19 @@ function htmlEl(tag, attrs, parent, text) {
 const fmt = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 0.1 ? 3 : 2));
 // A factor inside a product: negative numbers in brackets, "3·(-2)".
 const factor = (v) => (v < 0 ? `(${fmt(v)})` : fmt(v));
+// Two significant figures without the leading zero (".059"): fits a 30 px cell at 11 px.
+const short = (v) => (Number.isInteger(v) ? String(v)
+  : String(+v.toPrecision(2)).replace(/^(-?)0\./, "$1."));
+// Relative luminance of "rgb(r,g,b)" (WCAG 2.1), and the text colour that reads on it.
+function luminance(rgb) {
+  const [r, g, b] = rgb.match(/\d+/g).map((v) => {
+    const c = v / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+// Black text on light fills, white on dark ones: whichever contrast is higher.
+const inkOn = (rgb) => ((luminance(rgb) + 0.05) / 0.05 >= 1.05 / (luminance(rgb) + 0.05) ? "#111" : "#fff");
 // Room a grid needs: its cells or its title, whichever is wider.
 const titleWidth = (title) => (title ? title.length * 7.5 : 0);
 
@@ -44,11 +57,13 @@ function grid(svg, opt) {
       const c = svgEl("g", { class: `cl-cell ${extra}`, "data-grid": name, "data-index": index,
                              transform: `translate(${x + j * cell},${y + i * ch})` }, g);
       const rect = svgEl("rect", { width: cell, height: ch }, c);
-      if (opt.heat) rect.setAttribute("style", `fill:${opt.heat(opt.values[i][j])}`);
+      const fill = opt.heat ? opt.heat(opt.values[i][j]) : null;
+      if (fill) rect.setAttribute("style", `fill:${fill}`);
       if (showText) {
         const t = svgEl("text", { x: cell / 2, y: ch / 2, class: "cl-num",
-                                  "font-size": Math.min(13, Math.round(ch * 0.5)) }, c);
-        t.textContent = fmt(opt.values[i][j]);
+                                  "font-size": opt.fontSize || Math.min(13, Math.round(ch * 0.5)) }, c);
+        if (fill) t.setAttribute("style", `fill:${inkOn(fill)}`);
+        t.textContent = (opt.format || fmt)(opt.values[i][j]);
       }
       cells.set(index, c);
     }
@@ -57,13 +72,13 @@ function grid(svg, opt) {
     const t = svgEl("text", { x, y: y - 7, class: "cl-title" }, g);
     t.textContent = opt.title;
   }
-  return { cells, width: cols * cell, height: rows * ch };
+  return { cells, width: cols * cell, height: rows * ch, el: g, x, y };
 }
 
 function badge(cellEl, text, colour) {
   const rect = cellEl.firstChild;
   const w = +rect.getAttribute("width"), h = +rect.getAttribute("height");
-  const b = svgEl("text", { x: w - 2, y: 9, class: "cl-badge", fill: colour }, cellEl);
+  const b = svgEl("text", { x: w - 2, y: Math.min(11, h - 1), class: "cl-badge" }, cellEl);
   b.textContent = text;
   cellEl.style.setProperty("--pair", colour);
   cellEl.classList.add("has-badge");
@@ -83,7 +98,7 @@ class Lights {
   mark(el, cls) { if (el) { el.classList.add(cls); this.cells.push(el); } }
   clear() {
     for (const el of this.cells) {
-      el.classList.remove("is-lit", "is-paired", "is-window", "is-target", "has-badge");
+      el.classList.remove("is-lit", "is-paired", "is-window", "is-target", "is-selected", "has-badge");
       el.style.removeProperty("--pair");
     }
     for (const b of this.badges) b.remove();
@@ -136,14 +151,72 @@ function frame(model, el, kind) {
   const tools = htmlEl("div", { class: "cl-tools" }, main);
   const stage = htmlEl("div", { class: "cl-stage" }, main);
   const detail = htmlEl("div", { class: "convlab-detail" }, main);
+  // what hover, keys or click show, in words, for a screen reader (polite: never interrupts)
+  const live = htmlEl("div", { class: "convlab-live cl-sr-only", role: "status", "aria-live": "polite",
+                               "aria-atomic": "true" }, main);
+  stage.setAttribute("data-lm-suppress-shortcuts", "true");
+  const palette = model.get("palette") || {};
+  for (const [name, colour] of Object.entries(palette.css || {})) root.style.setProperty(`--cl-${name}`, colour);
+  if (palette.pairs) PAIR = palette.pairs;
+  let shown = "";
+  // With an impossible setting the picture keeps the last valid one: say so, so the summary
+  // describes the picture and never contradicts the controls.
+  const setSummary = (html) => { shown = html; paintSummary(); };
+  const paintSummary = () => {
+    const msg = model.get("error");
+    summary.innerHTML = msg ? `<span class="cl-stale-note">Picture below: the last valid setting ` +
+      `(the controls' setting is impossible)</span> — ${shown}` : shown;
+  };
   const showError = () => {
     const msg = model.get("error");
     error.textContent = msg;
     root.classList.toggle("is-stale", !!msg);
+    paintSummary();
   };
   model.on("change:error", showError);
   showError();
-  return { root, controls, summary, error, tools, stage, detail };
+  const announce = (text) => { if (live.textContent !== text) live.textContent = text; };
+  return { root, controls, summary, error, tools, stage, detail, live, announce, setSummary };
+}
+
+// Rows or columns read, in words: "1–3" when consecutive, "1, 3, 5" otherwise.
+function span(list) {
+  const step = list.length > 1 ? list[1] - list[0] : 1;
+  const even = list.every((v, q) => q === 0 || v - list[q - 1] === step);
+  if (list.length > 2 && even && step === 1) return `${list[0]}–${list[list.length - 1]}`;
+  return list.join(", ");
+}
+
+// One tab stop per pickable grid: arrows move the active cell, Enter / Space pick it, Escape
+// clears.  The grid is a focusable SVG group with a label; a ring shows when it has focus.
+function keyGrid(box, label, shape, hooks) {
+  const g = box.el;
+  g.setAttribute("tabindex", "0");
+  g.setAttribute("role", "group");
+  g.setAttribute("aria-label", `${label}, ${shape[0]} by ${shape[1]} cells: arrow keys move, ` +
+    "Enter or Space selects, Escape clears");
+  g.setAttribute("focusable", "true");
+  const pad = 3;
+  const ring = svgEl("rect", { class: "cl-focus-ring", x: box.x - pad, y: box.y - pad,
+    width: box.width + 2 * pad, height: box.height + 2 * pad, rx: 3 });
+  g.insertBefore(ring, g.firstChild);
+  g.addEventListener("focus", () => hooks.move(...hooks.active()));
+  g.addEventListener("keydown", (ev) => {
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1],
+                    Home: [-shape[0], -shape[1]], End: [shape[0], shape[1]] };
+    ev.stopPropagation();  // the notebook's shortcuts (arrows move cells) stay out
+    if (moves[ev.key]) {
+      const [i, j] = hooks.active(), [di, dj] = moves[ev.key];
+      hooks.move(Math.min(Math.max(i + di, 0), shape[0] - 1), Math.min(Math.max(j + dj, 0), shape[1] - 1));
+    } else if (ev.key === "Enter" || ev.key === " ") {
+      hooks.pick(...hooks.active());
+    } else if (ev.key === "Escape") {
+      hooks.clear();
+    } else {
+      return;
+    }
+    ev.preventDefault();
+  });
 }
 
 // Count redraws; keep the last one's duration (ms) and source ("kernel" or "prefetch") on the root.
@@ -171,9 +244,11 @@ function renderConv(model, el) {
     if (near) draw(near, "prefetch");
   });
   const play = htmlEl("button", { class: "cl-play", type: "button" }, f.tools, "\u25B6 play");
-  htmlEl("span", { class: "cl-hint" }, f.tools, "hover an output cell, or press play");
+  htmlEl("span", { class: "cl-hint" }, f.tools,
+    "hover an output cell, or Tab to the output grid and use the arrow keys; or press play");
   const lights = new Lights();
-  let view = null, timer = null, step = 0;
+  let view = null, timer = null, step = 0, active = model.get("selected");
+  const still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   function light(i, j) {
     const p = current;
@@ -187,18 +262,24 @@ function renderConv(model, el) {
           const a = rows[m], b = cols[n], wv = p.w[c][m][n];
           const inside = a >= pt && a < pt + h && b >= pl && b < pl + w;
           // the weight that meets this cell, in its corner (as in the conv_arithmetic pictures)
-          lights.light(view.input.get(`${c},${a},${b}`), "#7a4b00", `\u00d7${wv}`, false);
+          lights.light(view.input.get(`${c},${a},${b}`), null, `\u00d7${wv}`, false);
           lights.mark(view.kernel.get(`${c},${m},${n}`), "is-window");
           values.push(`${factor(inside ? p.x[c][a - pt][b - pl] : 0)}\u00b7${factor(wv)}`);
         }
       }
     }
-    lights.light(view.output.get(`${i},${j}`));
+    const out = view.output.get(`${i},${j}`);
+    lights.light(out);
+    if (out) out.classList.add("is-selected");
+    active = [i, j];
     const shown = values.length > 27 ? values.slice(0, 27).concat(["\u2026"]) : values;
     f.detail.replaceChildren();
     htmlEl("b", {}, f.detail, `out[${i},${j}] = ${fmt(p.out[i][j])}`);
     htmlEl("span", {}, f.detail, ` = ${shown.join(" + ")}   (${values.length} products x\u00b7w ` +
       `over the window${p.channels > 1 ? ", all channels" : ""}; padding cells read 0)`);
+    const chans = p.channels > 1 ? `, channels 0\u2013${p.channels - 1}` : "";
+    f.announce(`output y[${i}, ${j}] reads padded input rows ${span(rows)}, columns ${span(cols)}` +
+      `${chans}: ${values.length} products, sum ${fmt(p.out[i][j])}`);
   }
 
   function draw(p, source) {
@@ -244,6 +325,19 @@ function renderConv(model, el) {
     const go = grid(svg, { name: "output", values: p.out, x: xO, y: top, cell,
                            title: "output", kinds: () => "is-pickable" });
     view.output = go.cells;
+    // the operators between the grids, as in the static figures
+    const mid = top + Math.min(chanH, kernH, ho * cell) / 2;
+    for (const [sym, x0] of [["\u22c6", xK - gap / 2], ["=", xO - gap / 2]]) {
+      const t = svgEl("text", { x: x0, y: mid, class: "cl-operator", "aria-hidden": "true" }, svg);
+      t.textContent = sym;
+    }
+    keyGrid(go, "output grid", [ho, wo], {
+      active: () => [Math.min(active[0], ho - 1), Math.min(active[1], wo - 1)],
+      move: (i, j) => { stopPlay(); light(i, j); },
+      pick: (i, j) => { light(i, j); model.set("selected", [i, j]); model.save_changes(); },
+      clear: () => { stopPlay(); lights.clear(); f.detail.replaceChildren();
+                     f.announce("selection cleared"); },
+    });
     svg.addEventListener("pointerover", (ev) => {
       const c = ev.target.closest("[data-grid=output]");
       if (c && !timer) { const [i, j] = c.dataset.index.split(",").map(Number); light(i, j); }
@@ -252,28 +346,34 @@ function renderConv(model, el) {
       const c = ev.target.closest("[data-grid=output]");
       if (c) { model.set("selected", c.dataset.index.split(",").map(Number)); model.save_changes(); }
     });
-    f.summary.innerHTML = p.summary;
+    f.setSummary(p.summary);
     const [si, sj] = model.get("selected");
     light(Math.min(si, ho - 1), Math.min(sj, wo - 1));
     redrawn(f.root, t0, source);
   }
 
   function stopPlay() {
-    if (timer) { clearInterval(timer); timer = null; play.textContent = "\u25B6 play"; }
+    if (timer) { clearInterval(timer); timer = null; play.textContent = "\u25B6 play";
+                 play.setAttribute("aria-pressed", "false"); }
   }
+  // With prefers-reduced-motion the button steps once per press instead of animating.
+  if (still) play.textContent = "\u25B6 step";
   play.addEventListener("click", () => {
     if (timer) { stopPlay(); return; }
     const [ho, wo] = current.output_shape;
-    step = 0;
-    play.textContent = "\u275A\u275A pause";
     const tick = () => {
+      step = step % (ho * wo);
       const i = Math.floor(step / wo), j = step % wo;
       light(i, j);
       model.set("selected", [i, j]);
       model.save_changes();
       step += 1;
-      if (step >= ho * wo) stopPlay();
+      if (!still && step >= ho * wo) stopPlay();
     };
+    if (still) { tick(); return; }
+    step = 0;
+    play.textContent = "\u275A\u275A pause";
+    play.setAttribute("aria-pressed", "true");
     tick();
     timer = setInterval(tick, 450);
   });
@@ -291,11 +391,12 @@ function renderConv(model, el) {
 // Grids per (target, view); each returns {maps: {grid name -> Map}, pick: grid name}.
 function layoutBackward(svg, p, target, viewName) {
   const [n] = p.input_shape, k = p.kernel_size[0], [ho, wo] = p.output_shape;
-  const cell = 26, gap = 44, top = 24, maps = {};
+  const cell = 26, gap = 44, top = 24, maps = {}, boxes = {};
   let x = 0;
   const put = (opt) => {
     const g = grid(svg, Object.assign({ x, y: top, cell }, opt));
     maps[opt.name] = g.cells;
+    boxes[opt.name] = g;
     x += Math.max(g.width, titleWidth(opt.title)) + gap;
     return g;
   };
@@ -356,7 +457,7 @@ function layoutBackward(svg, p, target, viewName) {
   svg.setAttribute("width", Math.max(x, 300));
   svg.setAttribute("height", height + top + 8);
   svg.setAttribute("viewBox", `0 0 ${Math.max(x, 300)} ${height + top + 8}`);
-  return { maps, pick: target };
+  return { maps, boxes, pick: target };
 }
 
 const VIEW_TEXT = {
@@ -371,9 +472,10 @@ const VIEW_TEXT = {
 function renderBackward(model, el) {
   const f = frame(model, el, "backward");
   const lights = new Lights();
-  let view = null, pinned = null;
+  let view = null, pinned = null, active = model.get("selected");
   htmlEl("span", { class: "cl-hint" }, f.tools,
-    "hover or click a cell of dX / dW: each product lights up with its partner, in one colour and number");
+    "hover or click a cell of dX / dW (or Tab to it and use the arrow keys, Enter pins): " +
+    "each product lights up with its partner, in one colour and number");
 
   function light(i, j) {
     const p = model.get("payload"), target = model.get("target"), vn = model.get("view");
@@ -413,7 +515,14 @@ function renderBackward(model, el) {
     const tCell = m[target].get(`${i},${j}`);
     lights.light(tCell);
     if (tCell) { tCell.classList.add("is-target"); }
+    active = [i, j];
     const name = target === "dx" ? "dX" : "dW", value = p[target][i][j];
+    const partner = target === "dx" ? "w" : "x";
+    f.announce(terms.length
+      ? `${name}[${i}, ${j}] = ${fmt(value)}, the sum of ${terms.length} product` +
+        `${terms.length === 1 ? "" : "s"}: ` + pairs.map(([oi, oj, a, b], q) =>
+          `${q + 1}: G[${oi}, ${oj}] times ${partner}[${a}, ${b}]`).join("; ")
+      : `${name}[${i}, ${j}] = 0: no window reads x[${i}, ${j}], so no product lands here`);
     f.detail.replaceChildren();
     htmlEl("b", {}, f.detail, `${name}[${i},${j}] = `);
     if (!terms.length) {
@@ -452,9 +561,22 @@ function renderBackward(model, el) {
       model.set("selected", c);
       model.save_changes();
     });
-    f.summary.innerHTML = p.summary;
-    htmlEl("span", { class: "cl-view" }, f.summary, ` \u00b7 ${VIEW_TEXT[model.get("target")][model.get("view")]}`);
+    f.setSummary(`${p.summary}<span class="cl-view"> \u00b7 ` +
+                 `${VIEW_TEXT[model.get("target")][model.get("view")]}</span>`);
     const lim = model.get("target") === "dx" ? p.input_shape[0] : p.kernel_size[0];
+    const tname = model.get("target") === "dx" ? "dX" : "dW";
+    keyGrid(view.boxes[model.get("target")], `${tname} grid`, [lim, lim], {
+      active: () => [Math.min(active[0], lim - 1), Math.min(active[1], lim - 1)],
+      move: (i, j) => light(i, j),
+      pick: (i, j) => {
+        pinned = pinned && pinned[0] === i && pinned[1] === j ? null : [i, j];
+        light(i, j);
+        model.set("selected", [i, j]);
+        model.save_changes();
+      },
+      clear: () => { pinned = null; lights.clear(); f.detail.replaceChildren();
+                     f.announce("selection cleared"); },
+    });
     let [si, sj] = pinned || model.get("selected");
     if (si >= lim || sj >= lim) { si = 0; sj = 0; pinned = null; }
     light(si, sj);
@@ -507,6 +629,7 @@ function renderFilter(model, el) {
       htmlEl("figcaption", {}, fig, title);
     }
     const kbox = htmlEl("figure", { class: "cl-kernels" }, pics);
+    const kernelCells = [], active = [];
     p.kernels.forEach((kern, c) => {
       const [kh, kw] = kern.shape, heat = kh > 7;
       const cell = heat ? Math.max(8, Math.floor(220 / kw)) : 30;
@@ -518,8 +641,9 @@ function renderFilter(model, el) {
       const svg = svgEl("svg", { width: Math.max(kw * cell + barW + 4, titleWidth(title)),
                                  height: kh * cell + 30, class: "cl-svg" }, kbox);
       // colour always (diverging when signed); numbers on top when the kernel is small enough to read
-      grid(svg, { name: "kernel", values: kern.values, x: 0, y: 22, cell, title, numbers: !heat,
-                  index: (i, j) => `${c},${i},${j}`, heat: (v) => ramp(heat ? t(v) : 0.5 + (t(v) - 0.5) * 0.6, signed) });
+      kernelCells[c] = grid(svg, { name: "kernel", values: kern.values, x: 0, y: 22, cell, title, numbers: !heat,
+                  index: (i, j) => `${c},${i},${j}`, format: short, fontSize: 11,
+                  heat: (v) => ramp(heat ? t(v) : 0.5 + (t(v) - 0.5) * 0.6, signed) });
       if (heat) {
         const id = `cl-bar-${Math.random().toString(36).slice(2)}`;
         const lg = svgEl("linearGradient", { id, x1: 0, y1: 1, x2: 0, y2: 0 }, svgEl("defs", {}, svg));
@@ -534,15 +658,28 @@ function renderFilter(model, el) {
       }
     });
     htmlEl("figcaption", {}, kbox, "hover a kernel cell for its value");
+    const show = (q, i, j) => {
+      lights.clear();
+      lights.light(kernelCells[q].cells.get(`${q},${i},${j}`));
+      active[q] = [i, j];
+      const text = `${p.kernels[q].label}[${i},${j}] = ${fmt(p.kernels[q].values[i][j])}`;
+      f.detail.textContent = text;
+      f.announce(text.replace(/\[(\d+),(\d+)\]/, "[$1, $2]"));
+    };
     kbox.addEventListener("pointerover", (ev) => {
       const c = ev.target.closest("[data-grid=kernel]");
       if (!c) return;
-      lights.clear();
-      lights.light(c);
-      const [q, i, j] = c.dataset.index.split(",").map(Number);
-      f.detail.textContent = `${p.kernels[q].label}[${i},${j}] = ${fmt(p.kernels[q].values[i][j])}`;
+      show(...c.dataset.index.split(",").map(Number));
     });
-    f.summary.innerHTML = p.summary;
+    kernelCells.forEach((box, q) => {
+      const [kh, kw] = p.kernels[q].shape;
+      keyGrid(box, `${p.kernels[q].label} kernel`, [kh, kw], {
+        active: () => active[q] || [Math.floor(kh / 2), Math.floor(kw / 2)],
+        move: (i, j) => show(q, i, j), pick: (i, j) => show(q, i, j),
+        clear: () => { lights.clear(); f.detail.textContent = ""; f.announce("selection cleared"); },
+      });
+    });
+    f.setSummary(p.summary);
     redrawn(f.root, t0);
   }
   model.on("change:payload", draw);
