@@ -19,6 +19,7 @@ COMMANDS = {  # command -> (where its add_arguments/run live, one line of help)
     "grade": ("convlab.course.grade", "autograde an assignment's submissions with N workers (nbgrader's autograde)"),
     "report": ("convlab.course.report",
                "what the class misunderstands: an HTML report and a gradebook CSV of an autograded assignment"),
+    "handout": ("convlab.course.handout", "export lessons to accessible HTML (WCAG 2.1 AA): handout [LESSON...] DEST"),
     "reexecute": ("convlab.course.reexecute", "re-execute lessons and write them without volatile metadata"),
     "tag-lessons": ("convlab.course.reexecute:TAG_LESSONS",
                     "add nbgrader metadata and .assert_passed() to checker cells (no execution)"),
