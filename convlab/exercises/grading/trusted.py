@@ -16,6 +16,7 @@ child process that runs their code dies with it.
 """
 
 import builtins
+import operator
 import sys
 import types
 
@@ -51,7 +52,8 @@ def _watched(name):
     if name.startswith("torch"):  # torch's top level and functional are what references use
         return name in ("torch", "torch.nn.functional")
     return name == "numpy" or name.startswith(("numpy.linalg", "numpy.fft", "numpy.lib",
-                                              "convlab"))
+                                              "numpy._core.numeric", "numpy._core.fromnumeric",
+                                              "numpy.core.numeric", "convlab"))
 
 
 class _Snapshot:
@@ -79,6 +81,9 @@ class _Snapshot:
             self.capture()
         for module_name, (module, captured) in self.modules.items():
             current = vars(module)
+            names, values = captured.keys(), captured.values()
+            if all(map(operator.is_, map(current.get, names, values), values)):  # C speed
+                continue
             for name, value in captured.items():
                 if current.get(name, value) is not value:
                     return module_name, name
