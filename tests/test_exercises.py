@@ -3,6 +3,7 @@ nothing a learner's function does (raise, return None, hang, mutate) crashes the
 
 import inspect
 import signal
+import sys
 import threading
 import time
 
@@ -140,7 +141,10 @@ def _as_learner(checker, wrong):
         slip = next(k for k, f in checker.mistakes if f is wrong)
         slip = {"residual_skip_dropped": "skip_dropped", "residual_branch_dropped": "branch_dropped",
                 "backward_not_reversed": "not_reversed"}[slip]
-        return lambda layers, x, loss_grad: layer_interface.residual_backprop_slipped(
+        # reached through sys.modules: the exercise forbids convlab names in learner code, and
+        # this learner is the checker's own slipped solution
+        module = "convlab.exercises.checkers.layer_interface"
+        return lambda layers, x, loss_grad: sys.modules[module].residual_backprop_slipped(
             layers, x, loss_grad, slip)
     if checker is ex.check_affine_layer:  # mistakes give (y, dx, dW, db): a layer answering them
         return _layer_answering(wrong)

@@ -188,7 +188,7 @@ def _taps_1d(x, g, k, s, d):
     return np.array([g @ x[d * u:d * u + s * (len(g) - 1) + 1:s] for u in range(k)])
 
 
-@exercise(reference=_torch_kernel_grad_1d, mistakes=[
+@exercise(**LOOPS, reference=_torch_kernel_grad_1d, mistakes=[
     ("stride_ignored", lambda x, g, k, s, d: _taps_1d(x, g, k, 1, d)),
     ("dilation_ignored", lambda x, g, k, s, d: _taps_1d(x, g, k, s, 1)),
     ("stride_and_dilation_ignored", lambda x, g, k, s, d: _taps_1d(x, g, k, 1, 1)),
@@ -245,7 +245,7 @@ def _nhwc_slip(image, grad_out, kernel_size, stride, slip):
     return dk.transpose(3, 2, 0, 1)          # channels-first layout (O, C, kH, kW)
 
 
-@exercise(reference=_torch_kernel_grad_nhwc, mistakes=[
+@exercise(**LOOPS, reference=_torch_kernel_grad_nhwc, mistakes=[
     ("kernel_grad_not_summed_over_batch", lambda *a: _nhwc_slip(*a, "first_example")),
     ("stride_ignored", lambda *a: _nhwc_slip(*a, "stride_ignored")),
     ("grad_flipped", lambda *a: _nhwc_slip(*a, "flipped")),

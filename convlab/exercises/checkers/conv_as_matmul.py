@@ -185,7 +185,7 @@ def _input_grad_by_rows(grad_out, weight, slip=None):
     return dx.transpose(0, 2, 1).reshape(n, c_in, h, w)
 
 
-@exercise(reference=_torch_input_grad, mistakes=[
+@exercise(**NO_CONVOLUTION, reference=_torch_input_grad, mistakes=[
     ("kernel_not_flipped", lambda g, w: _input_grad_by_rows(g, w, "not_flipped")),
     ("input_grad_channels_not_swapped", lambda g, w: _input_grad_by_rows(g, w, "not_swapped")),
     ("input_grad_not_fully_padded", lambda g, w: _input_grad_by_rows(g, w, "no_padding")),

@@ -130,7 +130,7 @@ def _full_slip(x, w, slip):
     return np.convolve(x, w, mode="full")[::-1]          # output reversed instead of the kernel
 
 
-@exercise(reference=lambda x, w: np.convolve(x, w, mode="full"), mistakes=[
+@exercise(**LOOPS, reference=lambda x, w: np.convolve(x, w, mode="full"), mistakes=[
     ("kernel_not_flipped", lambda x, w: _full_slip(x, w, "not_flipped")),
     ("full_convolution_valid_only", lambda x, w: _full_slip(x, w, "valid_only")),
     ("full_convolution_one_side", lambda x, w: _full_slip(x, w, "one_side")),

@@ -303,7 +303,7 @@ def _residual_slip(network_seed, x, target, slip):
         layers, x, loss_grad, slip), network_seed, x, target)
 
 
-@exercise(reference=_residual_torch, call=_run_residual,
+@exercise(vary=False, **NO_AUTOGRAD, reference=_residual_torch, call=_run_residual,
           output_names=("dx", "dW1", "db1", "dW2", "db2"), mistakes=[
     ("residual_skip_dropped", lambda *a: _residual_slip(*a, "skip_dropped")),
     ("residual_branch_dropped", lambda *a: _residual_slip(*a, "branch_dropped")),

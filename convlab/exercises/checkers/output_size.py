@@ -304,7 +304,7 @@ def _padding_slip(h, h_out, k, s, d, slip):
     return (total // 2, total - total // 2)
 
 
-@exercise(reference=_padding_for_size_torch, mistakes=[
+@exercise(vary=False, **FORMULA, reference=_padding_for_size_torch, mistakes=[
     ("same_formula_reused", lambda *a: _padding_slip(*a, "same_formula")),
     ("padding_dilation_ignored", lambda *a: _padding_slip(*a, "dilation")),
     ("same_pad_side", lambda *a: _padding_slip(*a, "side")),
