@@ -11,7 +11,7 @@ import numpy as np
 
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import import_torch, ints
+from .common import LOOPS, NO_AUTOGRAD, import_torch, ints
 
 
 # ---------------------------------------------------------------- chain rule
@@ -33,7 +33,7 @@ def _chain_slip(w1, w2, x, g, slip):
     return w1.T @ ((w2.T @ g) * slope)
 
 
-@exercise(reference=_chain_torch, mistakes=[
+@exercise(vary=False, **NO_AUTOGRAD, reference=_chain_torch, mistakes=[
     ("chain_activation_derivative_missing", lambda *a: _chain_slip(*a, "missing")),
     ("chain_derivative_of_wrong_quantity", lambda *a: _chain_slip(*a, "pre")),
     ("chain_matrices_not_transposed", lambda *a: _chain_slip(*a, "no_transpose")),
@@ -70,7 +70,7 @@ def _jacobian_torch(weight, x):
     return jac.reshape(weight.shape[0], -1).numpy()
 
 
-@exercise(reference=_jacobian_torch, mistakes=[
+@exercise(**NO_AUTOGRAD, reference=_jacobian_torch, mistakes=[
     ("jacobian_transposed", lambda w, x: _jacobian_torch(w, x).T),
     ("vec_column_major", lambda w, x: np.kron(x[None, :], np.eye(w.shape[0]))),
     ("jacobian_with_respect_to_input", lambda w, x: w),
@@ -105,7 +105,7 @@ def _kron_by_probing(a, b, x_shape):
     return np.stack(columns, axis=1)
 
 
-@exercise(reference=lambda a, b, x_shape: _kron_by_probing(a, b, x_shape), mistakes=[
+@exercise(**NO_AUTOGRAD, reference=lambda a, b, x_shape: _kron_by_probing(a, b, x_shape), mistakes=[
     ("vec_column_major", lambda a, b, s: np.kron(b.T, a)),
     ("kron_without_transpose", lambda a, b, s: np.kron(a, b)),
     ("kron_factors_swapped", lambda a, b, s: np.kron(b, a)),
@@ -133,7 +133,7 @@ def _mix_torch(weight, x):
     return torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight)[:, :, None, None]).numpy()
 
 
-@exercise(reference=_mix_torch, mistakes=[
+@exercise(**LOOPS, reference=_mix_torch, mistakes=[
     ("einsum_batch_summed", lambda w, x: np.einsum("oc,ecij->oij", w, x)),
     ("einsum_axes_out_of_order", lambda w, x: np.einsum("oc,ecij->oeij", w, x)),
     ("einsum_weight_transposed", lambda w, x: np.einsum("co,ecij->eoij", w, x)
@@ -174,7 +174,7 @@ def _onehot(labels, classes):
     return np.eye(classes)[labels]
 
 
-@exercise(reference=_ce_torch, mistakes=[
+@exercise(vary=False, **NO_AUTOGRAD, reference=_ce_torch, mistakes=[
     ("mean_forgotten", lambda z, t: _softmax(z) - _onehot(t, z.shape[1])),
     ("onehot_minus_softmax", lambda z, t: (_onehot(t, z.shape[1]) - _softmax(z)) / len(z)),
     ("softmax_over_batch_axis", lambda z, t: (_softmax(z, 0) - _onehot(t, z.shape[1])) / len(z)),
