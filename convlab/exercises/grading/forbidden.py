@@ -65,6 +65,21 @@ class Use:
         return f"`{self.name}` ({where})"
 
 
+def rule_sentence(forbid, why=None):
+    """The sentence an exercise's text shows so that a learner knows the rule before a check.
+
+    Lessons state it in each exercise's prompt (``tests/test_lessons_state_rules.py`` keeps
+    the two in step).
+
+    Examples
+    --------
+    >>> rule_sentence(("numpy.correlate", "torch"), "this exercise asks for loops.")
+    '**Not allowed here:** `numpy.correlate`, `torch` (the checker refuses them): this exercise asks for loops.'
+    """
+    names = ", ".join(f"`{name}`" for name in forbid)
+    return f"**Not allowed here:** {names} (the checker refuses them): {why or DEFAULT_WHY}"
+
+
 def forbid_argument(forbid):
     """A validated tuple of dotted names (``TypeError``/``ValueError`` naming ``forbid``).
 
