@@ -17,8 +17,18 @@ import importlib
 
 from ._checks import get_memory_limit, set_memory_limit
 from .blocks import flip_kernel, pad, to_nchw, to_nhwc, zero_insert
-from .conv import (BACKWARD_METHODS, FORWARD_METHODS, Grads, conv1d, conv1d_backward, conv2d,
-                   conv2d_backward, conv_transpose1d, conv_transpose2d, correlate2d)
+from .conv import (
+    BACKWARD_METHODS,
+    FORWARD_METHODS,
+    Grads,
+    conv1d,
+    conv1d_backward,
+    conv2d,
+    conv2d_backward,
+    conv_transpose1d,
+    conv_transpose2d,
+    correlate2d,
+)
 from .matrices import conv_matrix, im2row, row2im
 from .shapes import conv_output_size, receptive_field
 

@@ -14,10 +14,9 @@ import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
-from . import conv2d as _np_conv2d
-from . import conv2d_backward as _np_conv2d_backward
-from ._checks import (as_array, check_bool, check_int, check_number, check_padding, check_tensor,
-                      int_tuple)
+from ._checks import as_array, check_bool, check_int, check_number, check_padding, check_tensor, int_tuple
+from .conv import conv2d as _np_conv2d
+from .conv import conv2d_backward as _np_conv2d_backward
 from .conv.methods import resolve_method
 
 __all__ = ["Conv2dFunction", "conv2d", "Conv2d", "validation_network"]

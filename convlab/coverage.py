@@ -21,9 +21,9 @@ what these return; the tests check them against :func:`convlab.conv2d` and
 """
 import numpy as np
 
-import convlab as cl
-from convlab._checks import as_array, check_int, int_list, int_tuple
-from convlab.shapes import ConvGeometry, conv_geometry, conv_output_size
+from ._checks import as_array, check_int, int_list, int_tuple
+from .blocks import pad, zero_insert
+from .shapes import ConvGeometry, conv_geometry, conv_output_size
 
 __all__ = [
     "ConvGeometry",
@@ -183,7 +183,7 @@ def _gather_pads(g):
 def _pad_or_crop(a, pads):
     """Pad with zeros where a pad is positive, crop where it is negative."""
     grow = tuple((max(b, 0), max(e, 0)) for b, e in pads)
-    a = cl.pad(a, grow)
+    a = pad(a, grow)
     h, w = a.shape[-2:]
     (bt, et), (bl, el) = pads
     return a[..., max(-bt, 0): h - max(-et, 0), max(-bl, 0): w - max(-el, 0)]
@@ -222,7 +222,7 @@ def gather_gradient(grad_out, input_shape, kernel_size, stride=1, padding=0, dil
         raise ValueError(
             f"grad_out must have shape {g.output_shape} for this convolution; got {grad_out.shape}"
         )
-    return _pad_or_crop(cl.zero_insert(grad_out, g.stride), _gather_pads(g))
+    return _pad_or_crop(zero_insert(grad_out, g.stride), _gather_pads(g))
 
 
 def gather_cells(input_shape, kernel_size, stride=1, padding=0, dilation=1):
@@ -234,7 +234,7 @@ def gather_cells(input_shape, kernel_size, stride=1, padding=0, dilation=1):
     array([0, 2, 1, 2, 0])
     """
     g = geometry(input_shape, kernel_size, stride, padding, dilation)
-    inserted = cl.zero_insert(np.ones(g.output_shape), g.stride) + 1
+    inserted = zero_insert(np.ones(g.output_shape), g.stride) + 1
     return _pad_or_crop(inserted, _gather_pads(g)).astype(int)
 
 

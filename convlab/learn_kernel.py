@@ -13,10 +13,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import conv2d, conv2d_backward, im2row
 from ._checks import check_array, check_bool, check_int, check_number, check_rng
-from .filters import SOBEL_X
+from .conv import conv2d, conv2d_backward
 from .conv.methods import resolve_method
+from .filters import SOBEL_X
+from .matrices import im2row
 
 __all__ = ["learn_kernel", "LearnedKernel"]
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ._checks import PADDING_MODES, check_int, check_padding, int_tuple
 
+
 def effective_kernel_size(kernel_size, dilation=1):
     """Span of a dilated kernel: ``dilation * (kernel_size - 1) + 1``."""
     return dilation * (kernel_size - 1) + 1

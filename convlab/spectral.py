@@ -22,8 +22,18 @@ Everything is stride 1.
 
 import numpy as np
 
-from ._checks import (PADDING_MODES, as_array, check_bias, check_channels, check_int,
-                      check_kernel_fits, check_memory, check_padding, check_shape, compute_dtype)
+from ._checks import (
+    PADDING_MODES,
+    as_array,
+    check_bias,
+    check_channels,
+    check_int,
+    check_kernel_fits,
+    check_memory,
+    check_padding,
+    check_shape,
+    compute_dtype,
+)
 from .blocks import pad as zero_pad
 from .conv import conv2d
 from .shapes import resolve_padding

@@ -1,7 +1,6 @@
 """Tagging lessons for nbgrader, copying lessons safely, clean re-execution, the CLI."""
 
 import json
-import os
 from pathlib import Path
 
 import nbformat

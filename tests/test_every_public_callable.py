@@ -424,7 +424,7 @@ def _public_callables():
 
 def _cases():
     cases = []
-    for qualified, module_name, signature in _public_callables():
+    for qualified, _module_name, signature in _public_callables():
         for p in signature.parameters.values():
             if (p.name in ("self", "cls") or p.kind is p.VAR_KEYWORD
                     or (qualified, p.name) in SKIPPED_PARAMETERS):

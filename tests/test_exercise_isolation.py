@@ -9,11 +9,11 @@ import sys
 import threading
 import time
 
+import exercise_solutions as sol
 import numpy as np
 import pytest
 
 import convlab as cl
-import exercise_solutions as sol
 from convlab import exercises as ex
 from convlab.exercises.sandbox import isolation
 

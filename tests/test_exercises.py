@@ -7,13 +7,11 @@ import sys
 import threading
 import time
 
+import exercise_solutions as sol
 import numpy as np
 import pytest
 import torch
 
-import convlab as cl
-import exercise_solutions as sol
-from convlab.exercises.checkers import layer_interface
 from convlab import exercises as ex
 from convlab.exercises.grading import engine
 from convlab.exercises.sandbox import isolation

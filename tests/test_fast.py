@@ -17,12 +17,12 @@ import torch
 import torch.nn.functional as F
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from torch_reference import scaled_error, torch_conv
 
 import convlab as cl
 from convlab.conv import fast
 from convlab.conv.fast import backward_fast, configure, forward_fast
 from convlab.conv.fast.plan import Plan
-from torch_reference import scaled_error, torch_conv
 
 PROPERTY = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FAST = "fast*"  # the end-of-run report's name for fast called directly with normalised arguments

@@ -6,8 +6,16 @@ import scipy.ndimage as ndi
 
 import convlab as cl
 from convlab.data import load_photo
-from convlab.filters import (BORDER_MODES, SOBEL_X, SOBEL_Y, gaussian_blur, gaussian_kernel,
-                             gaussian_kernel1d, sobel, sobel_gradients)
+from convlab.filters import (
+    BORDER_MODES,
+    SOBEL_X,
+    SOBEL_Y,
+    gaussian_blur,
+    gaussian_kernel,
+    gaussian_kernel1d,
+    sobel,
+    sobel_gradients,
+)
 
 
 @pytest.fixture(scope="module")

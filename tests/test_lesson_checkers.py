@@ -3,14 +3,14 @@ beyond the general suite of ``test_exercises.py`` (which runs an independent sol
 every known mistake through each of them): a stub is "not implemented yet", and mistakes
 written the way learners make them are named."""
 
+import exercise_solutions as sol
 import numpy as np
 import pytest
 
 import convlab as cl
-import exercise_solutions as sol
 from convlab import exercises as ex
-from convlab.exercises.checkers import worked_problem as worked
 from convlab.exercises.checkers import backward_stride, filters_photographs, layer_interface
+from convlab.exercises.checkers import worked_problem as worked
 
 LESSON_CHECKERS = (ex.check_affine_layer, ex.check_backprop, ex.check_numerical_gradient,
                    ex.check_kernel_grad_one_matmul, ex.check_integrated_input_grad,

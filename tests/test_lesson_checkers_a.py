@@ -1,10 +1,10 @@
 """The transfer exercises of lessons 00-06: each checker passes an independent solution and
 names every mistake it lists when the mistake is written the way a learner writes it."""
 
+import exercise_solutions as sol
 import numpy as np
 import pytest
 
-import exercise_solutions as sol
 from convlab import exercises as ex
 from convlab.exercises.checkers import layer_interface
 
@@ -50,6 +50,7 @@ def test_each_residual_slip_is_named(slip, key):
 
 def test_a_residual_backward_that_forgets_the_skip_written_by_hand_is_named():
     def chain_only(layers, x, loss_grad):
+        h = x
         for layer in layers:
             x_next = layer.forward(x if layer is layers[0] else h)
             h = x_next

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch_reference import torch_conv_tensors
 
 from convlab import nn
 from convlab.gradcheck import check_gradients
-from torch_reference import torch_conv_tensors
 
 METHODS = ["loops", "shift", "im2row", "fast", ("matrix", "flip")]
 
@@ -318,7 +318,7 @@ def test_sgd_with_momentum_matches_torch():
     opt = nn.SGD(net.parameters(), lr=0.05, momentum=0.9)
     topt = torch.optim.SGD(tnet.parameters(), lr=0.05, momentum=0.9)
     loss_fn = nn.SoftmaxCrossEntropy()
-    for step in range(4):
+    for _ in range(4):
         x = rng.standard_normal((4, 1, 8, 8))
         labels = rng.integers(0, 3, 4)
         loss_fn.forward(net.forward(x), labels)

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from torch_reference import conv_configs, reference
 
 import convlab as cl
-from torch_reference import conv_configs, reference
 
 FORWARD = BACKWARD = ("loops", "fast")
 SPECIALS = (np.inf, -np.inf, np.nan)

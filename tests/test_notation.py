@@ -22,7 +22,7 @@ def _cells(path):
 def g_misuses(cells):
     """Lines that give ``G`` a value without saying it is the output gradient."""
     bad = []
-    for index, kind, source in cells:
+    for index, _kind, source in cells:
         lines = source.splitlines()
         for number, line in enumerate(lines):
             if G_AS_TRANSFORM.search(line):

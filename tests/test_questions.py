@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from convlab.course.student import strip_solutions
 from convlab.exercises import CheckResult
 from convlab.exercises.grading import questions as qs
-from convlab.course.student import strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -151,7 +151,7 @@ def test_misuse_by_the_lesson_is_an_error():
 def test_every_bank_question_accepts_its_answer_and_explains_every_listed_wrong_one():
     rows = qs.question_table()
     assert len(rows) >= 12
-    for name, kind, lesson, diagnoses in rows:
+    for name, _kind, lesson, diagnoses in rows:
         question = qs.QUESTIONS[name]
         assert lesson and question.prompt and diagnoses, name
         assert qs.ask(name, answer(question.correct)), name
@@ -162,6 +162,7 @@ def test_every_bank_question_accepts_its_answer_and_explains_every_listed_wrong_
 
 def _names_asked_by_the_lessons():
     import re
+
     import nbformat
     names = set()
     for path in sorted((ROOT / "lessons").glob("*.ipynb")):

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
+from convlab.course import hints
 from convlab.course.cells import BEGIN, END, has_solution
 from convlab.course.edition import make_self_learner_notebook, self_check_source
 from convlab.course.student import make_student_notebook
 from convlab.exercises import check_correlate1d
-from convlab.course import hints
 from convlab.exercises.grading.result import CheckResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +142,7 @@ def test_show_solution_waits_for_a_try_then_shows_a_solution_that_passes_its_che
 
 
 def test_every_reference_solution_is_its_lessons_solution_cell(lessons):
-    for stem, nb in lessons.items():
+    for nb in lessons.values():
         for name, cell in _exercises(nb).items():
             reference = hints.reference_solution(name)
             body = [line for block in _blocks(cell.source) for line in block]

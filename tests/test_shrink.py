@@ -3,10 +3,10 @@ smallest failing case, naming the feature that breaks (issue 21, scope 1)."""
 
 import time
 
+import exercise_solutions as sol
 import numpy as np
 import pytest
 
-import exercise_solutions as sol
 from convlab import exercises as ex
 from convlab.exercises.grading.shrink import Space, differing_cells, figure_png, smallest_failure
 

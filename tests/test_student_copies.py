@@ -16,12 +16,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
-
-from convlab.exercises import CHECKERS
 from notebook_slices import cells_to_run
+
 from convlab.course.cells import tag_notebook
-from convlab.course.student import (MARKDOWN_STUB, STUB, make_student_copies,
-                                    make_student_notebook, strip_solutions)
+from convlab.course.student import MARKDOWN_STUB, STUB, make_student_copies, make_student_notebook, strip_solutions
+from convlab.exercises import CHECKERS
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -7,13 +7,12 @@ import os
 import sys
 import time
 
+import exercise_solutions as sol
 import numpy as np
 import pytest
 
 import convlab as cl
-import exercise_solutions as sol
 from convlab import exercises as ex
-from convlab.exercises.grading import questions as qs
 from convlab.exercises.sandbox import isolation
 
 forking = pytest.mark.skipif(not isolation.forking(), reason="needs os.fork")

@@ -4,10 +4,10 @@ published cases."""
 
 import numpy as np
 import pytest
+from test_exercises import CHECKERS, SOLUTIONS
 
 from convlab import exercises as ex
 from convlab.exercises.grading.variants import seed_for, set_student, student, vary_cases
-from test_exercises import CHECKERS, SOLUTIONS
 
 STUDENTS = ("ada", "grace", "alan")
 

@@ -6,9 +6,9 @@ verdict."""
 import json
 import re
 
+import exercise_solutions as sol
 import numpy as np
 
-import exercise_solutions as sol
 from convlab import exercises as ex
 from convlab.exercises.grading import result as result_module
 from convlab.exercises.grading.result import VERDICT_MIME, NotPassed

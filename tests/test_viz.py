@@ -30,8 +30,8 @@ def _texts(values):
 
 
 def _torch_pad(x, pads):
-    (t, b), (l, r) = pads
-    return F.pad(torch.as_tensor(x)[None, None], (l, r, t, b))
+    (top, bottom), (left, right) = pads
+    return F.pad(torch.as_tensor(x)[None, None], (left, right, top, bottom))
 
 
 def _torch_conv(x, w, stride, pads, dilation):

@@ -9,9 +9,8 @@ from hypothesis import strategies as st
 from torch_reference import MAX_ERRORS, assert_close, reference, scaled_error
 
 import convlab as cl
+from convlab.conv.winograd import backward_winograd, forward_winograd, transform_matrices, winograd_multiplications
 from convlab.shapes import resolve_padding
-from convlab.conv.winograd import (backward_winograd, forward_winograd, transform_matrices,
-                                   winograd_multiplications)
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -6,8 +6,7 @@ validator stays importable (and cheap) without it.
 
 import numpy as np
 
-from .scalars import (PADDING_MODES, _given, _scalar, check_bool, check_choice, check_int,
-                      check_number, int_tuple)
+from .scalars import PADDING_MODES, _given, _scalar, check_bool, check_choice, check_int, check_number, int_tuple
 
 
 def check_axes(ax, name="ax", optional=True):

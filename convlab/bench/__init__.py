@@ -20,10 +20,19 @@ from tqdm.auto import tqdm
 from .._checks import check_bool, check_int, check_memory, check_sequence, check_text
 from ..conv.fast import clear_workspaces
 from ..conv.fast import configure as fast_configure
-from .cases import (CASE_NAMES, CASES, Case, applies, first_output, make_arrays, methods_for,
-                    numpy_calls, too_slow, torch_calls)
-from .measure import (SETTLE_SECONDS, blas_description, blas_threads, sgemm_gflops, time_block,
-                      torch_peak_bytes)
+from .cases import (
+    CASE_NAMES,
+    CASES,
+    Case,
+    applies,
+    first_output,
+    make_arrays,
+    methods_for,
+    numpy_calls,
+    too_slow,
+    torch_calls,
+)
+from .measure import SETTLE_SECONDS, blas_description, blas_threads, sgemm_gflops, time_block, torch_peak_bytes
 from .table import UNSTEADY, format_table, machine_line
 
 __all__ = ["CASES", "KNOWN_METHODS", "Case", "run", "format_table", "machine_line"]

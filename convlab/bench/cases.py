@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import convlab as cl
+from ..conv import BACKWARD_METHODS, FORWARD_METHODS, conv2d, conv2d_backward
+from ..shapes import conv_output_size
 
 #: Teaching formulations that only run where they finish in seconds (see `too_slow`).
 SLOW_METHODS = ("loops", "matrix")
@@ -37,7 +38,7 @@ class Case:
 
     @property
     def out_size(self):
-        return cl.conv_output_size(self.size, self.kernel, self.stride, self.padding)
+        return conv_output_size(self.size, self.kernel, self.stride, self.padding)
 
     @property
     def flops(self):
@@ -71,7 +72,7 @@ def methods_for(case):
     """The convlab methods timed on ``case``, in table order (PyTorch is added by the runner)."""
     if case.sobel:
         return ("filters.sobel", "fast")
-    names = tuple(dict.fromkeys((*cl.FORWARD_METHODS, *cl.BACKWARD_METHODS)))
+    names = tuple(dict.fromkeys((*FORWARD_METHODS, *BACKWARD_METHODS)))
     return tuple(m for m in names if m != "fast") + ("fast",)  # the engineered method last
 
 
@@ -108,7 +109,7 @@ def make_arrays(case, seed=0):
 
 
 def _sobel_weight():
-    from convlab.filters import SOBEL_X, SOBEL_Y
+    from ..filters import SOBEL_X, SOBEL_Y
 
     return np.stack([SOBEL_X, SOBEL_Y])[:, None].astype(np.float32)  # (2, 1, 3, 3)
 
@@ -118,23 +119,23 @@ def numpy_calls(case, method, arrays):
     if case.sobel:
         image = arrays["x"]
         if method == "filters.sobel":
-            from convlab.filters import sobel
+            from ..filters import sobel
 
             return {"forward": lambda: sobel(image)}
         weight = _sobel_weight()
-        return {"forward": lambda: np.hypot(*cl.conv2d(image[None], weight, padding=1,
+        return {"forward": lambda: np.hypot(*conv2d(image[None], weight, padding=1,
                                                       method=method))}
     x, weight, bias, grad_out = arrays["x"], arrays["weight"], arrays["bias"], arrays["grad_out"]
     geometry = dict(stride=case.stride, padding=case.padding, groups=case.groups)
     calls = {}
-    if method in cl.FORWARD_METHODS:
-        calls["forward"] = lambda: cl.conv2d(x, weight, bias, method=method, **geometry)
-    if method in cl.BACKWARD_METHODS:
-        calls["backward"] = lambda: cl.conv2d_backward(grad_out, x, weight, method=method, **geometry)
-    if method in cl.FORWARD_METHODS and method in cl.BACKWARD_METHODS:
+    if method in FORWARD_METHODS:
+        calls["forward"] = lambda: conv2d(x, weight, bias, method=method, **geometry)
+    if method in BACKWARD_METHODS:
+        calls["backward"] = lambda: conv2d_backward(grad_out, x, weight, method=method, **geometry)
+    if method in FORWARD_METHODS and method in BACKWARD_METHODS:
         def fwd_bwd():
-            y = cl.conv2d(x, weight, bias, method=method, **geometry)
-            return y, cl.conv2d_backward(grad_out, x, weight, method=method, **geometry)
+            y = conv2d(x, weight, bias, method=method, **geometry)
+            return y, conv2d_backward(grad_out, x, weight, method=method, **geometry)
         calls["fwd_bwd"] = fwd_bwd
     return calls
 

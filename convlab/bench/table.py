@@ -178,10 +178,10 @@ def format_table(rows):
     ...        "max_error": 1e-7, "skipped": None}
     >>> print(format_table([row]).splitlines()[-1])
     fast            0.500    2.00x        -        -            -           -            1.5      0.1      1e-07
-    >>> format_table([{"case": "tiny"}])
+    >>> format_table([{"case": "tiny"}])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: rows[0] must have the keys ['case', 'method', 'forward_ms', 'backward_ms', 'fwd_bwd_ms', 'gflops', 'peak_mb']; got no ['method', 'forward_ms', 'backward_ms', 'fwd_bwd_ms', 'gflops', 'peak_mb']
+    ValueError: rows[0] must have the keys ['case', 'method', ...]; got no ['method', 'forward_ms', ...]
     """
     rows = _checked_rows(rows)
     lines = []

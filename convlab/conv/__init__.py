@@ -7,8 +7,8 @@ package), `groups`, `transposed`, `correlate`.
 """
 
 from .api import Grads, conv1d, conv1d_backward, conv2d, conv2d_backward
-from .methods import BACKWARD_METHODS, FORWARD_METHODS, resolve_method
 from .correlate import correlate2d
+from .methods import BACKWARD_METHODS, FORWARD_METHODS, resolve_method
 from .transposed import conv_transpose1d, conv_transpose2d
 
 __all__ = ["FORWARD_METHODS", "BACKWARD_METHODS", "Grads", "conv1d", "conv1d_backward", "conv2d",

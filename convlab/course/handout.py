@@ -175,7 +175,7 @@ def export_handout(lessons=None, dest="convlab-handout"):
 
     Returns ``{html path: number of figures without a description}``.
     """
-    from convlab.course.copies import lessons_dir
+    from .copies import lessons_dir
 
     lessons = sorted(lessons_dir().glob("[0-9][0-9]*_*.ipynb")) if not lessons else [Path(p) for p in lessons]
     for path in lessons:

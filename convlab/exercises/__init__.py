@@ -90,13 +90,6 @@ from .checkers.layers_backprop import (
                                         check_maxpool_backward,
                                         check_relu_backward,
 )
-from .checkers.primer import (
-                                        check_affine_weight_jacobian,
-                                        check_chain_rule_grad,
-                                        check_channel_mix,
-                                        check_cross_entropy_grad,
-                                        check_vec_kron,
-)
 from .checkers.output_size import (
                                         check_output_shape,
                                         check_output_size,
@@ -104,6 +97,13 @@ from .checkers.output_size import (
                                         check_receptive_field,
                                         check_same_padding,
                                         check_unread_cells,
+)
+from .checkers.primer import (
+                                        check_affine_weight_jacobian,
+                                        check_chain_rule_grad,
+                                        check_channel_mix,
+                                        check_cross_entropy_grad,
+                                        check_vec_kron,
 )
 from .checkers.worked_problem import (
                                         check_avgpool_backward,
@@ -144,7 +144,8 @@ CHECKERS = (
     check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
     # lessons 00-06, transfer tasks
     check_chain_rule_grad, check_affine_weight_jacobian, check_vec_kron, check_channel_mix,
-    check_cross_entropy_grad, check_convolve_full1d, check_padding_for_size, check_input_grad_im2row, check_residual_backprop, check_kernel_grad_1d_strided,
+    check_cross_entropy_grad, check_convolve_full1d, check_padding_for_size, check_input_grad_im2row,
+    check_residual_backprop, check_kernel_grad_1d_strided,
     check_kernel_grad_nhwc,
 )
 """Every checker, in lesson order."""

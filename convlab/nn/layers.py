@@ -11,7 +11,6 @@ Each ``backward`` is the chain rule for one operation:
 
 import numpy as np
 
-from .. import conv2d, conv2d_backward
 from .._checks import (
     as_array,
     check_array,
@@ -25,6 +24,7 @@ from .._checks import (
     check_rng,
     int_tuple,
 )
+from ..conv import conv2d, conv2d_backward
 from ..conv.methods import resolve_method
 from .base import Layer
 

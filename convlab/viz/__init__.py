@@ -10,18 +10,20 @@ figure carries a text alternative in words (:func:`description`; a figure
 drawn by hand gets one with :func:`describe`), which Jupyter keeps as the
 PNG output's ``alt`` metadata.
 """
-from convlab.viz.backward import BACKWARD_VIEWS, show_backward
-from convlab.viz.describe import describe, description  # noqa: F401 (for lessons' own figures)
-from convlab.viz.filtering import plot_history, show_filters
-from convlab.viz.flip import show_kernel_flip, show_transposed_conv, show_zero_insertion
-from convlab.viz.grid import drawn_cells, drawn_numbers, lit_cells, show_grid
-from convlab.viz.legend import legend_labels
-from convlab.viz.matrices import show_conv_matrix, show_im2row
-from convlab.viz.receptive import show_receptive_field
-from convlab.viz.sliding import animate_conv, show_sliding_window
-from convlab.viz.style import KINDS, OKABE_ITO
+from .backward import BACKWARD_VIEWS, show_backward
+from .describe import describe, description
+from .filtering import plot_history, show_filters
+from .flip import show_kernel_flip, show_transposed_conv, show_zero_insertion
+from .grid import drawn_cells, drawn_numbers, lit_cells, show_grid
+from .legend import legend_labels
+from .matrices import show_conv_matrix, show_im2row
+from .receptive import show_receptive_field
+from .sliding import animate_conv, show_sliding_window
+from .style import KINDS, OKABE_ITO
 
 __all__ = [
+    "describe",
+    "description",
     "BACKWARD_VIEWS",
     "KINDS",
     "OKABE_ITO",

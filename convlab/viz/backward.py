@@ -9,11 +9,13 @@ import textwrap
 
 import numpy as np
 
-import convlab as cl
-from convlab import _checks, coverage
-from convlab.viz.flip import as_2d, spread_title
-from convlab.viz.grid import plot_row
-from convlab.viz.style import pair_letter
+from .. import _checks, coverage
+from ..blocks import flip_kernel, pad, zero_insert
+from ..conv import conv2d_backward
+from ..matrices import im2row
+from .flip import as_2d, spread_title
+from .grid import plot_row
+from .style import pair_letter
 
 __all__ = ["show_backward", "BACKWARD_VIEWS", "MAX_LISTED_PRODUCTS"]
 
@@ -77,7 +79,7 @@ def show_backward(x, weight, grad_out=None, target="dx", cell=(0, 0), view="scat
         raise ValueError(f"grad_out must have shape {g.output_shape}; got {grad_out.shape}")
     limit = x.shape if target == "dx" else weight.shape
     i, j = _checks.check_cell(cell, "cell", limit, target)
-    grads = cl.conv2d_backward(grad_out[None, None], x[None, None], weight[None, None],
+    grads = conv2d_backward(grad_out[None, None], x[None, None], weight[None, None],
                                stride=g.stride, padding=g.padding, dilation=g.dilation)
     args = (g.stride, g.padding, g.dilation)
     name = "dX" if target == "dx" else "dW"
@@ -138,11 +140,11 @@ def _dx_grids(view, g, weight, grad_out, dx, cell, pairs):
         return [dict(values=spread, name="grad_out", title=spread_title("G", g.stride, *steps),
                      kinds={"padding": labels == 0, "inserted": labels == 1, "window": window},
                      pairs=spread_cells),
-                dict(values=cl.flip_kernel(weight), name="weight", title="flipped w",
+                dict(values=flip_kernel(weight), name="weight", title="flipped w",
                      pairs=flipped_taps),
                 result], ["\u22c6", "="]
     index = np.arange(1, np.prod(g.input_shape) + 1, dtype=float).reshape(g.input_shape)
-    reads = cl.im2row(index[None], k, *_args(g))  # (H_out*W_out, kH*kW)
+    reads = im2row(index[None], k, *_args(g))  # (H_out*W_out, kH*kW)
     products = grad_out.reshape(-1, 1) * weight.reshape(1, -1)  # dX~ = G w~ (one channel)
     hits = [(o[0] * g.output_shape[1] + o[1], m * k[1] + n) for o, (m, n) in pairs]
     return [dict(values=products, name="rows", title="G \u00b7 w per patch entry",
@@ -158,8 +160,8 @@ def _dw_grids(view, g, x, grad_out, dw, cell, pairs):
     outs = [o for o, _ in pairs]
     (top, _), (left, _) = g.padding
     inputs = [(r + top, c + left) for _, (r, c) in pairs]
-    padded = cl.pad(x, g.padding)
-    pad_mask = cl.pad(np.zeros_like(x), g.padding, value=1) == 1
+    padded = pad(x, g.padding)
+    pad_mask = pad(np.zeros_like(x), g.padding, value=1) == 1
     x_kinds = {"padding": pad_mask}
     unc = np.zeros(padded.shape, dtype=bool)
     unc[top: top + x.shape[0], left: left + x.shape[1]] = ~coverage.covered_mask(
@@ -172,8 +174,8 @@ def _dw_grids(view, g, x, grad_out, dw, cell, pairs):
                 dict(values=grad_out, name="grad_out", title="G", pairs=outs),
                 result], ["\u00d7", "\u2192"]
     if view == "gather":
-        spread = cl.zero_insert(grad_out, g.stride)
-        inserted = cl.zero_insert(np.ones_like(grad_out), g.stride) == 0
+        spread = zero_insert(grad_out, g.stride)
+        inserted = zero_insert(np.ones_like(grad_out), g.stride) == 0
         spread_cells = [(o[0] * g.stride[0], o[1] * g.stride[1]) for o in outs]
         # the zero-inserted G, used as the kernel, sits at (m*d, n*d) of the padded input
         window = np.zeros(padded.shape, dtype=bool)
@@ -192,8 +194,8 @@ def _dw_grids(view, g, x, grad_out, dw, cell, pairs):
                      kinds={"inserted": inserted, "contrib": spread_contrib}),
                 result], ["\u22c6", "="]
     index = np.arange(1, x.size + 1, dtype=float).reshape(x.shape)
-    reads = cl.im2row(index[None], g.kernel_size, *_args(g))
-    rows = cl.im2row(x[None], g.kernel_size, *_args(g))  # X~: (H_out*W_out, kH*kW)
+    reads = im2row(index[None], g.kernel_size, *_args(g))
+    rows = im2row(x[None], g.kernel_size, *_args(g))  # X~: (H_out*W_out, kH*kW)
     tap = cell[0] * g.kernel_size[1] + cell[1]
     flat = [o[0] * g.output_shape[1] + o[1] for o in outs]
     return [dict(values=grad_out.reshape(-1, 1), name="grad_out", title="G.ravel()",

@@ -12,7 +12,7 @@ from matplotlib.colors import Normalize
 from matplotlib.path import Path
 from matplotlib.transforms import Affine2D
 
-from convlab.viz.style import FONT_PT, KINDS, PAIR_COLORS, SIGNED_CMAP, UNSIGNED_CMAP, glyphs
+from .style import FONT_PT, KINDS, PAIR_COLORS, SIGNED_CMAP, UNSIGNED_CMAP, glyphs
 
 __all__ = ["cells_collection", "draw_cells", "draw_numbers", "draw_texts", "draw_heat",
            "add_colorbar", "draw_pairs", "as_mask"]
@@ -174,7 +174,7 @@ def draw_pairs(ax, pairs, origin, name, heat=False, letters=True):
     in its lower part.  The collection is labelled ``"<grid>:contrib"`` and
     keeps ``.pair_index``, the pair of every cell.
     """
-    from convlab.viz.style import pair_letter
+    from .style import pair_letter
 
     if not pairs:
         return None

@@ -11,21 +11,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 
-import convlab as cl
-from convlab.viz.describe import describe
-from convlab.viz.grid import _CBAR_IN, _CBAR_MIN_IN, _LINE_IN, _SIDE_IN, _draw_grid, _gap_in, _numbers_fit, _prepare
-from convlab.viz.legend import add_legend, legend_rows
-from convlab.viz.style import (
-    CELL_IN,
-    FIGTITLE_PT,
-    FONT_PT,
-    KINDS,
-    MAX_HEIGHT_IN,
-    MAX_WIDTH_IN,
-    TITLE_PT,
-    cell_text,
-    text_width_pt,
-)
+from ..blocks import pad
+from ..conv import conv2d
+from .describe import describe
+from .grid import _CBAR_IN, _CBAR_MIN_IN, _LINE_IN, _SIDE_IN, _draw_grid, _gap_in, _numbers_fit, _prepare
+from .legend import add_legend, legend_rows
+from .style import CELL_IN, FIGTITLE_PT, FONT_PT, KINDS, MAX_HEIGHT_IN, MAX_WIDTH_IN, TITLE_PT, cell_text, text_width_pt
 
 __all__ = ["MAX_CHANNELS", "channel_values", "caption", "plan_channels", "draw_channels",
            "show_channels"]
@@ -59,8 +50,8 @@ def channel_values(x, weight, g):
     ([4.0, -4.0], 0.0)
     """
     conv = dict(stride=g.stride, padding=g.padding, dilation=g.dilation)
-    partial = cl.conv2d(x, weight[:, None], groups=x.shape[0], **conv)
-    y = cl.conv2d(x, weight[None], **conv)[0]
+    partial = conv2d(x, weight[:, None], groups=x.shape[0], **conv)
+    y = conv2d(x, weight[None], **conv)[0]
     return partial, y
 
 
@@ -133,7 +124,10 @@ def plan_channels(x, weight, g, partial, y, kinds, annotate=None, width_in=None,
     C = x.shape[0]
     padded = g.padded_shape != tuple(x.shape[1:])
     inputs, kernels, output = _titles(C, padded, g)
-    title_w = lambda texts: max(text_width_pt(t, TITLE_PT) for t in texts) / 72 + 0.08
+
+    def title_w(texts):
+        return max(text_width_pt(t, TITLE_PT) for t in texts) / 72 + 0.08
+
     labels = [KINDS[k]["label"] for k in ("padding", "uncovered") if kinds[k].any()]
     labels += [KINDS["window"]["label"], KINDS["selected"]["label"]]
     plan = dict(channels=C, shapes=(g.padded_shape, weight.shape[1:], g.output_shape),
@@ -144,7 +138,7 @@ def plan_channels(x, weight, g, partial, y, kinds, annotate=None, width_in=None,
                                for v in np.unique(partial)) / 72 + 0.2,
                 caption_in=max(text_width_pt(caption(partial, y, i, j), FONT_PT)
                                for i, j in _caption_positions(y.shape)) / 72,
-                specs=dict(input=_prepare(dict(values=cl.pad(x, g.padding), name="input")),
+                specs=dict(input=_prepare(dict(values=pad(x, g.padding), name="input")),
                            kernel=_prepare(dict(values=weight, name="kernel")),
                            output=_prepare(dict(values=y, name="output"))))
     (hp, wp), (kh, kw), (ho, wo) = plan["shapes"]
@@ -219,7 +213,7 @@ def draw_channels(ax, x, weight, g, i, j, kinds, partial, y, plan, legend=True, 
 
     C = plan["channels"]
     inputs, kernels, _ = _titles(C, g.padded_shape != tuple(x.shape[1:]), g)
-    padded = cl.pad(x, g.padding)
+    padded = pad(x, g.padding)
     row_in = _TITLE_IN + _row_grid_in(plan, cell)
     stack_top = top + heights["top"]
     stack_h = C * row_in + (C - 1) * _ROW_GAP_IN

@@ -2,18 +2,18 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-import convlab as cl
-from convlab import _checks
-from convlab.viz.cells import heat_norm
-from convlab.viz.describe import describe
-from convlab.viz.grid import clear_artists, plot_row
-from convlab.viz.style import FONT_PT, SIGNED_CMAP, TITLE_PT, wrap_to_width
+from .. import _checks
+from ..conv import correlate2d
+from .cells import heat_norm
+from .describe import describe
+from .grid import clear_artists, plot_row
+from .style import FONT_PT, SIGNED_CMAP, TITLE_PT, wrap_to_width
 
 __all__ = ["show_filters", "plot_history"]
 
 
 def _default_kernels():
-    from convlab import filters
+    from .. import filters
 
     return {"Sobel x": filters.SOBEL_X, "Sobel y": filters.SOBEL_Y,
             "Gaussian 5\u00d75, \u03c3=1": filters.gaussian_kernel(5, 1.0)}
@@ -98,7 +98,7 @@ def show_filters(image, kernels=None, results=None, fig=None, cmap="gray"):
             plot_row(k_ax, [dict(values=np.round(kernel, 3), name="grid")], legend=False,
                      annotate=None if max(kernel.shape) <= 7 else False, title=name,
                      valign="top")
-        out = results[name] if name in results else cl.correlate2d(image, kernel, padding="same")
+        out = results[name] if name in results else correlate2d(image, kernel, padding="same")
         _show_result(r_ax, np.asarray(out, dtype=float), cmap)
         # wrapped to its column, so neighbouring titles never run into each other
         room = 72 * r_ax.get_position().width * fig.get_figwidth()

@@ -5,10 +5,11 @@ zero-insert, pad, correlate with the flipped kernel.
 """
 import numpy as np
 
-import convlab as cl
-from convlab import _checks, coverage
-from convlab.viz.grid import plot_row
-from convlab.viz.style import MAX_ANNOTATED, cell_text
+from .. import _checks, coverage
+from ..blocks import flip_kernel, zero_insert
+from ..conv import conv_transpose2d
+from .grid import plot_row
+from .style import MAX_ANNOTATED, cell_text
 
 __all__ = ["show_kernel_flip", "show_zero_insertion", "show_transposed_conv", "as_2d",
            "spread_title", "MAX_SPREAD_CELLS"]
@@ -53,13 +54,13 @@ def show_kernel_flip(weight, ax=None, annotate=None):
     """
     _checks.check_plot_args(ax=ax, annotate=annotate)
     weight = as_2d(weight, "weight")
-    flipped = cl.flip_kernel(weight)
+    flipped = flip_kernel(weight)
     kernel = dict(values=weight, name="kernel", title="kernel w")
     rotated = dict(values=flipped, name="flipped", title="flip_kernel(w)")
     if max(weight.shape) <= MAX_ANNOTATED and annotate is not False:
         index = np.arange(weight.size).reshape(weight.shape)
         kernel["texts"] = _index_labels(weight, index)
-        rotated["texts"] = _index_labels(flipped, cl.flip_kernel(index))
+        rotated["texts"] = _index_labels(flipped, flip_kernel(index))
     return plot_row(ax, [kernel, rotated], ["\u21bb 180\u00b0"], annotate=annotate, legend=False)
 
 
@@ -76,8 +77,8 @@ def show_zero_insertion(grad, stride=2, ax=None, annotate=None):
     grad = as_2d(grad, "grad")
     pair = _checks.int_tuple(stride, "stride", 2)
     _checks.check_zero_inserted(grad.shape, pair, "grad", MAX_SPREAD_CELLS)
-    spread = cl.zero_insert(grad, pair)
-    inserted = cl.zero_insert(np.ones_like(grad), pair) == 0
+    spread = zero_insert(grad, pair)
+    inserted = zero_insert(np.ones_like(grad), pair) == 0
     grids = [dict(values=grad, name="grad", title="G"),
              dict(values=spread, name="inserted", kinds={"inserted": inserted},
                   title=f"zero_insert(G, stride={stride})")]
@@ -102,7 +103,7 @@ def show_transposed_conv(x, weight, stride=1, padding=0, output_padding=0, dilat
     _checks.check_plot_args(ax=ax, annotate=annotate)
     x, weight = as_2d(x, "x"), as_2d(weight, "weight")
     _checks.check_zero_inserted(x.shape, _checks.int_tuple(stride, "stride", 2), "x", MAX_SPREAD_CELLS)
-    y = cl.conv_transpose2d(x[None, None], weight[None, None], stride=stride, padding=padding,
+    y = conv_transpose2d(x[None, None], weight[None, None], stride=stride, padding=padding,
                             output_padding=output_padding, dilation=dilation)[0, 0]
     spread = coverage.gather_gradient(x, y.shape, weight.shape, stride, padding, dilation)
     labels = coverage.gather_cells(y.shape, weight.shape, stride, padding, dilation)
@@ -110,6 +111,6 @@ def show_transposed_conv(x, weight, stride=1, padding=0, output_padding=0, dilat
     grids = [dict(values=x, name="x", title="x"),
              dict(values=spread, name="spread", title=spread_title("x", stride, *steps),
                   kinds={"padding": labels == 0, "inserted": labels == 1}),
-             dict(values=cl.flip_kernel(weight), name="weight", title="flipped w"),
+             dict(values=flip_kernel(weight), name="weight", title="flipped w"),
              dict(values=y, name="y", title=f"conv_transpose2d {y.shape[0]}\u00d7{y.shape[1]}")]
     return plot_row(ax, grids, ["\u2192", "\u22c6", "="], annotate=annotate)

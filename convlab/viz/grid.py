@@ -13,11 +13,11 @@ values are written ("nan", "\u221e") and hatched.  :func:`drawn_cells`,
 import matplotlib.pyplot as plt
 import numpy as np
 
-from convlab import _checks
-from convlab.viz.cells import add_colorbar, as_mask, draw_cells, draw_heat, draw_numbers, draw_pairs, draw_texts
-from convlab.viz.describe import describe, grid_sentence
-from convlab.viz.legend import PAIR_LABEL, add_legend, legend_labels, legend_rows
-from convlab.viz.style import (
+from .. import _checks
+from .cells import add_colorbar, as_mask, draw_cells, draw_heat, draw_numbers, draw_pairs, draw_texts
+from .describe import describe, grid_sentence
+from .legend import PAIR_LABEL, add_legend, legend_labels, legend_rows
+from .style import (
     CELL_IN,
     FIGTITLE_PT,
     FONT_PT,

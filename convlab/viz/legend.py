@@ -2,8 +2,8 @@
 import numpy as np
 from matplotlib.patches import Patch
 
-from convlab import _checks
-from convlab.viz.style import FONT_PT, KINDS, PAIR_COLORS, text_width_pt
+from .. import _checks
+from .style import FONT_PT, KINDS, PAIR_COLORS, text_width_pt
 
 __all__ = ["kinds_drawn", "legend_handles", "add_legend", "legend_rows",
            "legend_labels", "PAIR_LABEL"]

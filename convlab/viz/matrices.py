@@ -3,12 +3,13 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-import convlab as cl
-from convlab import _checks, coverage
-from convlab.viz.cells import cells_collection
-from convlab.viz.describe import describe, span_text
-from convlab.viz.grid import plot_row
-from convlab.viz.style import FIGTITLE_PT, FONT_PT, PAIR_COLORS, fits_in_cell
+from .. import _checks, coverage
+from ..blocks import pad
+from ..matrices import conv_matrix, im2row
+from .cells import cells_collection
+from .describe import describe, span_text
+from .grid import plot_row
+from .style import FIGTITLE_PT, FONT_PT, PAIR_COLORS, fits_in_cell
 
 __all__ = ["show_im2row", "show_conv_matrix", "ROW_COLORS", "MAX_MATRIX_ENTRIES"]
 
@@ -71,9 +72,9 @@ def show_im2row(x, kernel_size=3, stride=1, padding=0, dilation=1, rows=None, ax
     for r in rows:
         if r >= n_rows:
             raise ValueError(f"rows must lie in 0..{n_rows - 1} (the patch matrix rows); got {r}")
-    patches = cl.im2row(x[None], g.kernel_size, g.stride, g.padding, g.dilation)
-    pad_mask = cl.pad(np.zeros_like(x), g.padding, value=1) == 1
-    grids = [dict(values=cl.pad(x, g.padding), name="input", kinds={"padding": pad_mask},
+    patches = im2row(x[None], g.kernel_size, g.stride, g.padding, g.dilation)
+    pad_mask = pad(np.zeros_like(x), g.padding, value=1) == 1
+    grids = [dict(values=pad(x, g.padding), name="input", kinds={"padding": pad_mask},
                   title="padded input" if pad_mask.any() else "input"),
              dict(values=patches, name="patches",
                   title=f"im2row: {n_rows} \u00d7 {patches.shape[1]}")]
@@ -149,9 +150,9 @@ def show_conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, ax=No
             f"{n_in:,} = {n_out * n_in:,} entries; show_conv_matrix draws at most "
             f"{MAX_MATRIX_ENTRIES:,} (use a smaller input_shape)")
     args = (g.input_shape, g.stride, g.padding, g.dilation)
-    matrix = cl.conv_matrix(weight, *args)
+    matrix = conv_matrix(weight, *args)
     taps = np.arange(1, weight.size + 1, dtype=float).reshape(weight.shape)
-    tap_of = cl.conv_matrix(taps, *args).astype(int)  # 0 where the entry is structurally zero
+    tap_of = conv_matrix(taps, *args).astype(int)  # 0 where the entry is structurally zero
     own = ax is None
     if own:
         scale = min(0.3, 10.0 / n_in, 8.0 / n_out)

@@ -9,12 +9,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch, Rectangle
 
-from convlab import _checks, coverage
-from convlab.shapes import conv_output_size
-from convlab.viz.cells import draw_cells
-from convlab.viz.describe import describe
-from convlab.viz.legend import add_legend
-from convlab.viz.style import FIGTITLE_PT, FONT_PT, KINDS
+from .. import _checks, coverage
+from ..shapes import conv_output_size
+from .cells import draw_cells
+from .describe import describe
+from .legend import add_legend
+from .style import FIGTITLE_PT, FONT_PT, KINDS
 
 __all__ = ["show_receptive_field", "MAX_CELLS_PER_ROW", "MAX_LAYERS"]
 

@@ -7,13 +7,14 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 
-import convlab as cl
-from convlab import _checks, coverage
-from convlab.viz.cells import draw_cells
-from convlab.viz.channels import MAX_CHANNELS, draw_channels, show_channels
-from convlab.viz.describe import describe, description, span_text
-from convlab.viz.grid import clear_artists, plot_row
-from convlab.viz.style import cell_text
+from .. import _checks, coverage
+from ..blocks import pad
+from ..conv import conv2d
+from .cells import draw_cells
+from .channels import MAX_CHANNELS, draw_channels, show_channels
+from .describe import describe, description, span_text
+from .grid import clear_artists, plot_row
+from .style import cell_text
 
 __all__ = ["sample_input", "show_sliding_window", "animate_conv", "MAX_FRAMES", "MAX_CHANNELS"]
 
@@ -168,10 +169,10 @@ def show_sliding_window(x, kernel_size=3, i=0, j=0, stride=1, padding=0, dilatio
         ax = show_channels(ax, x, weight, g, i, j, window_kinds(x[0], g, i, j), annotate,
                            legend, title)
         return describe(ax, window_sentence(g, i, j, x.shape[0]), before=True)
-    y = cl.conv2d(x[None], weight[None, None], stride=g.stride, padding=g.padding,
+    y = conv2d(x[None], weight[None, None], stride=g.stride, padding=g.padding,
                   dilation=g.dilation)[0]
     kinds = window_kinds(x, g, i, j)
-    grids = [dict(values=cl.pad(x, g.padding), name="input", kinds=kinds,
+    grids = [dict(values=pad(x, g.padding), name="input", kinds=kinds,
                   title="padded input" if kinds["padding"].any() else "input"),
              dict(values=weight, name="kernel", title="kernel",
                   kinds={"window": np.ones(weight.shape, dtype=bool)}),

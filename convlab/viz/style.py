@@ -35,12 +35,17 @@ KINDS = {
     "cell": dict(facecolor="white", edgecolor="#9A9A9A", hatch=None, alpha=1.0, label="value"),
     "padding": dict(facecolor="#E4E4E4", edgecolor="#9A9A9A", hatch="///", alpha=1.0, label="padding (zeros)"),
     "inserted": dict(facecolor="#F7F0A0", edgecolor="#9A9A9A", hatch="...", alpha=1.0, label="inserted zero"),
-    "uncovered": dict(facecolor="#F4C6A8", edgecolor=OKABE_ITO["vermillion"], hatch="xx", alpha=1.0, label="never covered"),
+    "uncovered": dict(facecolor="#F4C6A8", edgecolor=OKABE_ITO["vermillion"], hatch="xx", alpha=1.0,
+                      label="never covered"),
     "nonfinite": dict(facecolor="#D9D9D9", edgecolor="#444444", hatch="++", alpha=1.0, label="NaN or \u00b1\u221e"),
-    "window": dict(facecolor=OKABE_ITO["sky_blue"], edgecolor=OKABE_ITO["blue"], hatch=None, alpha=0.55, label="kernel window"),
-    "selected": dict(facecolor=OKABE_ITO["orange"], edgecolor="#8A5A00", hatch=None, alpha=0.75, label="current output"),
-    "contrib": dict(facecolor=OKABE_ITO["bluish_green"], edgecolor="#00573F", hatch=None, alpha=0.55, label="contributes"),
-    "target": dict(facecolor=OKABE_ITO["reddish_purple"], edgecolor="#7A3A62", hatch=None, alpha=0.8, label="target cell"),
+    "window": dict(facecolor=OKABE_ITO["sky_blue"], edgecolor=OKABE_ITO["blue"], hatch=None, alpha=0.55,
+                   label="kernel window"),
+    "selected": dict(facecolor=OKABE_ITO["orange"], edgecolor="#8A5A00", hatch=None, alpha=0.75,
+                     label="current output"),
+    "contrib": dict(facecolor=OKABE_ITO["bluish_green"], edgecolor="#00573F", hatch=None, alpha=0.55,
+                    label="contributes"),
+    "target": dict(facecolor=OKABE_ITO["reddish_purple"], edgecolor="#7A3A62", hatch=None, alpha=0.8,
+                   label="target cell"),
 }
 
 #: Colours that tell product pairs (and im2row windows) apart; Okabe-Ito first.

@@ -7,16 +7,9 @@ current setting (from :mod:`convlab.coverage` and the core) and whose
 Hover, click and play run in the browser; ``python -m convlab latency``
 times the payload computation behind a control change.
 """
-from convlab.widgets.base import Explorer
-from convlab.widgets.explorers import (
-    BackwardExplorer,
-    ConvExplorer,
-    FilterExplorer,
-    backward_explorer,
-    conv_explorer,
-    filter_explorer,
-)
-from convlab.widgets.settings import PADDING_MODES
+from .base import Explorer
+from .explorers import BackwardExplorer, ConvExplorer, FilterExplorer, backward_explorer, conv_explorer, filter_explorer
+from .settings import PADDING_MODES
 
 #: Padding choices offered by the explorers: explicit amounts and the three modes.
 PADDING_CHOICES = (0, 1, 2, 3) + PADDING_MODES

@@ -11,10 +11,10 @@ import pathlib
 import anywidget
 import traitlets
 
-from convlab._checks import check_settings
-from convlab.viz.style import explorer_palette
-from convlab.widgets.prefetch import neighbours, value_key
-from convlab.widgets.settings import spec
+from .._checks import check_settings
+from ..viz.style import explorer_palette
+from .prefetch import neighbours, value_key
+from .settings import spec
 
 __all__ = ["Explorer", "new_figure", "shown_once", "inside"]
 

@@ -12,12 +12,12 @@ last picture, greyed, with the message beside it (``.error``).
 import numpy as np
 import traitlets
 
-from convlab._checks import check_cell, check_settings
-from convlab.conv.transposed import transposed_output_size
-from convlab.widgets.base import Explorer, inside, new_figure, shown_once
-from convlab.widgets.filter_payload import filter_payload
-from convlab.widgets.payloads import backward_payload, conv_payload
-from convlab.widgets.settings import BACKWARD_CONTROLS, CONV_CONTROLS, FILTER_CONTROLS
+from .._checks import check_cell, check_settings
+from ..conv.transposed import transposed_output_size
+from .base import Explorer, inside, new_figure, shown_once
+from .filter_payload import filter_payload
+from .payloads import backward_payload, conv_payload
+from .settings import BACKWARD_CONTROLS, CONV_CONTROLS, FILTER_CONTROLS
 
 __all__ = ["ConvExplorer", "BackwardExplorer", "FilterExplorer",
            "conv_explorer", "backward_explorer", "filter_explorer"]
@@ -62,7 +62,7 @@ class ConvExplorer(_GeometryExplorer):
         >>> type(fig).__name__, len(fig.axes) > 0
         ('Figure', True)
         """
-        from convlab.viz import show_sliding_window
+        from ..viz import show_sliding_window
 
         p = self.payload
         if cell is None:
@@ -152,7 +152,7 @@ class BackwardExplorer(_GeometryExplorer):
         >>> type(fig).__name__
         'Figure'
         """
-        from convlab.viz import show_backward
+        from ..viz import show_backward
 
         p = self.payload
         shape = p["input_shape"] if self.target == "dx" else p["kernel_size"]
@@ -190,8 +190,8 @@ class FilterExplorer(Explorer):
         >>> type(filter_explorer(np.eye(12), filter="sobel x").snapshot()).__name__
         'Figure'
         """
-        from convlab import filters
-        from convlab.viz import show_filters
+        from .. import filters
+        from ..viz import show_filters
 
         p = self.payload
         kernels = {k["label"]: np.array(k["values"], float) for k in p["kernels"]}
@@ -277,10 +277,10 @@ def filter_explorer(image=None, filter="sobel", sigma=1.0, kernel_size=5):
     >>> "5\u00d75 kernel" in ex.summary_text()
     True
     """
-    from convlab._checks import as_array, check_ndim
+    from .._checks import as_array, check_ndim
 
     if image is None:
-        from convlab import data
+        from .. import data
 
         image = data.load_photo(downscale=4)
     image = as_array(image, "image").astype(float)

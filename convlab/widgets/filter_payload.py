@@ -53,7 +53,7 @@ def png_data_url(array, signed=False):
 
 
 def _kernel_and_result(image, name, sigma, size):
-    from convlab import filters
+    from .. import filters
 
     if name == "gaussian":
         return filters.gaussian_kernel(size, sigma), filters.gaussian_blur(image, sigma, size=size)

@@ -48,7 +48,7 @@ def add_arguments(parser):
 
 def run(args):
     """Print the median payload time of every explorer; return the exit status."""
-    from convlab.widgets import backward_explorer, conv_explorer, filter_explorer
+    from . import backward_explorer, conv_explorer, filter_explorer
 
     cases = [
         ("conv_explorer", conv_explorer, "stride", [1, 2, 3]),

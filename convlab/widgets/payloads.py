@@ -17,9 +17,11 @@ Index conventions (they are the ``data-index`` of the drawn cells):
 """
 import numpy as np
 
-import convlab as cl
-from convlab import coverage
-from convlab.conv.transposed import transposed_output_size
+from .. import coverage
+from ..blocks import pad, zero_insert
+from ..conv import conv2d, conv2d_backward
+from ..conv.transposed import transposed_output_size
+from ..matrices import im2row
 
 __all__ = ["conv_payload", "backward_payload", "remainder"]
 
@@ -77,7 +79,7 @@ def conv_payload(size, kernel_size, stride, padding, dilation, channels=1):
     rng = np.random.default_rng(size * 100 + k * 10 + channels)
     x = _ints(rng, 0, 9, (channels, size, size))
     w = _ints(rng, -2, 2, (channels, k, k), nonzero=True)
-    out = cl.conv2d(x[None], w[None], stride=s, padding=pads, dilation=d)[0, 0]
+    out = conv2d(x[None], w[None], stride=s, padding=pads, dilation=d)[0, 0]
     (ho, wo) = g.output_shape
     rows = [coverage.window_cells(i, 0, k, s, d)[0].tolist() for i in range(ho)]
     cols = [coverage.window_cells(0, j, k, s, d)[1].tolist() for j in range(wo)]
@@ -137,7 +139,7 @@ def backward_payload(size, kernel_size, stride, padding, dilation):
     x = _ints(rng, 0, 5, (n, n))
     w = _ints(rng, -3, 3, (k, k), nonzero=True)
     grad_out = _ints(rng, -3, 3, (ho, wo), nonzero=True)
-    grads = cl.conv2d_backward(grad_out[None, None], x[None, None], w[None, None],
+    grads = conv2d_backward(grad_out[None, None], x[None, None], w[None, None],
                                stride=s, padding=pads, dilation=d)
     dx_pairs = [[_flat_pairs(coverage.dx_contributions(i, j, n, k, s, pads, d)) for j in range(n)]
                 for i in range(n)]
@@ -160,7 +162,7 @@ def backward_payload(size, kernel_size, stride, padding, dilation):
         "kind": "backward", "input_shape": [n, n], "kernel_size": [k, k],
         "stride": s, "dilation": d, "padding": [list(p) for p in pads],
         "padded_shape": list(g.padded_shape), "output_shape": [ho, wo], "output_padding": op,
-        "x": _tolist(x), "x_padded": _tolist(cl.pad(x, pads)), "w": _tolist(w),
+        "x": _tolist(x), "x_padded": _tolist(pad(x, pads)), "w": _tolist(w),
         "grad_out": _tolist(grad_out), "dx": _tolist(grads.dx[0, 0]), "dw": _tolist(grads.dw[0, 0]),
         "dx_pairs": dx_pairs, "dw_pairs": dw_pairs,
         "covered": coverage.covered_mask(n, k, s, pads, d).astype(int).tolist(),
@@ -168,7 +170,7 @@ def backward_payload(size, kernel_size, stride, padding, dilation):
         "gather_kinds": coverage.gather_cells(n, k, s, pads, d).tolist(),
         "gather_rows": gather_rows, "gather_cols": gather_cols,
         "dw_window_rows": g_rows, "dw_window_cols": g_cols,
-        "grad_spread": _tolist(cl.zero_insert(grad_out, s)),
-        "patches": _tolist(cl.im2row(x[None], k, s, pads, d)),
+        "grad_spread": _tolist(zero_insert(grad_out, s)),
+        "patches": _tolist(im2row(x[None], k, s, pads, d)),
         "summary": summary,
     }

@@ -7,7 +7,7 @@ the payloads of the settings one step away along each control
 once and the kernel's own answer, identical, only confirms it.  A jump of
 several steps, or an impossible neighbour, goes through the kernel as usual.
 """
-from convlab.widgets.settings import PADDING_MODES
+from .settings import PADDING_MODES
 
 __all__ = ["neighbours", "value_key"]
 

@@ -6,7 +6,7 @@ range lives in one place.  A value outside it is refused with a
 ``ValueError`` naming the control and the range, never clamped
 (:func:`convlab._checks.check_settings` reads the rules).
 """
-from convlab._checks import PADDING_MODES, check_settings
+from .._checks import PADDING_MODES, check_settings
 
 __all__ = ["CONV_CONTROLS", "BACKWARD_CONTROLS", "FILTER_CONTROLS", "PADDING_MODES",
            "check_settings", "spec"]

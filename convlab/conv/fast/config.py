@@ -44,7 +44,7 @@ _MINIMUM = {"patch_bytes": 1, "min_parallel_macs": 0, "min_images_per_thread": 1
 #: The grids the blocks engine may compute on (see `convlab.conv.fast.plan`).
 LAYOUTS = ("wide", "exact")
 
-_current = ContextVar("convlab_fast_settings", default=Settings())
+_current = ContextVar("convlab_fast_settings", default=Settings())  # noqa: B039 -- Settings is frozen
 
 
 def settings():

@@ -9,8 +9,8 @@ under autograd. torch is imported when a checker runs, not on import.
 
 import numpy as np
 
-from convlab import conv2d, conv2d_backward, flip_kernel
-
+from ...blocks import flip_kernel
+from ...conv import conv2d, conv2d_backward
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import TORCH_BY_HAND, ints

@@ -10,9 +10,9 @@ kernel, a batch summed outside the product.
 
 import numpy as np
 
-import convlab as cl
-from convlab import conv1d_backward, flip_kernel
-
+from ...blocks import flip_kernel
+from ...conv import conv1d_backward, conv2d_backward
+from ...matrices import im2row
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import (
@@ -129,11 +129,11 @@ def check_kernel_grad():
 
 def _kernel_grad_sized(x, grad_out, kernel_size):
     w_shape = (grad_out.shape[1], x.shape[1], *kernel_size)
-    return cl.conv2d_backward(grad_out, x, np.zeros(w_shape)).dw
+    return conv2d_backward(grad_out, x, np.zeros(w_shape)).dw
 
 
 def _mixed_reshape(x, grad_out, kernel_size):
-    rows = cl.im2row(x, kernel_size).reshape(-1, x.shape[1] * kernel_size[0] * kernel_size[1])
+    rows = im2row(x, kernel_size).reshape(-1, x.shape[1] * kernel_size[0] * kernel_size[1])
     delta = grad_out.reshape(grad_out.shape[1], -1)
     return (delta @ rows).reshape(grad_out.shape[1], x.shape[1], *kernel_size)
 
@@ -154,7 +154,7 @@ def check_kernel_grad_one_matmul():
     --------
     >>> import convlab as cl
     >>> def kernel_grad_one_matmul(x, grad_out, kernel_size):
-    ...     rows = cl.im2row(x, kernel_size)                       # (N, P, C_in*kH*kW)
+    ...     rows = im2row(x, kernel_size)                       # (N, P, C_in*kH*kW)
     ...     rows = rows.reshape(-1, rows.shape[-1])                # (N*P, C_in*kH*kW)
     ...     c_out = grad_out.shape[1]
     ...     delta = grad_out.transpose(1, 0, 2, 3).reshape(c_out, -1)   # (C_out, N*P)

@@ -7,8 +7,10 @@ The known mistakes include a kernel not rotated and ``=`` where ``+=`` is needed
 
 import numpy as np
 
-from convlab import conv2d, conv_output_size, flip_kernel, row2im
-
+from ...blocks import flip_kernel
+from ...conv import conv2d
+from ...matrices import row2im
+from ...shapes import conv_output_size
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import LOOPS, cases_of_shapes, full_correlation, gradients, ints

@@ -11,15 +11,15 @@ from at ``(s*i, s*j)``. References: :func:`convlab.zero_insert` and
 
 import numpy as np
 
-import convlab as cl
-from convlab import flip_kernel, zero_insert
-
+from ...blocks import flip_kernel, zero_insert
+from ...conv import conv2d_backward
+from ...shapes import conv_output_size
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import (
-    STRIDED_GRAD_SPACE,
     LOOPS,
     NO_BACKWARD,
+    STRIDED_GRAD_SPACE,
     fit_to_size,
     full_correlation,
     gradients,
@@ -154,7 +154,7 @@ def _scatter(grad_out, weight, stride, input_size, flip=False, overwrite=False):
 def _one_row_too_many(grad_out, weight, stride, input_size):
     kh, kw = weight.shape[2:]
     spread = zero_insert_trailing(grad_out, stride)
-    return full_correlation(spread, cl.flip_kernel(weight), ((kh - 1, kh - 1), (kw - 1, kw - 1)))
+    return full_correlation(spread, flip_kernel(weight), ((kh - 1, kh - 1), (kw - 1, kw - 1)))
 
 
 @exercise(space=STRIDED_GRAD_SPACE, **NO_BACKWARD, reference=strided_input_grad_reference, mistakes=[
@@ -265,7 +265,7 @@ def check_subsample_grad():
 
 def _padded_dilated_input_grad(grad_out, weight, stride, padding, dilation, input_size):
     x_shape = (len(grad_out), weight.shape[1], *input_size)
-    return cl.conv2d_backward(grad_out, np.zeros(x_shape), weight, stride=stride,
+    return conv2d_backward(grad_out, np.zeros(x_shape), weight, stride=stride,
                               padding=padding, dilation=dilation).dx
 
 
@@ -297,7 +297,7 @@ def _padded_dilated_cases(seed, with_weight):
              ("stride 2, dilation 3, channels", 2, 1, 3, (1, 2, 9, 9), (3, 2, 2, 2))]
     cases = []
     for label, s, p, d, x_shape, w_shape in table:
-        out = tuple(cl.conv_output_size(n, k, stride=s, padding=p, dilation=d)
+        out = tuple(conv_output_size(n, k, stride=s, padding=p, dilation=d)
                     for n, k in zip(x_shape[2:], w_shape[2:]))
         g = ints(rng, x_shape[0], w_shape[0], *out)
         if with_weight:
@@ -345,7 +345,7 @@ def check_padded_dilated_input_grad():
 
 def _padded_dilated_kernel_grad(x, grad_out, stride, padding, dilation, kernel_size):
     w_shape = (grad_out.shape[1], x.shape[1], *kernel_size)
-    return cl.conv2d_backward(grad_out, x, np.zeros(w_shape), stride=stride, padding=padding,
+    return conv2d_backward(grad_out, x, np.zeros(w_shape), stride=stride, padding=padding,
                               dilation=dilation).dw
 
 

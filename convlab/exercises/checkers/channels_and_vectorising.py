@@ -5,8 +5,7 @@ The reference is :func:`convlab.conv2d`; each known mistake is the reference
 with one twist (a flipped kernel, a missing bias, a stride ignored).
 """
 
-from convlab import flip_kernel
-
+from ...blocks import flip_kernel
 from ..grading.definition import exercise
 from .common import LOOPS, STRIDED_LAYER_SPACE, conv_layer, layer_cases
 

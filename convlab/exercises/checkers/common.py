@@ -10,8 +10,8 @@ bound here when convlab is imported, so a learner who rebinds
 
 import numpy as np
 
-from convlab import conv2d, conv2d_backward, conv_output_size
-
+from ...conv import conv2d, conv2d_backward
+from ...shapes import conv_output_size
 from ..grading.engine import case
 
 

@@ -8,8 +8,9 @@ References are :func:`convlab.im2row`, :func:`convlab.conv_matrix` and
 
 import numpy as np
 
-from convlab import conv_matrix, conv_output_size, flip_kernel, im2row
-
+from ...blocks import flip_kernel
+from ...matrices import conv_matrix, im2row
+from ...shapes import conv_output_size
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import LOOPS, NO_CONVOLUTION, conv_layer, ints, layer_cases

@@ -9,8 +9,8 @@ printed arrays stay readable.
 
 import numpy as np
 
-from convlab import correlate2d, flip_kernel
-
+from ...blocks import flip_kernel
+from ...conv import correlate2d
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import CORRELATE1D_SPACE, IMAGE_SPACE, LOOPS, ints
@@ -89,7 +89,8 @@ def check_correlate2d():
     return _image_cases(2)
 
 
-@exercise(space=IMAGE_SPACE, **LOOPS, reference=lambda image, kernel: correlate2d(image, flip_kernel(kernel)), mistakes=[
+@exercise(space=IMAGE_SPACE, **LOOPS,
+          reference=lambda image, kernel: correlate2d(image, flip_kernel(kernel)), mistakes=[
     ("kernel_not_flipped", correlate2d),
     ("flipped_one_axis", lambda image, kernel: correlate2d(image, kernel[::-1])),
     ("flipped_one_axis", lambda image, kernel: correlate2d(image, kernel[:, ::-1])),

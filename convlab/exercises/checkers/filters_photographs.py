@@ -10,10 +10,9 @@ unique only up to a scale, so the checker compares their outer product.
 
 import numpy as np
 
-import convlab as cl
-from convlab import correlate2d
-from convlab.filters import SOBEL_X, SOBEL_Y, gaussian_kernel, gaussian_kernel1d, sobel
-
+from ...blocks import pad
+from ...conv import correlate2d
+from ...filters import SOBEL_X, SOBEL_Y, gaussian_kernel, gaussian_kernel1d, sobel
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import NO_BACKWARD, NO_FILTER_LIBRARY, import_torch, ints
@@ -53,8 +52,8 @@ def check_sobel_magnitude():
     >>> import convlab as cl
     >>> sobel_x = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
     >>> def sobel_magnitude(image):
-    ...     gx = cl.correlate2d(image, sobel_x, padding="same")
-    ...     gy = cl.correlate2d(image, sobel_x.T, padding="same")
+    ...     gx = correlate2d(image, sobel_x, padding="same")
+    ...     gy = correlate2d(image, sobel_x.T, padding="same")
     ...     return np.sqrt(gx ** 2 + gy ** 2)
     >>> r = check_sobel_magnitude(sobel_magnitude)
     sobel_magnitude: passed 5 cases.
@@ -111,8 +110,8 @@ def check_separable_blur():
     --------
     >>> import convlab as cl
     >>> def separable_blur(image, kernel1d):
-    ...     columns = cl.correlate2d(image, kernel1d[:, None], padding="same")
-    ...     return cl.correlate2d(columns, kernel1d[None, :], padding="same")
+    ...     columns = correlate2d(image, kernel1d[:, None], padding="same")
+    ...     return correlate2d(columns, kernel1d[None, :], padding="same")
     >>> r = check_separable_blur(separable_blur)
     separable_blur: passed 5 cases.
     """
@@ -133,8 +132,8 @@ def _loss_grad(image, kernel, target):
 def _residual_correlation(image, kernel, target):
     """``correlate(pad(I), R)`` without the mean's factor 2 / (H W)."""
     p = kernel.shape[0] // 2
-    residual = cl.correlate2d(image, kernel, padding=p) - target
-    return cl.correlate2d(cl.pad(image, p), residual)
+    residual = correlate2d(image, kernel, padding=p) - target
+    return correlate2d(pad(image, p), residual)
 
 
 @exercise(**NO_BACKWARD, reference=_loss_grad, mistakes=[

@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
-from convlab import conv2d, conv_output_size, coverage, shapes
-from convlab.shapes import same_padding
-
+from ... import coverage, shapes
+from ...conv import conv2d
+from ...shapes import conv_output_size, same_padding
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import FORMULA, import_torch

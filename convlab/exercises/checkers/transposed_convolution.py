@@ -13,22 +13,22 @@ References: :func:`convlab.conv_transpose2d` and
 
 import numpy as np
 
-import convlab as cl
-from convlab.shapes import uncovered_count
-
+from ...blocks import flip_kernel
+from ...conv import conv_transpose2d
+from ...shapes import uncovered_count
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import ints
 
 
 def _transposed(x, weight, stride, padding, dilation, output_padding):
-    return cl.conv_transpose2d(x, weight, stride=stride, padding=padding, dilation=dilation,
+    return conv_transpose2d(x, weight, stride=stride, padding=padding, dilation=dilation,
                                output_padding=output_padding)
 
 
 def _unflipped(x, weight, stride, padding, dilation, output_padding):
     """The same recipe with the kernel as it is (not rotated by 180 degrees)."""
-    return _transposed(x, cl.flip_kernel(weight), stride, padding, dilation, output_padding)
+    return _transposed(x, flip_kernel(weight), stride, padding, dilation, output_padding)
 
 
 def _padding_cropped_at_bottom(x, weight, stride, padding, dilation, output_padding):

@@ -27,15 +27,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..sandbox import isolation
-from ..sandbox.outcome import MEMORY_LIMIT, UNREADABLE, Opaque
 from ..sandbox.isolation import call_with_time_limit, learner_calls  # noqa: F401 -- public here too
+from ..sandbox.outcome import MEMORY_LIMIT, UNREADABLE, Opaque
 from .comparison import compare, same, unchanged
 from .forbidden import forbid_argument, forbidden_uses, verdict_rows
 from .formatting import format_value
-from .shrink import smallest_failure
 from .misconceptions import MESSAGES
 from .result import FAILED, NOT_GRADED, NOT_IMPLEMENTED, PASSED, CheckResult
+from .shrink import smallest_failure
 from .trusted import refusal
 
 DEFAULT_TIME_LIMIT = 5.0

@@ -273,12 +273,13 @@ def figure_png(finding):
     import matplotlib
     from matplotlib.figure import Figure
 
-    from convlab.viz.grid import plot_row
+    from ...viz.grid import plot_row
     want, have = _as_grid(expected), _as_grid(got)
     fig = Figure()
     ax = fig.add_subplot()
     plot_row(ax, [dict(values=want, title="expected"),
-                  dict(values=have, title="yours (differing cells marked)", kinds={"target": cells} if cells else None)],
+                  dict(values=have, title="yours (differing cells marked)",
+                       kinds={"target": cells} if cells else None)],
              annotate=True, legend=bool(cells))
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "convlab"}):

@@ -125,7 +125,7 @@ def _in_process(learner_fn, call, arguments, time_limit):
         given = copy.deepcopy(values)
         with warnings.catch_warnings():  # a learner's divide-by-zero is not our verdict
             warnings.simplefilter("ignore")
-            kind, got = call_with_time_limit(lambda: call(learner_fn, *given), (), time_limit)
+            kind, got = call_with_time_limit(lambda given=given: call(learner_fn, *given), (), time_limit)
         if kind == "slow":
             yield Outcome("slow", isolated=False)
             return
