@@ -1,0 +1,259 @@
+"""Checker for lesson 14 (capstone): the whole convolution layer, forward and backward, in numpy.
+
+The learner writes ``conv2d_forward(x, weight, bias, stride, padding,
+dilation, groups)`` and ``conv2d_backward(grad_out, x, weight, stride,
+padding, dilation, groups) -> (dx, dw, db)``. :func:`check_conv2d_layer`
+runs the pair over the geometry suite of :mod:`.capstone_geometry` against
+PyTorch (float64) and a finite-difference check of the learner's own
+forward, and on a failure localises the fault
+(:mod:`.capstone_localise`): which feature breaks the layer, the smallest
+geometry that still fails, and a grid of that case with the wrong cells
+marked. The pair may use numpy only: a call into convlab's convolutions,
+PyTorch's or SciPy's is refused, and the verdict says so.
+"""
+
+import base64
+import html
+import io
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from ..grading.engine import DEFAULT_TIME_LIMIT
+from ..grading.result import FAILED, NOT_IMPLEMENTED, PASSED, CheckResult
+from .capstone_geometry import SUITE
+from .capstone_localise import localise, run_pair
+from .common import import_torch
+
+__all__ = ["check_conv2d_layer", "CapstoneResult", "ForbiddenCall", "forbid_convolutions",
+           "show_smallest_case"]
+
+NAME = "conv2d_forward / conv2d_backward"
+
+
+# ------------------------------------------------------------------ forbidden calls
+# TODO(lead): the checkers branch declares forbidden calls for every exercise; when its
+# mechanism is merged, declare these there and drop this guard (see the report).
+class ForbiddenCall(Exception):
+    """Raised in the learner's code when it calls a convolution it was asked to write."""
+
+
+_CONVLAB = Path(__file__).resolve().parents[2]
+_FORBIDDEN_PATHS = tuple(str(p) for p in (
+    _CONVLAB / "conv", _CONVLAB / "matrices.py", _CONVLAB / "spectral.py",
+    _CONVLAB / "autograd.py", _CONVLAB / "filters.py"))
+_FORBIDDEN_PACKAGES = ("scipy/signal/", "scipy/ndimage/")
+_FORBIDDEN_TORCH = {"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                    "convolution", "_convolution", "unfold", "fold", "im2col", "col2im"}
+
+
+@contextmanager
+def forbid_convolutions():
+    """While active, a call into convlab's convolutions, PyTorch's or SciPy's raises :class:`ForbiddenCall`.
+
+    Examples
+    --------
+    >>> import convlab as cl
+    >>> with forbid_convolutions():
+    ...     cl.conv2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 1, 1)))
+    Traceback (most recent call last):
+    ...
+    convlab.exercises.checkers.capstone.ForbiddenCall: ...
+    """
+    def refuse(what):
+        raise ForbiddenCall(f"your code called {what}; the capstone is numpy only: write the "
+                            "convolution yourself (slices, np.einsum or np.tensordot, loops).")
+
+    def hook(frame, event, arg):
+        if event == "call":
+            path = frame.f_code.co_filename
+            if path.startswith(_FORBIDDEN_PATHS) or any(p in path for p in _FORBIDDEN_PACKAGES):
+                module = frame.f_globals.get("__name__", "?")
+                refuse(f"{module}.{frame.f_code.co_name}")
+        elif event == "c_call" and getattr(arg, "__name__", "") in _FORBIDDEN_TORCH:
+            if str(getattr(arg, "__module__", None) or "").startswith("torch"):
+                refuse(f"torch's {arg.__name__}")
+
+    previous = sys.getprofile()
+    sys.setprofile(hook)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+
+
+# ------------------------------------------------------------------ the verdict
+class CapstoneResult(CheckResult):
+    """A :class:`CheckResult` that also carries the localisation and draws the smallest case.
+
+    ``localisation`` is a :class:`~.capstone_localise.Localisation` (None when the
+    pair passed, was not implemented, or failed in a way not worth bisecting).
+    Its HTML box shows the grid of the smallest failing case under the text.
+    """
+
+    def __init__(self, *args, localisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.localisation = localisation
+
+    @property
+    def breaking(self):
+        """Keys of the features that break the learner's layer (e.g. ``["stride", "remainder"]``)."""
+        return list(self.localisation.breaking) if self.localisation else []
+
+    @property
+    def smallest_case(self):
+        """The smallest failing :class:`~.capstone_geometry.Geometry`, or None."""
+        return self.localisation.smallest if self.localisation else None
+
+    def _repr_html_(self):
+        box = super()._repr_html_()
+        fault = self.localisation.fault if self.localisation else None
+        if fault is None or fault.kind not in ("wrong values", "wrong shape"):
+            return box
+        png = io.BytesIO()
+        fig = show_smallest_case(self).figure
+        fig.savefig(png, format="png", dpi=96, bbox_inches="tight")
+        import matplotlib.pyplot as plt
+        plt.close(fig)
+        data = base64.b64encode(png.getvalue()).decode()
+        alt = html.escape(_alt_text(self), quote=True)
+        return box[:-len("</div>")] + (f"<img style='display:block;margin-top:0.4em' "
+                                       f"src='data:image/png;base64,{data}' alt='{alt}'></div>")
+
+
+def _slice(fault):
+    """``(title index, expected 2-D, got 2-D, wrong mask on got)`` of the first wrong image/channel."""
+    expected, got = np.asarray(fault.expected), np.asarray(fault.got)
+    if expected.ndim == 1:
+        expected, got = expected[None], got.reshape(1, -1)
+        index = ""
+    else:
+        if got.shape == expected.shape:
+            wrong = ~np.isclose(got, expected, rtol=1e-8, atol=1e-8)
+            b, c = np.argwhere(wrong.any(axis=(2, 3)))[0]
+        else:
+            b = c = 0
+        index = f"[{b}, {c}]"
+        expected, got = expected[b, c], (got[b, c] if got.ndim == 4 else got.reshape(got.shape[-2:]))
+    if got.shape == expected.shape:
+        mask = ~np.isclose(got, expected, rtol=1e-8, atol=1e-8)
+    else:  # cells outside the shape both have
+        mask = np.ones(got.shape, bool)
+        mask[:min(got.shape[0], expected.shape[0]), :min(got.shape[1], expected.shape[1])] = False
+    return index, expected, got, mask
+
+
+def _grid_text(values, mask=None):
+    rows = []
+    for r, row in enumerate(values):
+        cells = [f"{v:g}" + ("*" if mask is not None and mask[r, c] else "")
+                 for c, v in enumerate(row)]
+        rows.append(" ".join(f"{cell:>6}" for cell in cells))
+    return "\n".join(rows)
+
+
+def _alt_text(result):
+    loc = result.localisation
+    index, expected, got, mask = _slice(loc.fault)
+    return (f"Two grids of the smallest failing case ({loc.smallest.describe()}): expected "
+            f"{loc.fault.part}{index} and yours, {int(mask.sum())} wrong cells marked. "
+            f"{loc.fault.text}")
+
+
+def show_smallest_case(result, ax=None):
+    """Draw the smallest failing case of a :class:`CapstoneResult`: expected and yours, wrong cells marked.
+
+    Returns the Axes; its text alternative is in ``ax.convlab_alt``.
+    """
+    if not isinstance(result, CapstoneResult) or result.localisation is None:
+        raise ValueError("result must be a failed check_conv2d_layer verdict with a smallest "
+                         f"failing case; got {type(result).__name__}")
+    from convlab.viz.grid import plot_row
+    fault = result.localisation.fault
+    index, expected, got, mask = _slice(fault)
+    grids = [dict(values=expected, name="expected", title=f"expected {fault.part}{index}"),
+             dict(values=got, name="yours", title=f"yours {fault.part}{index}",
+                  kinds={"target": mask})]
+    ax = plot_row(ax, grids, title="smallest failing case: wrong cells marked",
+                  footer=[result.localisation.smallest.describe()])
+    ax.convlab_alt = _alt_text(result)
+    return ax
+
+
+def check_conv2d_layer(conv2d_forward, conv2d_backward, *, time_limit=DEFAULT_TIME_LIMIT):
+    """Check the capstone pair ``conv2d_forward`` / ``conv2d_backward`` and localise its fault.
+
+    ``conv2d_forward(x, weight, bias, stride, padding, dilation, groups)`` gets
+    ``x`` (N, C_in, H, W), ``weight`` (C_out, C_in // groups, kH, kW), ``bias``
+    (C_out,) or None, ``stride`` and ``dilation`` as pairs ``(sH, sW)``,
+    ``padding`` as ``((top, bottom), (left, right))``, ``groups`` an int, and
+    returns ``y`` (N, C_out, H_out, W_out).
+    ``conv2d_backward(grad_out, x, weight, stride, padding, dilation, groups)``
+    returns ``(dx, dw, db)`` with the shapes of ``x``, ``weight`` and
+    ``(C_out,)``. Both use numpy only. Reference: PyTorch in float64.
+
+    Parameters
+    ----------
+    conv2d_forward, conv2d_backward : callable
+        What the learner wrote.
+    time_limit : float
+        Seconds allowed per geometry.
+
+    Returns
+    -------
+    CapstoneResult
+        Truthy on a pass; on a failure it names the feature that breaks the
+        layer (``.breaking``) and the smallest failing case (``.smallest_case``).
+    """
+    for name, fn in (("conv2d_forward", conv2d_forward), ("conv2d_backward", conv2d_backward)):
+        if not callable(fn):
+            raise TypeError(f"{name} must be the function you wrote (a callable), "
+                            f"got {type(fn).__name__}: {fn!r:.60}")
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
+        raise TypeError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    import_torch()  # before any learner code runs under a time limit
+    labels, geometries = zip(*SUITE)
+    faults = run_pair(conv2d_forward, conv2d_backward, forbid_convolutions, geometries, time_limit)
+    failing = [i for i, f in enumerate(faults) if f is not None]
+    n = len(geometries)
+    if not failing:
+        return CapstoneResult(NAME, PASSED, n, n).show()
+    first = failing[0]
+    fault = faults[first]
+    if fault.kind == "raised" and getattr(fault.got, "not_implemented", False) and first == 0:
+        return CapstoneResult(NAME, NOT_IMPLEMENTED, n).show()
+    details = [("right on", f"{n - len(failing)} of the {n} geometries of the suite")]
+    loc = None
+    if fault.kind in ("wrong values", "wrong shape", "wrong type", "raised"):
+        loc = localise(conv2d_forward, conv2d_backward, forbid_convolutions, geometries[first],
+                       fault, time_limit)
+        details += _localised_rows(loc)
+    else:
+        details += [("", fault.text)]
+    return CapstoneResult(NAME, FAILED, n, first, case=labels[first], reason=fault.kind,
+                          details=details, localisation=loc).show()
+
+
+def _localised_rows(loc):
+    fault = loc.fault
+    rows = [("feature", loc.sentence() + "."),
+            ("what is wrong", fault.text),
+            ("smallest failing case", loc.smallest.describe())]
+    if fault.kind in ("wrong values", "wrong shape"):
+        index, expected, got, mask = _slice(fault)
+        rows += [(f"expected {fault.part}{index}", _grid_text(expected)),
+                 (f"yours {fault.part}{index} (* marks a wrong cell)", _grid_text(got, mask))]
+    agree = fault.finite_differences
+    if agree:
+        bad = [part for part, ok in agree.items() if not ok]
+        if bad:
+            rows.append(("finite differences", f"your {', '.join(bad)} disagree with central "
+                         "differences of your own conv2d_forward: the backward is not the "
+                         "gradient of your forward."))
+        elif fault.part == "y":
+            rows.append(("finite differences", "your dx, dw and db are the gradients of your "
+                         "own conv2d_forward (central differences agree): fix the forward "
+                         "first."))
+    return rows
