@@ -56,6 +56,7 @@ def test_each_wrong_layer_is_localised(bug):
     assert not result and result.status == FAILED
     assert BUGS[bug] in result.breaking
     assert "wrong when" in result.text and WRONG_WHEN[BUGS[bug]] in result.text
+    assert "where to look: " in result.text and "no known mistake" not in result.text
     smallest = result.smallest_case
     first = next(g for label, g in SUITE if label == result.case)
     assert smallest.size() <= first.size()
@@ -84,6 +85,7 @@ def test_a_wrong_forward_and_a_wrong_backward_are_told_apart_by_finite_differenc
     assert "fix the forward first" in flipped.text
     overwrite = check_conv2d_layer(*layer("overwrite"))  # forward right, backward wrong
     assert "the backward is not the gradient of your forward" in overwrite.text
+    assert "add them (+=), do not assign (=)" in overwrite.text
 
 
 def test_the_smallest_case_is_drawn_with_a_text_alternative():

@@ -27,8 +27,13 @@ from .capstone_geometry import SUITE
 from .capstone_localise import localise, run_pair
 from .common import import_torch
 
-__all__ = ["check_conv2d_layer", "CapstoneResult", "ForbiddenCall", "forbid_convolutions",
-           "show_smallest_case"]
+__all__ = [
+    "CapstoneResult",
+    "ForbiddenCall",
+    "check_conv2d_layer",
+    "forbid_convolutions",
+    "show_smallest_case",
+]
 
 NAME = "conv2d_forward / conv2d_backward"
 
@@ -72,9 +77,9 @@ def forbid_convolutions():
             if path.startswith(_FORBIDDEN_PATHS) or any(p in path for p in _FORBIDDEN_PACKAGES):
                 module = frame.f_globals.get("__name__", "?")
                 refuse(f"{module}.{frame.f_code.co_name}")
-        elif event == "c_call" and getattr(arg, "__name__", "") in _FORBIDDEN_TORCH:
-            if str(getattr(arg, "__module__", None) or "").startswith("torch"):
-                refuse(f"torch's {arg.__name__}")
+        elif (event == "c_call" and getattr(arg, "__name__", "") in _FORBIDDEN_TORCH
+              and str(getattr(arg, "__module__", None) or "").startswith("torch")):
+            refuse(f"torch's {arg.__name__}")
 
     previous = sys.getprofile()
     sys.setprofile(hook)
@@ -96,6 +101,10 @@ class CapstoneResult(CheckResult):
     def __init__(self, *args, localisation=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.localisation = localisation
+
+    def _hints(self):
+        """No generic hint: the localisation says where to look instead."""
+        return [] if self.localisation is not None else super()._hints()
 
     @property
     def breaking(self):
@@ -156,7 +165,7 @@ def _grid_text(values, mask=None):
 
 def _alt_text(result):
     loc = result.localisation
-    index, expected, got, mask = _slice(loc.fault)
+    index, _, _, mask = _slice(loc.fault)
     return (f"Two grids of the smallest failing case ({loc.smallest.describe()}): expected "
             f"{loc.fault.part}{index} and yours, {int(mask.sum())} wrong cells marked. "
             f"{loc.fault.text}")
@@ -173,11 +182,13 @@ def show_smallest_case(result, ax=None):
     from convlab.viz.grid import plot_row
     fault = result.localisation.fault
     index, expected, got, mask = _slice(fault)
-    grids = [dict(values=expected, name="expected", title=f"expected {fault.part}{index}"),
-             dict(values=got, name="yours", title=f"yours {fault.part}{index}",
-                  kinds={"target": mask})]
-    ax = plot_row(ax, grids, title="smallest failing case: wrong cells marked",
-                  footer=[result.localisation.smallest.describe()])
+    marked = np.array([[f"{v:g}" + ("*" if wrong else "") for v, wrong in zip(row, flags)]
+                       for row, flags in zip(got, mask)], dtype=object)
+    grids = [{"values": expected, "name": "expected", "title": f"expected {fault.part}{index}"},
+             {"values": got, "name": "yours", "title": f"yours {fault.part}{index}",
+              "kinds": {"target": mask}, "texts": marked}]
+    ax = plot_row(ax, grids, title="smallest failing case", legend=False,
+                  footer=["* and colour: a wrong cell in yours", result.localisation.smallest.describe()])
     ax.convlab_alt = _alt_text(result)
     return ax
 
@@ -239,8 +250,10 @@ def check_conv2d_layer(conv2d_forward, conv2d_backward, *, time_limit=DEFAULT_TI
 def _localised_rows(loc):
     fault = loc.fault
     rows = [("feature", loc.sentence() + "."),
-            ("what is wrong", fault.text),
-            ("smallest failing case", loc.smallest.describe())]
+            ("what is wrong", fault.text)]
+    if loc.where_to_look():
+        rows.append(("where to look", loc.where_to_look()))
+    rows.append(("smallest failing case", loc.smallest.describe()))
     if fault.kind in ("wrong values", "wrong shape"):
         index, expected, got, mask = _slice(fault)
         rows += [(f"expected {fault.part}{index}", _grid_text(expected)),
@@ -249,11 +262,12 @@ def _localised_rows(loc):
     if agree:
         bad = [part for part, ok in agree.items() if not ok]
         if bad:
-            rows.append(("finite differences", f"your {', '.join(bad)} disagree with central "
+            verb = "disagrees" if len(bad) == 1 else "disagree"
+            rows.append(("finite differences", (f"your {', '.join(bad)} {verb} with central "
                          "differences of your own conv2d_forward: the backward is not the "
-                         "gradient of your forward."))
+                         "gradient of your forward.")))
         elif fault.part == "y":
-            rows.append(("finite differences", "your dx, dw and db are the gradients of your "
+            rows.append(("finite differences", ("your dx, dw and db are the gradients of your "
                          "own conv2d_forward (central differences agree): fix the forward "
-                         "first."))
+                         "first.")))
     return rows

@@ -115,7 +115,7 @@ def _differences(forward, x, weight, bias, grad_out, stride, padding, dilation, 
     try:
         return tuple((loss(**{k: _STEP * v}) - loss(**{k: -_STEP * v})) / (2 * _STEP)
                      for k, v in (("dx", vx), ("dw", vw), ("db", vb)))
-    except Exception:  # a forward that cannot take a bias array, or a wrong shape: no check
+    except Exception:  # noqa: BLE001 -- a forward that cannot take a bias array, or a wrong shape: no check
         return None
 
 
@@ -271,7 +271,7 @@ def cells_sentence(part, expected, got, wrong):
         elif rows.startswith("every"):
             where, count = f"{cols} (every row)", n_cols
         else:
-            where, count = f"{rows} x {cols.replace(cell + ' ', '')}", n_rows * n_cols
+            where, count = f"{rows}, {cols.replace(cell + ' ', '')}", n_rows * n_cols
     one = count == 1
     values, right = got[wrong], expected[wrong]
     ratio = values / np.where(right == 0, np.nan, right)
@@ -311,6 +311,11 @@ class Localisation:
         right = " and for ".join(f.right_for for f in features)
         wrong = " and ".join(f.wrong_when for f in features)
         return f"correct for {right}; wrong when {wrong}"
+
+    def where_to_look(self):
+        """The advice of the most specific breaking feature (the last in :data:`FEATURES`), or ""."""
+        features = [f for f in FEATURES if f.key in self.breaking]
+        return features[-1].look if features else ""
 
 
 def localise(forward, backward, guard, start, fault, time_limit, most=40):
