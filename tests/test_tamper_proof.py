@@ -4,6 +4,7 @@ function stops grading, a forged message from the child is "unreadable", questio
 no process a learner's function started outlives the verdict."""
 
 import os
+import sys
 import time
 
 import numpy as np
@@ -45,8 +46,8 @@ def test_a_patched_convlab_function_stops_grading(monkeypatch):
 
 @forking
 def test_a_forged_safe_value_in_the_child_is_unreadable_not_an_exception():
-    def forger(image, kernel):
-        from convlab.exercises.sandbox import child, outcome
+    def forger(image, kernel):  # (through sys.modules: importing convlab is a forbidden call)
+        child, outcome = (sys.modules[f"convlab.exercises.sandbox.{name}"] for name in ("child", "outcome"))
         child.safe_value = outcome.safe_value = lambda value, depth=0: 1.5  # given becomes a float
         return _zeros_correlate2d(image, kernel)
     result = ex.check_correlate2d(forger)

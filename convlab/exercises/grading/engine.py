@@ -31,6 +31,7 @@ from ..sandbox import isolation
 from ..sandbox.outcome import MEMORY_LIMIT, UNREADABLE, Opaque
 from ..sandbox.isolation import call_with_time_limit, learner_calls  # noqa: F401 -- public here too
 from .comparison import compare, same, unchanged
+from .forbidden import forbid_argument, forbidden_uses, verdict_rows
 from .formatting import format_value
 from .misconceptions import MESSAGES
 from .result import FAILED, NOT_GRADED, NOT_IMPLEMENTED, PASSED, CheckResult
@@ -131,7 +132,8 @@ def _call_plain(fn, *values):
 
 
 def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
-              time_limit=DEFAULT_TIME_LIMIT, output_names=None, call=None):
+              time_limit=DEFAULT_TIME_LIMIT, output_names=None, call=None, forbid=(),
+              forbid_why=None):
     """Run ``learner_fn`` on ``cases`` against ``reference``; show and return the verdict.
 
     Parameters
@@ -156,6 +158,12 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
     call : callable, optional
         ``call(learner_fn, *values)`` runs the learner's code (default
         ``learner_fn(*values)``); used when the learner writes a class.
+    forbid : sequence of str
+        Dotted names the learner's code may not use (``"numpy.correlate"``,
+        ``"torch"``), found in its code before it runs
+        (:func:`~convlab.exercises.grading.forbidden.forbidden_uses`).
+    forbid_why : str, optional
+        Why the exercise forbids them (a default sentence otherwise).
 
     Returns
     -------
@@ -177,11 +185,17 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
         raise TypeError(f"{argument} must be the function you wrote (a callable), "
                         f"got {type(learner_fn).__name__}: {learner_fn!r:.60}")
     time_limit = time_limit_argument(time_limit)
+    forbid = forbid_argument(forbid)
     cases = list(cases)
     refused = refusal()
     if refused is not None:
         return CheckResult(name, NOT_GRADED, len(cases), reason="not graded",
                            details=[("", refused)]).show()
+    uses = forbidden_uses(learner_fn, forbid)
+    if uses:
+        return CheckResult(name, FAILED, len(cases), reason="forbidden call",
+                           details=verdict_rows(uses, *([forbid_why] if forbid_why else [])),
+                           misconceptions=()).show()
     index = 0
     try:
         with learner_calls(learner_fn, call or _call_plain, [c.values for c in cases],

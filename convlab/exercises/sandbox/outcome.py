@@ -111,7 +111,7 @@ def describe_exception(exc):
 
 
 _LIBRARY_DIRS = tuple(str(Path(p).resolve()) for p in (
-    Path(__file__).parents[1], sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
+    Path(__file__).parents[2], sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
     sysconfig.get_paths()["platlib"]))
 
 
