@@ -5,6 +5,7 @@ solution still passes and the library is as it was."""
 import ctypes
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -155,10 +156,11 @@ def test_a_ten_megabyte_message_becomes_a_short_verdict():
 
 
 def test_rebinding_a_library_function_does_not_outlive_the_check():
-    def correlate2d(image, kernel):
-        cl.correlate2d = lambda i, k: np.zeros((i.shape[0] - k.shape[0] + 1,
-                                                i.shape[1] - k.shape[1] + 1))
-        return cl.correlate2d(image, kernel)  # wrong, and now "the reference" too
+    def correlate2d(image, kernel):  # reaches convlab through sys.modules: the exercise's
+        library = sys.modules["convlab"]  # forbidden-call check reads names, not run-time lookups
+        library.correlate2d = lambda i, k: np.zeros((i.shape[0] - k.shape[0] + 1,
+                                                     i.shape[1] - k.shape[1] + 1))
+        return library.correlate2d(image, kernel)  # wrong, and now "the reference" too
     result = ex.check_correlate2d(correlate2d)
     assert not result and result.reason == "wrong values"
     assert_session_unharmed()

@@ -16,6 +16,8 @@ from convlab import conv1d_backward, flip_kernel
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import (
+    LOOPS,
+    NO_CONVOLUTION,
     cases_of_shapes,
     gradients,
     ints,
@@ -26,7 +28,7 @@ def _kernel_grad_1d(p, g):
     return conv1d_backward(g[None, None], p[None, None], np.zeros((1, 1, len(p) - len(g) + 1))).dw[0, 0]
 
 
-@exercise(reference=_kernel_grad_1d, mistakes=[
+@exercise(**LOOPS, reference=_kernel_grad_1d, mistakes=[
     ("grad_flipped", lambda p, g: _kernel_grad_1d(p, g)[::-1]),
 ])
 def check_kernel_grad_1d():
@@ -55,7 +57,7 @@ def _bias_grad(grad_out):
     return gradients(grad_out, (n, 1, h, w), (c, 1, 1, 1)).db
 
 
-@exercise(reference=_bias_grad, mistakes=[
+@exercise(**LOOPS, reference=_bias_grad, mistakes=[
     ("bias_grad_not_summed_over_batch", lambda g: g[0].sum(axis=(1, 2))),
     ("bias_grad_not_summed_over_batch", lambda g: g.sum(axis=(2, 3)).mean(axis=0)),
     ("bias_grad_not_summed_over_positions", lambda g: g.sum(axis=0)),
@@ -90,7 +92,7 @@ def _kernel_grad(x, grad_out):
     return gradients(grad_out, None, (grad_out.shape[1], x.shape[1], *kernel), x=x).dw
 
 
-@exercise(reference=_kernel_grad, mistakes=[
+@exercise(**LOOPS, reference=_kernel_grad, mistakes=[
     ("grad_flipped", lambda x, g: flip_kernel(_kernel_grad(x, g))),
     ("grad_not_summed_over_batch", lambda x, g: _kernel_grad(x[:1], g[:1])),
     ("grad_not_summed_over_batch", lambda x, g: _kernel_grad(x, g) / len(x)),
@@ -135,7 +137,7 @@ def _mixed_reshape(x, grad_out, kernel_size):
     return (delta @ rows).reshape(grad_out.shape[1], x.shape[1], *kernel_size)
 
 
-@exercise(reference=_kernel_grad_sized, mistakes=[
+@exercise(**NO_CONVOLUTION, reference=_kernel_grad_sized, mistakes=[
     ("batch_mixed_in_reshape", _mixed_reshape),
     ("grad_not_summed_over_batch", lambda x, g, k: _kernel_grad_sized(x[:1], g[:1], k)),
     ("grad_flipped", lambda x, g, k: _kernel_grad_sized(x, g, k)[:, :, ::-1, ::-1]),

@@ -11,7 +11,7 @@ from convlab import conv2d, conv_output_size, flip_kernel, row2im
 
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import cases_of_shapes, full_correlation, gradients, ints
+from .common import LOOPS, cases_of_shapes, full_correlation, gradients, ints
 
 
 def _input_grad(grad_out, weight):
@@ -57,7 +57,7 @@ _INPUT_GRAD_MISTAKES = [
 ]
 
 
-@exercise(reference=_input_grad, mistakes=_INPUT_GRAD_MISTAKES)
+@exercise(**LOOPS, reference=_input_grad, mistakes=_INPUT_GRAD_MISTAKES)
 def check_input_grad():
     """Check ``input_grad(grad_out, weight)``: ``dx`` for stride 1, no padding.
 
@@ -68,10 +68,13 @@ def check_input_grad():
 
     Examples
     --------
-    >>> import convlab as cl
     >>> def input_grad(grad_out, weight, flip=True):
+    ...     kh, kw = weight.shape[2:]
+    ...     g = np.pad(grad_out, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
     ...     rotated = weight[:, :, ::-1, ::-1] if flip else weight
-    ...     return cl.conv2d(grad_out, rotated.transpose(1, 0, 2, 3), padding="full")
+    ...     h, w = g.shape[2] - kh + 1, g.shape[3] - kw + 1
+    ...     return np.array([[np.einsum("boij,ocij->bc", g[:, :, i:i + kh, j:j + kw], rotated)
+    ...                       for j in range(w)] for i in range(h)]).transpose(2, 3, 0, 1)
     >>> r = check_input_grad(input_grad)
     input_grad: passed 6 cases.
     >>> r = check_input_grad(lambda grad_out, weight: input_grad(grad_out, weight, flip=False))
@@ -83,7 +86,7 @@ def check_input_grad():
     return cases_of_shapes(61, ("grad_out", "weight"), _GRAD_WEIGHT_SHAPES)
 
 
-@exercise(reference=_input_grad, mistakes=[
+@exercise(**LOOPS, reference=_input_grad, mistakes=[
     ("scatter_flipped" if key == "kernel_not_flipped" else key, f) for key, f in _INPUT_GRAD_MISTAKES])
 def check_scatter_input_grad():
     """Check ``scatter_input_grad(grad_out, weight)``: the same ``dx``, by scattering.
@@ -126,7 +129,7 @@ def _row2im_channels_last(rows, input_shape, kernel_size, stride):
     return row2im(reordered, input_shape, kernel_size, stride)
 
 
-@exercise(reference=row2im, mistakes=[
+@exercise(**LOOPS, reference=row2im, mistakes=[
     ("overwrite", _row2im_overwrite),
     ("channels_last_order", _row2im_channels_last),
 ])

@@ -8,7 +8,7 @@ with one twist (a flipped kernel, a missing bias, a stride ignored).
 from convlab import flip_kernel
 
 from ..grading.definition import exercise
-from .common import conv_layer, layer_cases
+from .common import LOOPS, conv_layer, layer_cases
 
 
 def _layer_mistakes(with_stride):
@@ -25,7 +25,7 @@ def _layer_mistakes(with_stride):
     return mistakes
 
 
-@exercise(reference=conv_layer, mistakes=_layer_mistakes(with_stride=False))
+@exercise(**LOOPS, reference=conv_layer, mistakes=_layer_mistakes(with_stride=False))
 def check_conv_forward_loops():
     """Check ``conv_forward_loops(x, weight, bias)``: the defining sum, stride 1, no padding.
 
@@ -52,7 +52,7 @@ def check_conv_forward_loops():
     return layer_cases(31)
 
 
-@exercise(reference=conv_layer, mistakes=_layer_mistakes(with_stride=True))
+@exercise(**LOOPS, reference=conv_layer, mistakes=_layer_mistakes(with_stride=True))
 def check_conv_forward_shift():
     """Check ``conv_forward_shift(x, weight, bias, stride)``: one product per kernel offset.
 

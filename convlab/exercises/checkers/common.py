@@ -176,3 +176,53 @@ def layer_cases(seed, strides=(1,)):
 def conv_layer(x, weight, bias, stride=1):
     """The reference layer of lessons 03-04."""
     return conv2d(x, weight, bias, stride=stride)
+
+
+# ---------------------------------------- what the learner must write (forbidden calls)
+_CONVOLUTIONS = ("numpy.correlate", "numpy.convolve", "scipy.signal", "scipy.ndimage", "torch")
+
+LOOPS = dict(forbid=_CONVOLUTIONS + ("convlab",), forbid_why=(
+    "this exercise asks you to write the loops (or slicing) yourself: numpy's correlate/"
+    "convolve, scipy.signal/ndimage, torch and convlab would compute the answer for you."))
+"""``@exercise(**LOOPS, ...)``: no library convolution and no convlab."""
+
+FORMULA = dict(forbid=("convlab", "torch"), forbid_why=(
+    "this exercise asks for the formula itself: convlab's and torch's shape helpers "
+    "would compute it for you."))
+"""``@exercise(**FORMULA, ...)``: sizes worked out by hand, not by a library."""
+
+NO_CONVOLUTION = dict(forbid=_CONVOLUTIONS + (
+    "convlab.conv1d", "convlab.conv2d", "convlab.correlate2d", "convlab.conv1d_backward",
+    "convlab.conv2d_backward", "convlab.conv_transpose1d", "convlab.conv_transpose2d"),
+    forbid_why=("this exercise asks you to build the convolution from the pieces of the lesson "
+                "(e.g. `im2row` and one matrix product); a library convolution would skip them."))
+"""``@exercise(**NO_CONVOLUTION, ...)``: convlab's helpers allowed, not its convolutions."""
+
+NO_BACKWARD = dict(forbid=("scipy.signal", "scipy.ndimage", "torch", "convlab.conv2d_backward",
+                           "convlab.conv1d_backward", "convlab.conv_transpose2d"), forbid_why=(
+    "this exercise asks you to derive the gradient yourself; convlab's backward, a transposed "
+    "convolution or torch's autograd would compute it for you (a forward `conv2d` is fine)."))
+"""``@exercise(**NO_BACKWARD, ...)``: forward convolutions allowed, library gradients not."""
+
+TORCH_BY_HAND = dict(forbid=("torch.conv2d", "torch.nn.functional.conv2d", "torch.nn.grad",
+                             "torch.nn.Conv2d", "convlab.conv2d", "convlab.conv2d_backward",
+                             "convlab.correlate2d"), forbid_why=(
+    "this exercise asks you to write the forward and backward passes yourself; a library "
+    "convolution (torch's or convlab's) would skip them."))
+"""``@exercise(**TORCH_BY_HAND, ...)``: torch tensors and `unfold` allowed, its convolution not."""
+
+NO_AUTOGRAD = dict(forbid=("torch", "convlab"), forbid_why=(
+    "this exercise asks you to compute it with numpy; torch's autograd or convlab would do "
+    "it for you."))
+"""``@exercise(**NO_AUTOGRAD, ...)``: plain numpy."""
+
+NO_FILTER_LIBRARY = dict(forbid=("scipy.signal", "scipy.ndimage", "torch", "convlab.filters",
+                                 "skimage", "cv2"), forbid_why=(
+    "this exercise asks you to build the filter yourself; convlab.filters, scipy and image "
+    "libraries already have it (a plain `correlate2d` is fine)."))
+"""``@exercise(**NO_FILTER_LIBRARY, ...)``: no ready-made filter."""
+
+NO_SHORTCUT = dict(forbid=("scipy.signal", "scipy.ndimage", "scipy.linalg", "torch", "convlab"),
+                   forbid_why=("this exercise asks you to build it from numpy (its `fft` is "
+                               "fine); convlab, scipy and torch would give it to you ready-made."))
+"""``@exercise(**NO_SHORTCUT, ...)``: numpy only."""

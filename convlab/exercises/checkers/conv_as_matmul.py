@@ -12,7 +12,7 @@ from convlab import conv_matrix, conv_output_size, flip_kernel, im2row
 
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import conv_layer, ints, layer_cases
+from .common import LOOPS, NO_CONVOLUTION, conv_layer, ints, layer_cases
 
 
 def _patches(rows, x, kernel_size, stride):
@@ -31,7 +31,7 @@ def _reordered(order):
     return wrong
 
 
-@exercise(reference=im2row, mistakes=[
+@exercise(**LOOPS, reference=im2row, mistakes=[
     ("channels_last_order", _reordered((0, 1, 3, 4, 2))),
     ("hw_swapped", _reordered((1, 0, 2, 3, 4))),
     ("hw_swapped", _reordered((0, 1, 2, 4, 3))),
@@ -72,7 +72,7 @@ def _fortran_columns(kernel, input_shape, stride):
     return t.reshape(len(t), *input_shape).transpose(0, 2, 1).reshape(len(t), -1)
 
 
-@exercise(reference=_conv_matrix, mistakes=[
+@exercise(**LOOPS, reference=_conv_matrix, mistakes=[
     ("kernel_flipped", lambda k, shape, s: _conv_matrix(flip_kernel(k), shape, s)),
     ("matrix_transposed", lambda k, shape, s: _conv_matrix(k, shape, s).T),
     ("hw_swapped", _fortran_columns),
@@ -118,7 +118,7 @@ def _out_shape(x, weight):
     return (len(x), len(weight), x.shape[2] - weight.shape[2] + 1, x.shape[3] - weight.shape[3] + 1)
 
 
-@exercise(reference=conv_layer, mistakes=[
+@exercise(**NO_CONVOLUTION, reference=conv_layer, mistakes=[
     ("forgot_bias", lambda x, w, b: conv_layer(x, w, None)),
     ("weight_flatten_order", lambda x, w, b: _rows_times(
         x, w, b, w.transpose(0, 2, 3, 1).reshape(len(w), -1)).transpose(0, 2, 1).reshape(

@@ -19,7 +19,7 @@ from ..grading.definition import exercise
 from ..grading.engine import case
 from ..grading.misconceptions import MESSAGES
 from ..grading.questions import multiple_choice, predict_value
-from .common import ints
+from .common import NO_SHORTCUT, ints
 
 
 def _circular(image, kernel):
@@ -32,7 +32,7 @@ def _circular_convolution(image, kernel):
     return f.ifft2(f.fft2(image) * f.fft2(kernel, s=image.shape)).real
 
 
-@exercise(reference=_circular, mistakes=[
+@exercise(**NO_SHORTCUT, reference=_circular, mistakes=[
     ("kernel_flipped", _circular_convolution),
     ("linear_not_circular", lambda image, kernel: correlate2d(
         image, kernel, padding=((0, kernel.shape[0] - 1), (0, kernel.shape[1] - 1)))),
@@ -63,7 +63,7 @@ def _circulant(w, n):
     return np.stack([_circular(np.eye(n)[j][None], w[None])[0] for j in range(n)], axis=1)
 
 
-@exercise(reference=_circulant, mistakes=[
+@exercise(**NO_SHORTCUT, reference=_circulant, mistakes=[
     ("matrix_transposed", lambda w, n: _circulant(w, n).T),
     ("kernel_flipped", lambda w, n: _circulant(w[::-1], n)),
 ])
@@ -125,7 +125,7 @@ def _with(B_T=None, G=None, A_T=None, flip=False):
 _B_T, _G, _A_T = transform_matrices(2)
 
 
-@exercise(reference=_reference, mistakes=[
+@exercise(**NO_SHORTCUT, reference=_reference, mistakes=[
     ("winograd_b_not_transposed", _with(B_T=_B_T.T)),
     ("winograd_kernel_not_halved", _with(G=_G * [[1], [2], [2], [1]])),
     ("winograd_output_sign", _with(A_T=[[1, 1, 1, 0], [0, 1, -1, 1]])),

@@ -16,7 +16,7 @@ from convlab.filters import SOBEL_X, SOBEL_Y, gaussian_kernel, gaussian_kernel1d
 
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import import_torch, ints
+from .common import NO_BACKWARD, NO_FILTER_LIBRARY, import_torch, ints
 
 
 def _images(seed):
@@ -35,7 +35,7 @@ def _responses(image, padding="same"):
             correlate2d(image, SOBEL_Y, padding=padding))
 
 
-@exercise(reference=sobel, mistakes=[
+@exercise(**NO_FILTER_LIBRARY, reference=sobel, mistakes=[
     ("no_sqrt", lambda image: sum(g ** 2 for g in _responses(image))),
     ("abs_sum", lambda image: sum(np.abs(g) for g in _responses(image))),
     ("one_direction", lambda image: np.abs(_responses(image)[0])),
@@ -68,7 +68,7 @@ def _gauss(size, sigma, centre=None, square=True, normalise=True):
     return g / g.sum() if normalise else g
 
 
-@exercise(reference=gaussian_kernel, mistakes=[
+@exercise(**NO_FILTER_LIBRARY, reference=gaussian_kernel, mistakes=[
     ("gaussian_not_normalised", lambda size, sigma: _gauss(size, sigma, normalise=False)),
     ("gaussian_off_centre", lambda size, sigma: _gauss(size, sigma, centre=size // 2)),
     ("gaussian_off_centre", lambda size, sigma: _gauss(size, sigma, centre=0)),
@@ -95,7 +95,7 @@ def check_gaussian_kernel():
             case("narrow", size=7, sigma=0.5)]
 
 
-@exercise(reference=lambda image, k: correlate2d(image, np.outer(k, k), padding="same"), mistakes=[
+@exercise(**NO_FILTER_LIBRARY, reference=lambda image, k: correlate2d(image, np.outer(k, k), padding="same"), mistakes=[
     ("one_pass_only", lambda image, k: correlate2d(image, k[None, :], padding="same")),
     ("one_pass_only", lambda image, k: correlate2d(image, k[:, None], padding="same")),
     ("valid_not_same", lambda image, k: correlate2d(image, np.outer(k, k))),
@@ -137,7 +137,7 @@ def _residual_correlation(image, kernel, target):
     return cl.correlate2d(cl.pad(image, p), residual)
 
 
-@exercise(reference=_loss_grad, mistakes=[
+@exercise(**NO_BACKWARD, reference=_loss_grad, mistakes=[
     ("mean_factor_missing", lambda i, k, t: 2 * _residual_correlation(i, k, t)),
     ("square_factor_missing", lambda i, k, t: _residual_correlation(i, k, t) / i.size),
     ("grad_flipped", lambda i, k, t: _loss_grad(i, k, t)[::-1, ::-1]),
@@ -187,7 +187,7 @@ def _naive_factors(kernel):
     return column, row
 
 
-@exercise(reference=lambda kernel: kernel, call=_outer_of_factors, mistakes=[
+@exercise(**NO_FILTER_LIBRARY, reference=lambda kernel: kernel, call=_outer_of_factors, mistakes=[
     ("zero_pivot", lambda kernel: np.outer(*_naive_factors(kernel))),
 ])
 def check_rank_one_factors():

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import import_torch, ints
+from .common import NO_AUTOGRAD, import_torch, ints
 
 
 # ---------------------------------------------------------------- affine layer
@@ -52,7 +52,7 @@ def _affine_mistake(x, w, b, g, slip):
     return y, dx, dw, db
 
 
-@exercise(reference=_affine_torch, call=_run_layer, name="AffineLayer", argument="AffineLayer",
+@exercise(**NO_AUTOGRAD, reference=_affine_torch, call=_run_layer, name="AffineLayer", argument="AffineLayer",
           needs=("backward", "the layer class you wrote"),
           output_names=("y", "dx", "grads['weight']", "grads['bias']"), mistakes=[
     ("linear_weight_transposed", lambda *a: _affine_mistake(*a, "weight_transposed")),
@@ -122,7 +122,7 @@ def _run_backprop(backprop, network_seed, x, target):
     return (dx,) + tuple(np.array(g, copy=True) for g in grads)
 
 
-@exercise(reference=_backprop_torch, call=_run_backprop,
+@exercise(**NO_AUTOGRAD, reference=_backprop_torch, call=_run_backprop,
           output_names=("dx", "dW1", "db1", "dW2", "db2"))
 def check_backprop():
     """Check ``backprop(layers, x, loss_grad)``: the forward loop, then the reversed backward loop.
@@ -191,7 +191,7 @@ def _probe(f, x, eps, kind):
     return grad
 
 
-@exercise(reference=lambda f, x, eps: f.gradient(x), mistakes=[
+@exercise(**NO_AUTOGRAD, reference=lambda f, x, eps: f.gradient(x), mistakes=[
     ("forward_difference", lambda f, x, eps: _probe(f, x, eps, "forward")),
     ("central_difference_not_halved", lambda f, x, eps: _probe(f, x, eps, "not halved")),
 ])

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import ints
+from .common import LOOPS, ints
 
 
 def _backward_of(forward, inputs, grad_out):
@@ -27,7 +27,7 @@ def _relu_backward(x, grad_out):
     return _backward_of(torch.relu, [x], grad_out)[0]
 
 
-@exercise(reference=_relu_backward, mistakes=[
+@exercise(**LOOPS, reference=_relu_backward, mistakes=[
     ("relu_grad_at_zero", lambda x, g: g * (x >= 0)),
     ("relu_uses_output", lambda x, g: g * np.maximum(x, 0)),
     ("relu_mask_only", lambda x, g: (x > 0).astype(float)),
@@ -94,7 +94,7 @@ def _first_max(window):
     return mask
 
 
-@exercise(reference=_maxpool_backward, mistakes=[
+@exercise(**LOOPS, reference=_maxpool_backward, mistakes=[
     ("maxpool_all_cells", _pool_mistake(lambda w: np.ones(w.shape))),
     ("maxpool_all_ties", _pool_mistake(lambda w: (w == w.max()).astype(float))),
     ("maxpool_average", _pool_mistake(lambda w: np.full(w.shape, 1.0 / w.size))),
@@ -147,7 +147,7 @@ def _linear_backward(x, weight, grad_out):
     return _backward_of(torch.nn.functional.linear, [x, weight, bias], grad_out)
 
 
-@exercise(reference=_linear_backward, output_names=("dx", "dw", "db"), mistakes=[
+@exercise(**LOOPS, reference=_linear_backward, output_names=("dx", "dw", "db"), mistakes=[
     ("linear_weight_transposed", lambda x, w, g: (g @ w.T, g.T @ x, g.sum(axis=0))),
     ("linear_dw_transposed", lambda x, w, g: (g @ w, x.T @ g, g.sum(axis=0))),
     ("bias_grad_not_summed_over_batch", lambda x, w, g: (g @ w, g.T @ x, g[0])),

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import import_torch, ints
+from .common import LOOPS, import_torch, ints
 
 
 def _worked_inputs():
@@ -37,7 +37,7 @@ def _feature_maps(image, kernels):
     return out[0].numpy()
 
 
-@exercise(reference=_feature_maps, mistakes=[
+@exercise(**LOOPS, reference=_feature_maps, mistakes=[
     ("kernel_flipped", lambda image, k: _feature_maps(image, k[:, ::-1, ::-1].copy())),
 ])
 def check_feature_maps():
@@ -75,7 +75,7 @@ def _winners(maps, order="C", last=False):
     return np.array(rows, dtype=np.int64)
 
 
-@exercise(reference=_winners, mistakes=[
+@exercise(**LOOPS, reference=_winners, mistakes=[
     ("winner_last_tie", lambda maps: _winners(maps, last=True)),
     ("winner_column_major", lambda maps: _winners(maps, order="F")),
     ("winner_flat_index", lambda maps: np.array([int(np.argmax(m)) for m in maps])),
@@ -115,7 +115,7 @@ def _softmax(z):
     return e / e.sum()
 
 
-@exercise(reference=_logit_grads, mistakes=[
+@exercise(**LOOPS, reference=_logit_grads, mistakes=[
     ("softmax_grad_sign", lambda z, t: np.eye(len(z))[t] - _softmax(z)),
     ("softmax_grad_no_onehot", lambda z, t: _softmax(z)),
 ])
@@ -163,7 +163,7 @@ def _kernel_grads_mistake(image, kernels, d_pooled, relu=True, at_origin=False):
     return grads
 
 
-@exercise(reference=_kernel_grads, mistakes=[
+@exercise(**LOOPS, reference=_kernel_grads, mistakes=[
     ("worked_relu_ignored", lambda i, k, d: _kernel_grads_mistake(i, k, d, relu=False)),
     ("worked_patch_at_origin", lambda i, k, d: _kernel_grads_mistake(i, k, d, at_origin=True)),
     ("grad_flipped", lambda i, k, d: _kernel_grads(i, k, d)[:, ::-1, ::-1]),
@@ -224,7 +224,7 @@ def _avgpool_mistake(x, grad_out, k, share):
     return dx
 
 
-@exercise(reference=_avgpool_backward, mistakes=[
+@exercise(**LOOPS, reference=_avgpool_backward, mistakes=[
     ("avgpool_not_divided", lambda x, g, k: _avgpool_mistake(x, g, k, "all")),
     ("avgpool_to_one_cell", lambda x, g, k: _avgpool_mistake(x, g, k, "first") * k * k),
     ("avgpool_to_one_cell", lambda x, g, k: _avgpool_mistake(x, g, k, "first")),

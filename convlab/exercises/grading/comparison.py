@@ -10,6 +10,7 @@ import numpy as np
 
 from ..sandbox.outcome import Opaque
 from .formatting import describe_difference, format_value
+from .trusted import allclose, array_equal
 
 
 def compare(expected, got, output_names=None, label="your answer"):
@@ -119,7 +120,7 @@ def same(a, b):
         return False
     if a.shape != b.shape or a.dtype.kind in "OUSV" or b.dtype.kind in "OUSV":
         return False
-    return bool(np.allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True))
+    return bool(allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True))
 
 
 def unchanged(before, after):
@@ -135,5 +136,5 @@ def unchanged(before, after):
                 and all(unchanged(a, b) for a, b in zip(before, after)))
     if isinstance(before, np.ndarray):
         return (isinstance(after, np.ndarray) and before.shape == after.shape
-                and bool(np.array_equal(before, after, equal_nan=True)))
+                and bool(array_equal(before, after, equal_nan=True)))
     return type(before) is type(after) and before == after

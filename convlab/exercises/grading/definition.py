@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from .engine import DEFAULT_TIME_LIMIT, run_check
+from .forbidden import forbid_argument
 
 _STANDARD_SECTIONS = """
     Parameters
@@ -63,6 +64,11 @@ class Exercise:
         ``(attribute, what)``: the learner's object must be ``what`` with that
         attribute, e.g. ``("apply", "a torch.autograd.Function subclass")``;
         then the verdict is named after the learner's object itself.
+    forbid : tuple of str
+        Library names the learner must not use (see
+        :mod:`convlab.exercises.grading.forbidden`); the exercise text states them.
+    forbid_why : str, optional
+        Why, in one sentence (a default otherwise).
     """
 
     name: str
@@ -74,6 +80,8 @@ class Exercise:
     output_names: Optional[tuple] = None
     call: Optional[Callable] = None
     needs: Optional[tuple] = None
+    forbid: tuple = ()
+    forbid_why: Optional[str] = None
 
     def check(self, learner, time_limit=None):
         """Run the checker on ``learner``; show and return the verdict."""
@@ -84,14 +92,17 @@ class Exercise:
                 raise TypeError(f"{self.argument} must be {what} (with an `{attribute}` "
                                 f"method), got {type(learner).__name__}")
             name = getattr(learner, "__name__", self.argument)  # e.g. the learner's Conv2dLoops
+        # the checker's own known mistakes (run as learners by the tests) may use the library
+        forbid = () if any(learner is wrong for _, wrong in self.mistakes) else self.forbid
         return run_check(learner, name=name, argument=self.argument, cases=self.cases(),
                          reference=self.reference, mistakes=self.mistakes,
                          time_limit=self.time_limit if time_limit is None else time_limit,
-                         output_names=self.output_names, call=self.call)
+                         output_names=self.output_names, call=self.call, forbid=forbid,
+                         forbid_why=self.forbid_why)
 
 
 def exercise(*, reference, mistakes=(), name=None, argument=None, time_limit=DEFAULT_TIME_LIMIT,
-             output_names=None, call=None, needs=None):
+             output_names=None, call=None, needs=None, forbid=(), forbid_why=None):
     """Declare an exercise; decorate the function that builds its cases (see the module doc).
 
     Examples
@@ -113,7 +124,7 @@ def exercise(*, reference, mistakes=(), name=None, argument=None, time_limit=DEF
                              f"got {checker_name!r}")
         learner = name or checker_name[len("check_"):]
         spec = Exercise(learner, argument or learner, build_cases, reference, tuple(mistakes),
-                        time_limit, output_names, call, needs)
+                        time_limit, output_names, call, needs, forbid_argument(forbid), forbid_why)
         signature = inspect.Signature([
             inspect.Parameter(spec.argument, inspect.Parameter.POSITIONAL_OR_KEYWORD),
             inspect.Parameter("time_limit", inspect.Parameter.KEYWORD_ONLY, default=time_limit)])

@@ -21,19 +21,87 @@ that is not a function), and lets a real Ctrl-C stop the check.
 """
 
 import copy
+import math
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..sandbox import isolation
-from ..sandbox.outcome import MEMORY_LIMIT, Opaque
+from ..sandbox.outcome import MEMORY_LIMIT, UNREADABLE, Opaque
 from ..sandbox.isolation import call_with_time_limit, learner_calls  # noqa: F401 -- public here too
 from .comparison import compare, same, unchanged
+from .forbidden import forbid_argument, forbidden_uses, verdict_rows
 from .formatting import format_value
 from .misconceptions import MESSAGES
-from .result import FAILED, NOT_IMPLEMENTED, PASSED, CheckResult
+from .result import FAILED, NOT_GRADED, NOT_IMPLEMENTED, PASSED, CheckResult
+from .trusted import refusal
 
 DEFAULT_TIME_LIMIT = 5.0
 """Seconds a learner's function may take on one (small) case."""
+
+MAX_TIME_LIMIT = 3600.0
+"""The longest ``time_limit`` a check accepts, in seconds."""
+
+
+def plain_number(value, argument, *, finite=True, minimum=None, above=None, maximum=None):
+    """``value`` as an exact ``float``, or a ``TypeError``/``ValueError`` naming ``argument``.
+
+    Subclasses of ``int`` and ``float`` are read through the base type (their
+    own ``__float__`` is not called); ``bool`` is not a number here.
+
+    Examples
+    --------
+    >>> plain_number(2, "time_limit", above=0)
+    2.0
+    >>> plain_number(float("nan"), "tolerance")
+    Traceback (most recent call last):
+    ...
+    ValueError: tolerance must be a finite number, got nan
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise TypeError(f"{argument} must be a number, got {type(value).__name__}: "
+                        f"{_short_repr(value)}")
+    if isinstance(value, float):
+        number = float.__float__(value)
+    elif isinstance(value, int):
+        number = float(int.__index__(value)) if abs(int.__index__(value)) < 2 ** 1000 else math.inf
+    else:
+        number = float(value.item())
+    if finite and not math.isfinite(number):
+        raise ValueError(f"{argument} must be a finite number, got {number!r}")
+    if minimum is not None and not number >= minimum:
+        raise ValueError(f"{argument} must be at least {minimum:g}, got {number!r}")
+    if above is not None and not number > above:
+        raise ValueError(f"{argument} must be greater than {above:g}, got {number!r}")
+    if maximum is not None and not number <= maximum:
+        raise ValueError(f"{argument} must be at most {maximum:g}, got {number!r}")
+    return number
+
+
+def _short_repr(value):
+    try:
+        text = object.__repr__(value) if not isinstance(value, (str, bytes)) else repr(
+            str.__str__(value) if isinstance(value, str) else value)
+    except Exception:
+        text = "?"
+    return text[:60]
+
+
+def time_limit_argument(time_limit):
+    """A valid ``time_limit`` in seconds (finite, > 0, at most :data:`MAX_TIME_LIMIT`).
+
+    Examples
+    --------
+    >>> time_limit_argument(0.5)
+    0.5
+    >>> time_limit_argument(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: time_limit must be greater than 0, got 0.0
+    """
+    return plain_number(time_limit, "time_limit", above=0, maximum=MAX_TIME_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -64,7 +132,8 @@ def _call_plain(fn, *values):
 
 
 def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
-              time_limit=DEFAULT_TIME_LIMIT, output_names=None, call=None):
+              time_limit=DEFAULT_TIME_LIMIT, output_names=None, call=None, forbid=(),
+              forbid_why=None):
     """Run ``learner_fn`` on ``cases`` against ``reference``; show and return the verdict.
 
     Parameters
@@ -89,6 +158,12 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
     call : callable, optional
         ``call(learner_fn, *values)`` runs the learner's code (default
         ``learner_fn(*values)``); used when the learner writes a class.
+    forbid : sequence of str
+        Dotted names the learner's code may not use (``"numpy.correlate"``,
+        ``"torch"``), found in its code before it runs
+        (:func:`~convlab.exercises.grading.forbidden.forbidden_uses`).
+    forbid_why : str, optional
+        Why the exercise forbids them (a default sentence otherwise).
 
     Returns
     -------
@@ -109,9 +184,18 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
     if not callable(learner_fn):
         raise TypeError(f"{argument} must be the function you wrote (a callable), "
                         f"got {type(learner_fn).__name__}: {learner_fn!r:.60}")
-    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
-        raise TypeError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    time_limit = time_limit_argument(time_limit)
+    forbid = forbid_argument(forbid)
     cases = list(cases)
+    refused = refusal()
+    if refused is not None:
+        return CheckResult(name, NOT_GRADED, len(cases), reason="not graded",
+                           details=[("", refused)]).show()
+    uses = forbidden_uses(learner_fn, forbid)
+    if uses:
+        return CheckResult(name, FAILED, len(cases), reason="forbidden call",
+                           details=verdict_rows(uses, *([forbid_why] if forbid_why else [])),
+                           misconceptions=()).show()
     index = 0
     try:
         with learner_calls(learner_fn, call or _call_plain, [c.values for c in cases],
@@ -119,8 +203,8 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
             for index, (this, outcome) in enumerate(zip(cases, outcomes)):
                 if outcome.printed:
                     print(outcome.printed, end="" if outcome.printed.endswith("\n") else "\n")
-                verdict = _judge(this, outcome, index == 0, reference, mistakes, time_limit,
-                                 output_names)
+                verdict = _judge_safely(this, outcome, index == 0, reference, mistakes,
+                                        time_limit, output_names)
                 if verdict is None:
                     continue
                 status, reason, details, diagnosed = verdict
@@ -135,6 +219,14 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
             "", "you interrupted the check; your function was stopped.")]).show()
         raise
     return CheckResult(name, PASSED, len(cases), len(cases)).show()
+
+
+def _judge_safely(this, outcome, first, reference, mistakes, time_limit, output_names):
+    """:func:`_judge`, with an answer it cannot read (a forged message) reported as unreadable."""
+    try:
+        return _judge(this, outcome, first, reference, mistakes, time_limit, output_names)
+    except Exception:  # only a forged message from the child gets here
+        return FAILED, "unreadable answer", [("", UNREADABLE)], ()
 
 
 def _judge(this, outcome, first, reference, mistakes, time_limit, output_names):

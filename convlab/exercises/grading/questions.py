@@ -32,11 +32,12 @@ name; :func:`ask`, :func:`expect_value` and :func:`expect_shape` also take a
 whole question inline, for an instructor's own notebook.
 """
 
-import numbers
-
-from .engine import DEFAULT_TIME_LIMIT, call_with_time_limit
+from ..sandbox.isolation import learner_calls
+from ..sandbox.outcome import MEMORY_LIMIT
+from .engine import DEFAULT_TIME_LIMIT, plain_number, time_limit_argument
 from .question_types import INVALID, QUESTIONS, Question, QuestionResult
-from .result import FAILED, NOT_IMPLEMENTED, PASSED
+from .result import FAILED, NOT_GRADED, NOT_IMPLEMENTED, PASSED
+from .trusted import refusal
 
 __all__ = ["INVALID", "QUESTIONS", "Question", "ask", "expect_shape", "expect_value",
            "multiple_choice", "predict_shape", "predict_value", "question", "question_table"]
@@ -44,8 +45,37 @@ __all__ = ["INVALID", "QUESTIONS", "Question", "ask", "expect_shape", "expect_va
 
 # ------------------------------------------------------------------ declaring
 def _check_name(name):
-    if not isinstance(name, str) or not name.isidentifier():
-        raise TypeError(f"name must be a short identifier-like string, got {name!r}")
+    if not isinstance(name, str) or not str.__str__(name).isidentifier():
+        raise TypeError(f"name must be a short identifier-like string, got {_shown(name)}")
+    return str.__str__(name)
+
+
+def _shown(value):
+    """A short repr of an argument, read without calling the argument's own methods."""
+    if isinstance(value, str):
+        return repr(str.__str__(value))[:60]
+    if type(value) in (int, float, bool, type(None), tuple, list, dict):
+        return repr(value)[:60]
+    return f"a {type(value).__name__}"
+
+
+def _text(value, argument):
+    """A plain ``str`` argument (a subclass is read as the text it holds)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{argument} must be a str, got {_shown(value)}")
+    return str.__str__(value)
+
+
+def _correct_number(correct):
+    if isinstance(correct, str) and str.__str__(correct) == INVALID:
+        return INVALID
+    if isinstance(correct, str):
+        raise ValueError(f"correct must be a number or {INVALID!r}, got {_shown(correct)}")
+    try:
+        number = plain_number(correct, "correct")
+    except TypeError:
+        raise TypeError(f"correct must be a number or {INVALID!r}, got {_shown(correct)}") from None
+    return int(number) if number == int(number) and abs(number) < 2 ** 53 else number
 
 
 def _wrong_pairs(wrong, argument):
@@ -54,11 +84,15 @@ def _wrong_pairs(wrong, argument):
     if not isinstance(wrong, dict):
         raise TypeError(f"{argument} must be a dict {{wrong answer: why it is wrong}}, "
                         f"got {type(wrong).__name__}")
+    pairs = []
     for answer, why in wrong.items():
-        if not isinstance(why, str) or not why:
-            raise TypeError(f"{argument}[{answer!r}] must be a sentence (a non-empty str), "
-                            f"got {why!r}")
-    return tuple(wrong.items())
+        if not isinstance(why, str) or not str.__str__(why):
+            raise TypeError(f"{argument}[{_shown(answer)}] must be a sentence (a non-empty str), "
+                            f"got {_shown(why)}")
+        if isinstance(answer, str):
+            answer = str.__str__(answer)
+        pairs.append((answer, str.__str__(why)))
+    return tuple(pairs)
 
 
 def _register(question, register):
@@ -106,12 +140,16 @@ def multiple_choice(name, prompt, *, choices, correct, explain, why_right="", le
         your answer: (a) correlation
         why not: correlation slides the kernel as it is.
     """
-    _check_name(name)
+    name = _check_name(name)
     if not isinstance(choices, dict) or len(choices) < 2:
-        raise TypeError(f"choices must be a dict of at least two {{letter: statement}}, got {choices!r}")
-    letters = [str(letter).lower() for letter in choices]
+        raise TypeError(f"choices must be a dict of at least two {{letter: statement}}, "
+                        f"got {_shown(choices)}")
+    letters = [_text(letter, "a choice's letter").lower() for letter in choices]
+    statements = [_text(text, f"choices[{letter!r}]") for letter, text in zip(letters, choices.values())]
+    correct = _text(correct, "correct")
     if correct not in letters:
         raise ValueError(f"correct must be one of the choice letters {letters}, got {correct!r}")
+    prompt, why_right = _text(prompt, "prompt"), _text(why_right, "why_right")
     explain = dict(_wrong_pairs(explain, "explain"))
     missing = [letter for letter in letters if letter != correct and letter not in explain]
     if missing or correct in explain:
@@ -120,7 +158,7 @@ def multiple_choice(name, prompt, *, choices, correct, explain, why_right="", le
     question = Question(name, prompt, "choice", correct,
                         wrong=tuple((letter, explain[letter]) for letter in letters
                                     if letter != correct),
-                        choices=tuple(zip(letters, choices.values())), why_right=why_right,
+                        choices=tuple(zip(letters, statements)), why_right=why_right,
                         lesson=lesson)
     return _register(question, register)
 
@@ -139,15 +177,14 @@ def predict_value(name, prompt, *, correct, wrong=None, tolerance=0.0, hint="", 
     >>> r = ask(q, lambda: 5)
     demo_size: right.
     """
-    _check_name(name)
-    if not (correct == INVALID or (isinstance(correct, numbers.Real)
-                                   and not isinstance(correct, bool))):
-        raise TypeError(f"correct must be a number or {INVALID!r}, got {correct!r}")
-    if isinstance(tolerance, bool) or not isinstance(tolerance, numbers.Real) or tolerance < 0:
-        raise TypeError(f"tolerance must be a non-negative number, got {tolerance!r}")
-    question = Question(name, prompt, "value", correct, wrong=_wrong_pairs(wrong, "wrong"),
-                        tolerance=float(tolerance), hint=hint, why_right=why_right,
-                        lesson=lesson)
+    name = _check_name(name)
+    correct = _correct_number(correct)
+    tolerance = plain_number(tolerance, "tolerance", minimum=0)
+    wrong = tuple((answer if isinstance(answer, str) else _correct_number(answer), why)
+                  for answer, why in _wrong_pairs(wrong, "wrong"))
+    question = Question(name, _text(prompt, "prompt"), "value", correct, wrong=wrong,
+                        tolerance=tolerance, hint=_text(hint, "hint"),
+                        why_right=_text(why_right, "why_right"), lesson=lesson)
     return _register(question, register)
 
 
@@ -165,12 +202,17 @@ def predict_shape(name, prompt, *, correct, wrong=None, hint="", why_right="", l
         your answer: 'invalid'
         why not: a 3x3 kernel fits in 4x4.
     """
-    _check_name(name)
-    if not (correct == INVALID or (isinstance(correct, tuple)
-                                   and all(isinstance(n, int) for n in correct))):
-        raise TypeError(f"correct must be a tuple of ints or {INVALID!r}, got {correct!r}")
-    question = Question(name, prompt, "shape", correct, wrong=_wrong_pairs(wrong, "wrong"),
-                        hint=hint, why_right=why_right, lesson=lesson)
+    name = _check_name(name)
+    if isinstance(correct, str) and str.__str__(correct) == INVALID:
+        correct = INVALID
+    elif isinstance(correct, tuple) and all(type(n) is int and n >= 0 for n in correct):
+        correct = tuple(correct)
+    else:
+        raise TypeError(f"correct must be a tuple of non-negative ints or {INVALID!r}, "
+                        f"got {_shown(correct)}")
+    question = Question(name, _text(prompt, "prompt"), "shape", correct,
+                        wrong=_wrong_pairs(wrong, "wrong"), hint=_text(hint, "hint"),
+                        why_right=_text(why_right, "why_right"), lesson=lesson)
     return _register(question, register)
 
 
@@ -241,6 +283,7 @@ def expect_shape(name, answer, correct=None, *, hint="", wrong=None,
 
 def _lookup(question, kind=None):
     if isinstance(question, str):
+        question = str.__str__(question)
         _load_banks()
         if question not in QUESTIONS:
             raise ValueError(f"question must be the name of a registered question; got "
@@ -254,25 +297,43 @@ def _lookup(question, kind=None):
     return question
 
 
+def _call_answer(answer):
+    return answer()
+
+
 def _grade(question, answer, time_limit):
+    """Run ``answer()`` as a checker runs a learner's function (a child process with
+    limits), then read its plain-data answer here."""
+    time_limit = time_limit_argument(time_limit)
     if not callable(answer):
         raise TypeError("answer must be the function you wrote (def answer(): return ...), "
-                        f"got {type(answer).__name__}: {answer!r:.60}")
-    outcome, given = call_with_time_limit(answer, (), time_limit)
-    if outcome == "raised" and isinstance(given, NotImplementedError):
+                        f"got {_shown(answer)}")
+    refused = refusal()
+    if refused is not None:
+        return QuestionResult(question.name, NOT_GRADED, 1, reason="not graded",
+                              details=[("", refused)]).show()
+    with learner_calls(answer, _call_answer, [()], time_limit) as outcomes:
+        outcome = next(iter(outcomes))
+    if outcome.printed:
+        print(outcome.printed, end="" if outcome.printed.endswith("\n") else "\n")
+    if outcome.kind == "raised" and outcome.value.not_implemented:
         return QuestionResult(question.name, NOT_IMPLEMENTED, 1).show()
-    if outcome != "ok":
-        reason = "too slow" if outcome == "slow" else "raised"
-        text = (f"no answer after {time_limit:g} s" if outcome == "slow"
-                else f"{type(given).__name__}: {given}")
+    if outcome.kind != "ok":
+        text = {"slow": f"no answer after {time_limit:g} s; look for a loop that never ends.",
+                "ended": f"your function ended the process it ran in: {outcome.value}."}.get(
+                    outcome.kind, outcome.value)
+        if outcome.kind == "raised":
+            text = outcome.value.text
+            if outcome.value.out_of_memory:
+                text += f" (a check allows {MEMORY_LIMIT / 2**30:g} GiB of memory)"
+        reason = {"slow": "too slow", "raised": "raised", "ended": "ended the process"}.get(
+            outcome.kind, "unreadable answer")
         return QuestionResult(question.name, FAILED, 1, reason=reason,
                               details=[("", text)]).show()
-    # Reading the answer runs the learner's objects too (their __eq__, __float__, ...):
-    # under the same time limit, and whatever they raise is a verdict.
-    outcome, verdict = call_with_time_limit(question.grade, (given,), time_limit)
-    if outcome != "ok":
-        why = "too slow to read" if outcome == "slow" else f"{type(verdict).__name__}: {verdict}"
-        verdict = ("not understood", [("", why)], [])
+    try:  # the answer is plain data now: reading it runs none of the learner's code
+        verdict = question.grade(outcome.value)
+    except Exception as exc:  # e.g. a number too large to compare
+        verdict = ("not understood", [("", f"{type(exc).__name__}: {exc}")], [])
     if verdict is None:
         return QuestionResult(question.name, PASSED, 1, 1).show()
     reason, details, explanations = verdict

@@ -14,11 +14,13 @@ import sys
 PASSED = "passed"
 FAILED = "failed"
 NOT_IMPLEMENTED = "not implemented"
+NOT_GRADED = "not graded"
 
 _COLOURS = {  # status -> (border, background)
     PASSED: ("#2e7d32", "#e8f5e9"),
     FAILED: ("#c62828", "#ffebee"),
     NOT_IMPLEMENTED: ("#9e9e9e", "#f5f5f5"),
+    NOT_GRADED: ("#ef6c00", "#fff3e0"),
 }
 
 
@@ -81,6 +83,8 @@ class CheckResult:
     def _headline(self):
         if self.status == PASSED:
             return f"{self.name}: passed {self.n_cases} cases."
+        if self.status == NOT_GRADED:
+            return f"{self.name}: not graded."
         if self.status == NOT_IMPLEMENTED:
             return (f"{self.name}: not implemented yet. Replace the "
                     "`raise NotImplementedError` line with your code, then run "

@@ -28,7 +28,7 @@ import warnings
 from contextlib import contextmanager
 
 from . import outcome
-from .outcome import Outcome, describe_exception, safe_value, truncate
+from .outcome import UNREADABLE, Opaque, Outcome, Raised, describe_exception, safe_value, truncate
 
 _FRAME = struct.Struct(">Q")
 _MAX_MESSAGE = 256 * 2 ** 20
@@ -64,6 +64,10 @@ def start_child(learner_fn, call, arguments):
     if pid == 0:  # the child: never comes back
         os.close(read_end)
         _run_child(write_end, learner_fn, call, arguments)
+    try:  # the child leads its own process group (it sets it too): whatever it starts is
+        os.setpgid(pid, pid)  # in that group, and is killed with it
+    except OSError:  # the child already did it, or is gone
+        pass
     os.close(write_end)
     child = Child(pid, read_end)
     try:
@@ -75,6 +79,7 @@ def start_child(learner_fn, call, arguments):
 def _run_child(fd, learner_fn, call, arguments):
     code = 0
     try:
+        os.setpgid(0, 0)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
         faulthandler.disable()  # a crash is reported as a verdict, not a dump
         _limit_memory()
@@ -100,6 +105,35 @@ def _run_child(fd, learner_fn, call, arguments):
         code = 70
     finally:
         os._exit(code)
+
+
+def _well_formed(message):
+    """The :class:`Outcome` a child's message stands for, or None if it is not one the child writes."""
+    if type(message) is not tuple or len(message) != 4:
+        return None
+    kind, value, given, printed = message
+    if type(printed) is not str or type(given) is not tuple:
+        return None
+    if kind == "raised":
+        ok = (type(value) is Raised and type(value.text) is str and type(value.type_name) is str
+              and type(value.not_implemented) is bool and type(value.out_of_memory) is bool)
+    else:
+        ok = kind == "ok" and _plain(value)
+    return Outcome(kind, value, given, printed) if ok and _plain(given) else None
+
+
+def _plain(value, depth=0):
+    """Only what :func:`safe_value` makes: numbers, str, None, tuples/lists of them, arrays, Opaque."""
+    kind = type(value)
+    if depth > 40:
+        return False
+    if kind in (tuple, list):
+        return all(_plain(item, depth + 1) for item in value)
+    if kind is Opaque:
+        return type(value.text) is str and type(value.type_name) is str and (
+            value.shape is None or (type(value.shape) is tuple
+                                    and all(type(n) is int for n in value.shape)))
+    return value is None or kind in (bool, int, float, complex, str) or kind.__module__ == "numpy"
 
 
 def _no_input(prompt=""):
@@ -150,12 +184,13 @@ class Child:
                 yield message
                 return
             try:
-                kind, value, given, printed = _SafeUnpickler(io.BytesIO(message)).load()
+                read = _well_formed(_SafeUnpickler(io.BytesIO(message)).load())
             except Exception:  # only tampering with the child's own code gets here
-                yield Outcome("unreadable", "the answer could not be read back from the process "
-                                            "that ran your function.")
+                read = None
+            if read is None:
+                yield Outcome("unreadable", UNREADABLE)
                 return
-            yield Outcome(kind, value, given, printed)
+            yield read
 
     def _receive(self, deadline):
         """The next message's bytes, or an Outcome when the child is too slow or gone."""
@@ -185,6 +220,8 @@ class Child:
         The dead child is reaped by a short-lived daemon thread, so that the
         verdict does not wait for the system to tear down a copy of the session.
         """
+        if not self.stopped:
+            _kill_group(self.pid)  # the child and every process it started
         if not self.stopped and self.status is None:  # not reaped by us: the pid is still its
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -209,11 +246,20 @@ class Child:
                 pid, status = self.pid, None
             if pid:
                 self.status = status
+                _kill_group(self.pid)  # what it started (a group's id is not reused while it has members)
                 return status
             if time.monotonic() >= end:
                 os.kill(self.pid, signal.SIGKILL)
                 end = float("inf")  # now it ends promptly: wait for it
             time.sleep(0.001)
+
+
+def _kill_group(pid):
+    """SIGKILL the process group the child leads (it and every process it started)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):  # the group is empty (or not the child's)
+        pass
 
 
 def _reap_quietly(pid):

@@ -24,6 +24,10 @@ MAX_TEXT = 300
 MAX_PRINTED = 2000
 """Characters kept of what the learner's function printed on one case."""
 
+UNREADABLE = ("the answer could not be read back from the process that ran your function "
+              "(was part of the checker replaced inside your function?).")
+"""The verdict's sentence for a message from the child that is not one it writes."""
+
 _MAX_ELEMENTS = 10 ** 6  # a larger answer is described, not sent back
 _MAX_DEPTH = 20
 
@@ -107,7 +111,7 @@ def describe_exception(exc):
 
 
 _LIBRARY_DIRS = tuple(str(Path(p).resolve()) for p in (
-    Path(__file__).parents[1], sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
+    Path(__file__).parents[2], sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
     sysconfig.get_paths()["platlib"]))
 
 
@@ -133,8 +137,12 @@ def safe_value(value, depth=0):
     kind = type(value)
     if value is None or kind in (bool, int, float, complex):
         return value
-    if kind is str:
-        return truncate(value)
+    if isinstance(value, str):  # a subclass is read as the text it holds, whatever it overrides
+        return truncate(str.__str__(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__index__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
     if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.kind != "O":
         return value
     if depth >= _MAX_DEPTH:
