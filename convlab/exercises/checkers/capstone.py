@@ -8,85 +8,35 @@ PyTorch (float64) and a finite-difference check of the learner's own
 forward, and on a failure localises the fault
 (:mod:`.capstone_localise`): which feature breaks the layer, the smallest
 geometry that still fails, and a grid of that case with the wrong cells
-marked. The pair may use numpy only: a call into convlab's convolutions,
-PyTorch's or SciPy's is refused, and the verdict says so.
+marked. The pair may use numpy only: a use of convlab, PyTorch or SciPy's
+filters (found by :mod:`convlab.exercises.grading.forbidden` before anything
+runs) fails the check, and the verdict says what was used and why not.
 """
 
 import base64
 import html
 import io
-import sys
-from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 
-from ..grading.engine import DEFAULT_TIME_LIMIT
-from ..grading.result import FAILED, NOT_IMPLEMENTED, PASSED, CheckResult
+from ..grading.engine import DEFAULT_TIME_LIMIT, time_limit_argument
+from ..grading.forbidden import forbidden_uses, verdict_rows
+from ..grading.result import FAILED, NOT_GRADED, NOT_IMPLEMENTED, PASSED, CheckResult
+from ..grading.trusted import refusal
 from .capstone_geometry import SUITE
 from .capstone_localise import localise, run_pair
-from .common import import_torch
+from .common import LOOPS, import_torch
 
-__all__ = [
-    "CapstoneResult",
-    "ForbiddenCall",
-    "check_conv2d_layer",
-    "forbid_convolutions",
-    "show_smallest_case",
-]
+__all__ = ["CapstoneResult", "check_conv2d_layer", "show_smallest_case"]
+
+FORBID = LOOPS["forbid"]
+"""No library convolution (numpy's, SciPy's, PyTorch's) and nothing from convlab."""
+
+FORBID_WHY = ("the capstone asks you to write the whole layer in numpy (padding, slicing, "
+              "np.einsum or np.tensordot, loops): convlab, torch or scipy would compute it "
+              "for you.")
 
 NAME = "conv2d_forward / conv2d_backward"
-
-
-# ------------------------------------------------------------------ forbidden calls
-# TODO(lead): the checkers branch declares forbidden calls for every exercise; when its
-# mechanism is merged, declare these there and drop this guard (see the report).
-class ForbiddenCall(Exception):
-    """Raised in the learner's code when it calls a convolution it was asked to write."""
-
-
-_CONVLAB = Path(__file__).resolve().parents[2]
-_FORBIDDEN_PATHS = tuple(str(p) for p in (
-    _CONVLAB / "conv", _CONVLAB / "matrices.py", _CONVLAB / "spectral.py",
-    _CONVLAB / "autograd.py", _CONVLAB / "filters.py"))
-_FORBIDDEN_PACKAGES = ("scipy/signal/", "scipy/ndimage/")
-_FORBIDDEN_TORCH = {"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-                    "convolution", "_convolution", "unfold", "fold", "im2col", "col2im"}
-
-
-@contextmanager
-def forbid_convolutions():
-    """While active, a call into convlab's convolutions, PyTorch's or SciPy's raises :class:`ForbiddenCall`.
-
-    Examples
-    --------
-    >>> import convlab as cl
-    >>> with forbid_convolutions():
-    ...     cl.conv2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 1, 1)))
-    Traceback (most recent call last):
-    ...
-    convlab.exercises.checkers.capstone.ForbiddenCall: ...
-    """
-    def refuse(what):
-        raise ForbiddenCall(f"your code called {what}; the capstone is numpy only: write the "
-                            "convolution yourself (slices, np.einsum or np.tensordot, loops).")
-
-    def hook(frame, event, arg):
-        if event == "call":
-            path = frame.f_code.co_filename
-            if path.startswith(_FORBIDDEN_PATHS) or any(p in path for p in _FORBIDDEN_PACKAGES):
-                module = frame.f_globals.get("__name__", "?")
-                refuse(f"{module}.{frame.f_code.co_name}")
-        elif (event == "c_call" and getattr(arg, "__name__", "") in _FORBIDDEN_TORCH
-              and str(getattr(arg, "__module__", None) or "").startswith("torch")):
-            refuse(f"torch's {arg.__name__}")
-
-    previous = sys.getprofile()
-    sys.setprofile(hook)
-    try:
-        yield
-    finally:
-        sys.setprofile(previous)
 
 
 # ------------------------------------------------------------------ the verdict
@@ -222,13 +172,20 @@ def check_conv2d_layer(conv2d_forward, conv2d_backward, *, time_limit=DEFAULT_TI
         if not callable(fn):
             raise TypeError(f"{name} must be the function you wrote (a callable), "
                             f"got {type(fn).__name__}: {fn!r:.60}")
-    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not time_limit > 0:
-        raise TypeError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    time_limit = time_limit_argument(time_limit)
+    n = len(SUITE)
+    refused = refusal()
+    if refused is not None:
+        return CapstoneResult(NAME, NOT_GRADED, n, reason="not graded",
+                              details=[("", refused)]).show()
+    uses = forbidden_uses(conv2d_forward, FORBID) + forbidden_uses(conv2d_backward, FORBID)
+    if uses:
+        return CapstoneResult(NAME, FAILED, n, reason="forbidden call",
+                              details=verdict_rows(uses, FORBID_WHY)).show()
     import_torch()  # before any learner code runs under a time limit
     labels, geometries = zip(*SUITE)
-    faults = run_pair(conv2d_forward, conv2d_backward, forbid_convolutions, geometries, time_limit)
+    faults = run_pair(conv2d_forward, conv2d_backward, geometries, time_limit)
     failing = [i for i, f in enumerate(faults) if f is not None]
-    n = len(geometries)
     if not failing:
         return CapstoneResult(NAME, PASSED, n, n).show()
     first = failing[0]
@@ -238,8 +195,7 @@ def check_conv2d_layer(conv2d_forward, conv2d_backward, *, time_limit=DEFAULT_TI
     details = [("right on", f"{n - len(failing)} of the {n} geometries of the suite")]
     loc = None
     if fault.kind in ("wrong values", "wrong shape", "wrong type", "raised"):
-        loc = localise(conv2d_forward, conv2d_backward, forbid_convolutions, geometries[first],
-                       fault, time_limit)
+        loc = localise(conv2d_forward, conv2d_backward, geometries[first], fault, time_limit)
         details += _localised_rows(loc)
     else:
         details += [("", fault.text)]

@@ -37,7 +37,7 @@ class Fault:
     """Why the pair is wrong on one geometry.
 
     ``kind`` is ``"wrong values"``, ``"wrong shape"``, ``"wrong type"``, ``"raised"``,
-    ``"forbidden call"``, ``"mutated input"``, ``"too slow"`` or ``"ended the process"``;
+    ``"mutated input"``, ``"too slow"`` or ``"ended the process"``;
     ``part`` one of :data:`PARTS` (or None); ``text`` says what is wrong, in words.
     """
 
@@ -96,12 +96,11 @@ def directions(geometry):
 # ------------------------------------------------------------------ running the learner
 def _call_pair(pair, x, weight, bias, grad_out, stride, padding, dilation, groups, probe):
     """Runs in the child: the learner's forward, backward, and the finite differences."""
-    forward, backward, guard = pair
-    with guard():
-        y = forward(x, weight, bias, stride, padding, dilation, groups)
-        grads = backward(grad_out, x, weight, stride, padding, dilation, groups)
-        return y, grads, _differences(forward, x, weight, bias, grad_out, stride, padding,
-                                      dilation, groups, probe)
+    forward, backward = pair
+    y = forward(x, weight, bias, stride, padding, dilation, groups)
+    grads = backward(grad_out, x, weight, stride, padding, dilation, groups)
+    return y, grads, _differences(forward, x, weight, bias, grad_out, stride, padding,
+                                  dilation, groups, probe)
 
 
 def _differences(forward, x, weight, bias, grad_out, stride, padding, dilation, groups, probe):
@@ -119,7 +118,7 @@ def _differences(forward, x, weight, bias, grad_out, stride, padding, dilation, 
         return None
 
 
-def run_pair(forward, backward, guard, geometries, time_limit):
+def run_pair(forward, backward, geometries, time_limit):
     """Run the learner's pair on each geometry; a list of :class:`Fault` or None (right)."""
     arguments = []
     for g in geometries:
@@ -128,7 +127,7 @@ def run_pair(forward, backward, guard, geometries, time_limit):
         arguments.append((x, weight, bias, grad_out, s["stride"], s["padding"], s["dilation"],
                           s["groups"], directions(g)))
     verdicts = []
-    with learner_calls((forward, backward, guard), _call_pair, arguments, time_limit) as outcomes:
+    with learner_calls((forward, backward), _call_pair, arguments, time_limit) as outcomes:
         for g, values, outcome in zip(geometries, arguments, outcomes):
             verdicts.append(judge(g, values, outcome, time_limit))
     # an outcome that ends the run ("slow", "ended") leaves the remaining geometries unknown
@@ -144,8 +143,7 @@ def judge(geometry, values, outcome, time_limit):
         return Fault("ended the process", text=str(outcome.value))
     if outcome.kind == "raised":
         raised = outcome.value
-        kind = "forbidden call" if raised.type_name == "ForbiddenCall" else "raised"
-        return Fault(kind, text=raised.text, got=raised)
+        return Fault("raised", text=raised.text, got=raised)
     for name, before, after in zip(("x", "weight", "bias", "grad_out"), values, outcome.given):
         if (isinstance(before, np.ndarray) and not isinstance(after, Opaque)
                 and not np.array_equal(before, np.asarray(after))):
@@ -318,7 +316,7 @@ class Localisation:
         return features[-1].look if features else ""
 
 
-def localise(forward, backward, guard, start, fault, time_limit, most=40):
+def localise(forward, backward, start, fault, time_limit, most=40):
     """Shrink the failing geometry ``start``: features off first, then sizes, while it still fails.
 
     Each round runs every one-step simplification of the current geometry in one
@@ -331,7 +329,7 @@ def localise(forward, backward, guard, start, fault, time_limit, most=40):
         steps = list(dict.fromkeys(steps + smaller(current)))
         if not steps:
             break
-        faults = run_pair(forward, backward, guard, steps, time_limit)
+        faults = run_pair(forward, backward, steps, time_limit)
         tried += len(steps)
         failing = [(s, f) for s, f in zip(steps, faults) if f is not None
                    and f.family == fault.family and s.size() < current.size()]
@@ -340,7 +338,7 @@ def localise(forward, backward, guard, start, fault, time_limit, most=40):
         current, fault = min(failing, key=lambda pair: pair[0].size())  # the smallest step down
     # a feature breaks the answer when every way of switching it off makes the answer right
     off = [(f, g) for f in FEATURES if f.present(current) for g in f.switched_off(current)]
-    checks = run_pair(forward, backward, guard, [g for _, g in off], time_limit) if off else []
+    checks = run_pair(forward, backward, [g for _, g in off], time_limit) if off else []
     tried += len(off)
     right = {}
     for (f, _), check in zip(off, checks):

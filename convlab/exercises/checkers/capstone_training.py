@@ -16,7 +16,8 @@ from convlab import nn
 from convlab.data import load_digits
 from convlab.training import accuracy
 
-from ..grading.result import FAILED, NOT_IMPLEMENTED, PASSED, CheckResult
+from ..grading.result import FAILED, NOT_GRADED, NOT_IMPLEMENTED, PASSED, CheckResult
+from ..grading.trusted import refusal
 from ..sandbox.isolation import learner_calls
 from ..sandbox.outcome import Opaque
 
@@ -75,6 +76,10 @@ def check_digits_training(train_fn, *, time_limit=TRAINING_TIME_LIMIT):
         raise TypeError(f"train_fn must be the function you wrote (a callable), "
                         f"got {type(train_fn).__name__}: {train_fn!r:.60}")
     name = getattr(train_fn, "__name__", "train_fn")
+    refused = refusal()
+    if refused is not None:
+        return _TrainingVerdict(name, NOT_GRADED, 1, reason="not graded",
+                                details=[("", refused)]).show()
     with learner_calls(train_fn, lambda fn: _summarise(fn), [()], time_limit) as outcomes:
         outcome = next(iter(outcomes))
     if outcome.kind == "raised" and outcome.value.not_implemented:
