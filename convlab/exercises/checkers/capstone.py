@@ -74,7 +74,7 @@ class CapstoneResult(CheckResult):
         png = io.BytesIO()
         fig = show_smallest_case(self).figure
         fig.savefig(png, format="png", dpi=96, bbox_inches="tight")
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # already loaded by show_smallest_case
         plt.close(fig)
         data = base64.b64encode(png.getvalue()).decode()
         alt = html.escape(_alt_text(self), quote=True)
@@ -129,7 +129,7 @@ def show_smallest_case(result, ax=None):
     if not isinstance(result, CapstoneResult) or result.localisation is None:
         raise ValueError("result must be a failed check_conv2d_layer verdict with a smallest "
                          f"failing case; got {type(result).__name__}")
-    from convlab.viz.grid import plot_row
+    from ...viz.grid import plot_row  # matplotlib loads only when a case is drawn
     fault = result.localisation.fault
     index, expected, got, mask = _slice(fault)
     marked = np.array([[f"{v:g}" + ("*" if wrong else "") for v, wrong in zip(row, flags)]

@@ -12,10 +12,9 @@ import time
 
 import numpy as np
 
-from convlab import nn
-from convlab.data import load_digits
-from convlab.training import accuracy
-
+from ...data import load_digits
+from ...nn.layers import Conv2d
+from ...training import accuracy
 from ..grading.result import FAILED, NOT_GRADED, NOT_IMPLEMENTED, PASSED, CheckResult
 from ..grading.trusted import refusal
 from ..sandbox.isolation import learner_calls
@@ -46,7 +45,7 @@ def _summarise(train_fn):
     returns is not taken on trust.
     """
     model, history = train_fn()
-    convs = [layer for layer in getattr(model, "layers", ()) if isinstance(layer, nn.Conv2d)]
+    convs = [layer for layer in getattr(model, "layers", ()) if isinstance(layer, Conv2d)]
     own = [all(callable(m) and not str(getattr(m, "__module__", "")).startswith("convlab")
                for m in layer.method) for layer in convs]
     test = load_digits(seed=0, dtype=np.float32)
@@ -115,7 +114,7 @@ def _problem(outcome, time_limit):
 
 def _timings(pair, x_shape, out_channels, kernel_size, repeats):
     """Runs in the child: median seconds of (yours, fast), forward + backward, interleaved."""
-    import convlab as cl
+    from ...conv.api import conv2d, conv2d_backward
     forward, backward = pair
     rng = np.random.default_rng(0)
     x = rng.standard_normal(x_shape).astype(np.float32)
@@ -129,8 +128,8 @@ def _timings(pair, x_shape, out_channels, kernel_size, repeats):
         backward(np.ones_like(y), x, weight, *settings)
 
     def fast():
-        y = cl.conv2d(x, weight, bias, padding=pad)
-        cl.conv2d_backward(np.ones_like(y), x, weight, padding=pad)
+        y = conv2d(x, weight, bias, padding=pad)
+        conv2d_backward(np.ones_like(y), x, weight, padding=pad)
 
     seconds = {yours: [], fast: []}
     for _ in range(repeats):
