@@ -110,7 +110,9 @@ from .grading.questions import (  # questions with feedback
                                         expect_value,
                                         question,
 )
-from .grading.result import CheckResult
+from .grading.result import VERDICT_MIME, CheckResult, NotPassed
+from .grading.shrink import Space, smallest_failure
+from .grading.variants import set_student, student
 
 CHECKERS = (
     check_correlate1d, check_correlate2d, check_convolve2d,
@@ -136,7 +138,8 @@ ALIASES = {"check_unfold_conv2d": check_unfold_conv2d}
 """Former names of checkers that lessons may still call."""
 
 __all__ = (["ALIASES", "CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "Exercise",
-            "MESSAGES", "ask", "case", "exercise", "expect_shape",
-            "expect_value", "misconception_table", "question", "run_check",
+            "MESSAGES", "NotPassed", "Space", "VERDICT_MIME", "ask", "case", "exercise",
+            "expect_shape", "expect_value", "misconception_table", "question", "run_check",
+            "set_student", "smallest_failure", "student",
             "check_conv2d_layer", "check_digits_training", "time_against_fast"]
            + [c.__name__ for c in CHECKERS] + list(ALIASES))

@@ -17,6 +17,7 @@ from convlab import flip_kernel, zero_insert
 from ..grading.definition import exercise
 from ..grading.engine import case
 from .common import (
+    STRIDED_GRAD_SPACE,
     LOOPS,
     NO_BACKWARD,
     fit_to_size,
@@ -64,7 +65,7 @@ def _spread_full(g, w, s, size, flip=True):
     return fit_to_size(full_correlation(zero_insert(g, s), flip_kernel(w) if flip else w, "full"), size)
 
 
-@exercise(**NO_BACKWARD, reference=strided_input_grad_reference, mistakes=[
+@exercise(space=STRIDED_GRAD_SPACE, **NO_BACKWARD, reference=strided_input_grad_reference, mistakes=[
     ("stride_ignored_backward", lambda g, w, s, size: full_correlation(g, flip_kernel(w), "full")),
     ("stride_ignored_backward", lambda g, w, s, size: _spread_full(g, w, 1, size)),
     ("kernel_not_flipped", lambda g, w, s, size: _spread_full(g, w, s, size, flip=False)),
@@ -156,7 +157,7 @@ def _one_row_too_many(grad_out, weight, stride, input_size):
     return full_correlation(spread, cl.flip_kernel(weight), ((kh - 1, kh - 1), (kw - 1, kw - 1)))
 
 
-@exercise(**NO_BACKWARD, reference=strided_input_grad_reference, mistakes=[
+@exercise(space=STRIDED_GRAD_SPACE, **NO_BACKWARD, reference=strided_input_grad_reference, mistakes=[
     ("stride_ignored_backward", lambda g, w, s, size: _scatter(g, w, 1, size)),
     ("zero_insert_one_row_too_many", _one_row_too_many),
     ("zero_insert_one_row_too_many",

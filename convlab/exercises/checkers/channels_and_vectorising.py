@@ -8,7 +8,7 @@ with one twist (a flipped kernel, a missing bias, a stride ignored).
 from convlab import flip_kernel
 
 from ..grading.definition import exercise
-from .common import LOOPS, conv_layer, layer_cases
+from .common import LOOPS, STRIDED_LAYER_SPACE, conv_layer, layer_cases
 
 
 def _layer_mistakes(with_stride):
@@ -52,7 +52,7 @@ def check_conv_forward_loops():
     return layer_cases(31)
 
 
-@exercise(**LOOPS, reference=conv_layer, mistakes=_layer_mistakes(with_stride=True))
+@exercise(space=STRIDED_LAYER_SPACE, **LOOPS, reference=conv_layer, mistakes=_layer_mistakes(with_stride=True))
 def check_conv_forward_shift():
     """Check ``conv_forward_shift(x, weight, bias, stride)``: one product per kernel offset.
 

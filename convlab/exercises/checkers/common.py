@@ -226,3 +226,74 @@ NO_SHORTCUT = dict(forbid=("scipy.signal", "scipy.ndimage", "scipy.linalg", "tor
                    forbid_why=("this exercise asks you to build it from numpy (its `fft` is "
                                "fine); convlab, scipy and torch would give it to you ready-made."))
 """``@exercise(**NO_SHORTCUT, ...)``: numpy only."""
+
+
+# ---------------------------------------- case spaces (the smallest failing case)
+def values(rng, kind, *shape):
+    """``"ones"`` (the simplest to read) or ``"ints"`` (:func:`ints`) of ``shape``."""
+    return np.ones(shape) if kind == "ones" else ints(rng, *shape)
+
+
+_VALUES = ("values", ("ones", "ints"))
+_SIZES = tuple(range(1, 9))
+
+
+def _correlate1d_case(rng, c):
+    if c["k"] > c["n"]:
+        return None
+    return case(f"n={c['n']}, k={c['k']}", p=values(rng, c["values"], c["n"]),
+                w=values(rng, c["values"], c["k"]))
+
+
+def _image_case(rng, c):
+    if c["kh"] > c["h"] or c["kw"] > c["w"]:
+        return None
+    return case(f"{c['h']}x{c['w']} image, {c['kh']}x{c['kw']} kernel",
+                image=values(rng, c["values"], c["h"], c["w"]),
+                kernel=values(rng, c["values"], c["kh"], c["kw"]))
+
+
+def _space(*args, **kwargs):
+    from ..grading.shrink import Space
+    return Space(*args, **kwargs)
+
+
+CORRELATE1D_SPACE = _space((("n", _SIZES), ("k", (1, 2, 3, 4)), _VALUES), _correlate1d_case,
+                           features=(("k", 1),))
+"""1-D correlation: input length, kernel length, values."""
+
+IMAGE_SPACE = _space((("h", _SIZES[:6]), ("w", _SIZES[:6]), ("kh", (1, 2, 3)), ("kw", (1, 2, 3)),
+                      _VALUES), _image_case, features=(("kh", 1), ("kw", 1)))
+"""2-D correlation of one image: its size, the kernel's, values."""
+
+
+def _layer_case(rng, c):
+    if c["k"] > c["size"]:
+        return None
+    return case(f"{c['size']}x{c['size']} input, {c['k']}x{c['k']} kernel, stride {c['stride']}",
+                x=values(rng, c["values"], c["batch"], c["c_in"], c["size"], c["size"]),
+                weight=values(rng, c["values"], c["c_out"], c["c_in"], c["k"], c["k"]),
+                bias=values(rng, c["values"], c["c_out"]), stride=c["stride"])
+
+
+STRIDED_LAYER_SPACE = _space((("stride", (1, 2, 3)), ("size", _SIZES[:7]), ("k", (1, 2, 3)),
+                              ("c_in", (1, 2)), ("c_out", (1, 2)), ("batch", (1, 2)), _VALUES),
+                             _layer_case, features=(("stride", 1), ("c_in", 1), ("c_out", 1),
+                                                    ("batch", 1)))
+"""A layer with stride: stride, input size, kernel size, channels, batch, values."""
+
+
+def _strided_grad_case(rng, c):
+    if c["k"] > c["size"]:
+        return None
+    out = conv_output_size(c["size"], c["k"], c["stride"])
+    return case(f"input {c['size']}x{c['size']}, kernel {c['k']}, stride {c['stride']}",
+                grad_out=values(rng, c["values"], 1, c["c"], out, out),
+                weight=values(rng, c["values"], c["c"], c["c"], c["k"], c["k"]),
+                stride=c["stride"], input_size=(c["size"], c["size"]))
+
+
+STRIDED_GRAD_SPACE = _space((("stride", (1, 2, 3)), ("size", _SIZES[1:]), ("k", (1, 2, 3)),
+                             ("c", (1, 2)), _VALUES), _strided_grad_case,
+                            features=(("stride", 1), ("k", 1)))
+"""The strided input gradient: stride, input size, kernel size, channels, values."""

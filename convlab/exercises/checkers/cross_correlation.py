@@ -13,14 +13,14 @@ from convlab import correlate2d, flip_kernel
 
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import LOOPS, ints
+from .common import CORRELATE1D_SPACE, IMAGE_SPACE, LOOPS, ints
 
 
 def _correlate1d(p, w):
     return correlate2d(p[None], w[None])[0]
 
 
-@exercise(**LOOPS, reference=_correlate1d, mistakes=[
+@exercise(space=CORRELATE1D_SPACE, **LOOPS, reference=_correlate1d, mistakes=[
     ("kernel_flipped", lambda p, w: _correlate1d(p, w[::-1])),
     ("last_position_missing", lambda p, w: _correlate1d(p, w)[:-1]),
 ])
@@ -63,7 +63,7 @@ def _image_cases(seed):
             case("tall kernel", image=ints(rng, 5, 4), kernel=ints(rng, 3, 2))]
 
 
-@exercise(**LOOPS, reference=correlate2d, mistakes=[
+@exercise(space=IMAGE_SPACE, **LOOPS, reference=correlate2d, mistakes=[
     ("kernel_flipped", lambda image, kernel: correlate2d(image, flip_kernel(kernel))),
     ("hw_swapped", lambda image, kernel: correlate2d(image, kernel.T)),
     ("last_position_missing", lambda image, kernel: correlate2d(image, kernel)[:-1, :-1]),
@@ -89,7 +89,7 @@ def check_correlate2d():
     return _image_cases(2)
 
 
-@exercise(**LOOPS, reference=lambda image, kernel: correlate2d(image, flip_kernel(kernel)), mistakes=[
+@exercise(space=IMAGE_SPACE, **LOOPS, reference=lambda image, kernel: correlate2d(image, flip_kernel(kernel)), mistakes=[
     ("kernel_not_flipped", correlate2d),
     ("flipped_one_axis", lambda image, kernel: correlate2d(image, kernel[::-1])),
     ("flipped_one_axis", lambda image, kernel: correlate2d(image, kernel[:, ::-1])),

@@ -68,7 +68,7 @@ def _gauss(size, sigma, centre=None, square=True, normalise=True):
     return g / g.sum() if normalise else g
 
 
-@exercise(**NO_FILTER_LIBRARY, reference=gaussian_kernel, mistakes=[
+@exercise(vary=False, **NO_FILTER_LIBRARY, reference=gaussian_kernel, mistakes=[
     ("gaussian_not_normalised", lambda size, sigma: _gauss(size, sigma, normalise=False)),
     ("gaussian_off_centre", lambda size, sigma: _gauss(size, sigma, centre=size // 2)),
     ("gaussian_off_centre", lambda size, sigma: _gauss(size, sigma, centre=0)),
@@ -187,7 +187,7 @@ def _naive_factors(kernel):
     return column, row
 
 
-@exercise(**NO_FILTER_LIBRARY, reference=lambda kernel: kernel, call=_outer_of_factors, mistakes=[
+@exercise(vary=False, **NO_FILTER_LIBRARY, reference=lambda kernel: kernel, call=_outer_of_factors, mistakes=[
     ("zero_pivot", lambda kernel: np.outer(*_naive_factors(kernel))),
 ])
 def check_rank_one_factors():

@@ -122,7 +122,7 @@ def _run_backprop(backprop, network_seed, x, target):
     return (dx,) + tuple(np.array(g, copy=True) for g in grads)
 
 
-@exercise(**NO_AUTOGRAD, reference=_backprop_torch, call=_run_backprop,
+@exercise(vary=False, **NO_AUTOGRAD, reference=_backprop_torch, call=_run_backprop,
           output_names=("dx", "dW1", "db1", "dW2", "db2"))
 def check_backprop():
     """Check ``backprop(layers, x, loss_grad)``: the forward loop, then the reversed backward loop.
@@ -191,7 +191,7 @@ def _probe(f, x, eps, kind):
     return grad
 
 
-@exercise(**NO_AUTOGRAD, reference=lambda f, x, eps: f.gradient(x), mistakes=[
+@exercise(vary=False, **NO_AUTOGRAD, reference=lambda f, x, eps: f.gradient(x), mistakes=[
     ("forward_difference", lambda f, x, eps: _probe(f, x, eps, "forward")),
     ("central_difference_not_halved", lambda f, x, eps: _probe(f, x, eps, "not halved")),
 ])

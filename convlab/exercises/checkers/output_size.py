@@ -18,7 +18,7 @@ from ..grading.engine import case
 from .common import FORMULA
 
 
-@exercise(**FORMULA, reference=conv_output_size, mistakes=[
+@exercise(vary=False, **FORMULA, reference=conv_output_size, mistakes=[
     ("floor_ceil", lambda n, k, s, p, d: math.ceil((n + 2 * p - d * (k - 1) - 1) / s) + 1),
     ("dilation_from_0", lambda n, k, s, p, d: (n + 2 * p - (d + 1) * (k - 1) - 1) // s + 1),
     ("dilation_ignored", lambda n, k, s, p, d: (n + 2 * p - k) // s + 1),
@@ -55,7 +55,7 @@ def _same_with(n_out, span, n):
     return (total // 2, total - total // 2)
 
 
-@exercise(**FORMULA, reference=same_padding, output_names=("before", "after"), mistakes=[
+@exercise(vary=False, **FORMULA, reference=same_padding, output_names=("before", "after"), mistakes=[
     ("same_pad_side", lambda n, k, s, d: same_padding(n, k, s, d)[::-1]),
     ("half_padding_same", lambda n, k, s, d: (d * (k - 1) // 2, d * (k - 1) // 2)),
     ("floor_ceil", lambda n, k, s, d: _same_with(n // s, (d * (k - 1) + 1, s), n)),
@@ -95,7 +95,7 @@ def _output_shape(x_shape, weight_shape, stride, padding):
                   padding=padding).shape
 
 
-@exercise(**FORMULA, reference=_output_shape, output_names=("N", "C_out", "H_out", "W_out"), mistakes=[
+@exercise(vary=False, **FORMULA, reference=_output_shape, output_names=("N", "C_out", "H_out", "W_out"), mistakes=[
     ("hw_swapped", lambda x, w, s, p: _output_shape(x, w, s[::-1], p[::-1])),
     ("hw_swapped", lambda x, w, s, p: tuple(np.array(_output_shape(x, w, s, p))[[0, 1, 3, 2]])),
     ("wrong_channels", lambda x, w, s, p: (x[0], x[1]) + _output_shape(x, w, s, p)[2:]),
@@ -166,7 +166,7 @@ def _dilated_span_contiguous(n, k, s, p, d):
     return [c for c in range(n) if c not in read]
 
 
-@exercise(**FORMULA, reference=_unread_cells, mistakes=[  # most specific first: several may match one case
+@exercise(vary=False, **FORMULA, reference=_unread_cells, mistakes=[  # most specific first: several may match one case
     ("dilation_ignored", _dilation_ignored),
     ("unread_dilated_span_contiguous", _dilated_span_contiguous),
     ("unread_gaps_missed", _remainder_minus_padding),
@@ -241,7 +241,7 @@ def _sum_of_kernels(kernel_sizes, strides):
     return total
 
 
-@exercise(**FORMULA, reference=_receptive_field, mistakes=[
+@exercise(vary=False, **FORMULA, reference=_receptive_field, mistakes=[
     ("receptive_strides_ignored", _strides_ignored),
     ("receptive_own_stride", _own_stride_included),
     ("receptive_order_reversed", _order_reversed),

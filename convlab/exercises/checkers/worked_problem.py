@@ -75,7 +75,7 @@ def _winners(maps, order="C", last=False):
     return np.array(rows, dtype=np.int64)
 
 
-@exercise(**LOOPS, reference=_winners, mistakes=[
+@exercise(vary=False, **LOOPS, reference=_winners, mistakes=[
     ("winner_last_tie", lambda maps: _winners(maps, last=True)),
     ("winner_column_major", lambda maps: _winners(maps, order="F")),
     ("winner_flat_index", lambda maps: np.array([int(np.argmax(m)) for m in maps])),
@@ -115,7 +115,7 @@ def _softmax(z):
     return e / e.sum()
 
 
-@exercise(**LOOPS, reference=_logit_grads, mistakes=[
+@exercise(vary=False, **LOOPS, reference=_logit_grads, mistakes=[
     ("softmax_grad_sign", lambda z, t: np.eye(len(z))[t] - _softmax(z)),
     ("softmax_grad_no_onehot", lambda z, t: _softmax(z)),
 ])

@@ -21,6 +21,7 @@ from typing import Callable, Optional
 
 from .engine import DEFAULT_TIME_LIMIT, run_check
 from .forbidden import forbid_argument
+from .variants import seed_for, vary_cases
 
 _STANDARD_SECTIONS = """
     Parameters
@@ -69,6 +70,9 @@ class Exercise:
         :mod:`convlab.exercises.grading.forbidden`); the exercise text states them.
     forbid_why : str, optional
         Why, in one sentence (a default otherwise).
+    space : Space, optional
+        The case space searched for the smallest failing case after a wrong
+        answer (:mod:`convlab.exercises.grading.shrink`).
     """
 
     name: str
@@ -82,6 +86,9 @@ class Exercise:
     needs: Optional[tuple] = None
     forbid: tuple = ()
     forbid_why: Optional[str] = None
+    space: Optional[object] = None
+    vary: bool = True  # per-student variants of the cases (False: the values matter as written)
+    task: Optional[str] = None  # what the learner is asked to write, in one sentence
 
     def check(self, learner, time_limit=None):
         """Run the checker on ``learner``; show and return the verdict."""
@@ -94,15 +101,18 @@ class Exercise:
             name = getattr(learner, "__name__", self.argument)  # e.g. the learner's Conv2dLoops
         # the checker's own known mistakes (run as learners by the tests) may use the library
         forbid = () if any(learner is wrong for _, wrong in self.mistakes) else self.forbid
-        return run_check(learner, name=name, argument=self.argument, cases=self.cases(),
+        seed = seed_for(self.name) if self.vary else 0
+        return run_check(learner, name=name, argument=self.argument,
+                         cases=vary_cases(self.cases(), seed), seed=seed, task=self.task,
                          reference=self.reference, mistakes=self.mistakes,
                          time_limit=self.time_limit if time_limit is None else time_limit,
                          output_names=self.output_names, call=self.call, forbid=forbid,
-                         forbid_why=self.forbid_why)
+                         forbid_why=self.forbid_why, space=self.space)
 
 
 def exercise(*, reference, mistakes=(), name=None, argument=None, time_limit=DEFAULT_TIME_LIMIT,
-             output_names=None, call=None, needs=None, forbid=(), forbid_why=None):
+             output_names=None, call=None, needs=None, forbid=(), forbid_why=None, space=None,
+             vary=True):
     """Declare an exercise; decorate the function that builds its cases (see the module doc).
 
     Examples
@@ -124,7 +134,8 @@ def exercise(*, reference, mistakes=(), name=None, argument=None, time_limit=DEF
                              f"got {checker_name!r}")
         learner = name or checker_name[len("check_"):]
         spec = Exercise(learner, argument or learner, build_cases, reference, tuple(mistakes),
-                        time_limit, output_names, call, needs, forbid_argument(forbid), forbid_why)
+                        time_limit, output_names, call, needs, forbid_argument(forbid), forbid_why,
+                        space, vary, _task(build_cases.__doc__, learner))
         signature = inspect.Signature([
             inspect.Parameter(spec.argument, inspect.Parameter.POSITIONAL_OR_KEYWORD),
             inspect.Parameter("time_limit", inspect.Parameter.KEYWORD_ONLY, default=time_limit)])
@@ -140,6 +151,15 @@ def exercise(*, reference, mistakes=(), name=None, argument=None, time_limit=DEF
         checker.mistakes = spec.mistakes
         return checker
     return declare
+
+
+def _task(doc, learner):
+    """The docstring's first sentence, as the task: "correlate1d(p, w): valid 1-D cross-correlation"."""
+    first = (doc or "").strip().split("\n\n")[0].replace("\n", " ")
+    first = " ".join(first.split()).replace("``", "")
+    if first.startswith("Check "):
+        first = first[len("Check "):]
+    return first.rstrip(".") or learner
 
 
 def _with_standard_sections(doc, spec):

@@ -33,6 +33,7 @@ from ..sandbox.isolation import call_with_time_limit, learner_calls  # noqa: F40
 from .comparison import compare, same, unchanged
 from .forbidden import forbid_argument, forbidden_uses, verdict_rows
 from .formatting import format_value
+from .shrink import smallest_failure
 from .misconceptions import MESSAGES
 from .result import FAILED, NOT_GRADED, NOT_IMPLEMENTED, PASSED, CheckResult
 from .trusted import refusal
@@ -133,7 +134,7 @@ def _call_plain(fn, *values):
 
 def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
               time_limit=DEFAULT_TIME_LIMIT, output_names=None, call=None, forbid=(),
-              forbid_why=None):
+              forbid_why=None, space=None, seed=0, task=None):
     """Run ``learner_fn`` on ``cases`` against ``reference``; show and return the verdict.
 
     Parameters
@@ -164,6 +165,14 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
         (:func:`~convlab.exercises.grading.forbidden.forbidden_uses`).
     forbid_why : str, optional
         Why the exercise forbids them (a default sentence otherwise).
+    space : Space, optional
+        The exercise's case space: after a wrong answer, the smallest failing
+        case in it is searched (:func:`~convlab.exercises.grading.shrink.smallest_failure`)
+        and shown, with the feature that breaks.
+    seed : int
+        Seeds that search (the student's variant).
+    task : str, optional
+        What the learner is asked to write, shown at the top of the card.
 
     Returns
     -------
@@ -185,15 +194,18 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
         raise TypeError(f"{argument} must be the function you wrote (a callable), "
                         f"got {type(learner_fn).__name__}: {learner_fn!r:.60}")
     time_limit = time_limit_argument(time_limit)
+
+    def result_of(*args, **kwargs):
+        return CheckResult(*args, task=task, **kwargs)
     forbid = forbid_argument(forbid)
     cases = list(cases)
     refused = refusal()
     if refused is not None:
-        return CheckResult(name, NOT_GRADED, len(cases), reason="not graded",
+        return result_of(name, NOT_GRADED, len(cases), reason="not graded",
                            details=[("", refused)]).show()
     uses = forbidden_uses(learner_fn, forbid)
     if uses:
-        return CheckResult(name, FAILED, len(cases), reason="forbidden call",
+        return result_of(name, FAILED, len(cases), reason="forbidden call",
                            details=verdict_rows(uses, *([forbid_why] if forbid_why else [])),
                            misconceptions=()).show()
     index = 0
@@ -209,16 +221,38 @@ def run_check(learner_fn, *, name, cases, reference, mistakes=(), argument="fn",
                     continue
                 status, reason, details, diagnosed = verdict
                 if status == NOT_IMPLEMENTED:
-                    return CheckResult(name, status, len(cases)).show()
-                result = CheckResult(name, status, len(cases), index, case=this.label,
-                                     reason=reason, details=_describe_arguments(name, this.args)
-                                     + details, misconceptions=diagnosed)
-                return result.show()
+                    return result_of(name, status, len(cases)).show()
+                break
+            else:
+                return result_of(name, PASSED, len(cases), len(cases),
+                               why=_why_right(cases)).show()
     except KeyboardInterrupt:  # a real Ctrl-C: the learner's code is stopped, say so, stop
-        CheckResult(name, FAILED, len(cases), index, reason="interrupted", details=[(
+        result_of(name, FAILED, len(cases), index, reason="interrupted", details=[(
             "", "you interrupted the check; your function was stopped.")]).show()
         raise
-    return CheckResult(name, PASSED, len(cases), len(cases)).show()
+    finding = None
+    if space is not None and reason in SHRUNK:
+        finding = smallest_failure(learner_fn, space, reference, call=call, seed=seed,
+                                   time_limit=min(time_limit, 1.0), output_names=output_names)
+    if finding is not None:  # the smallest case tells more than the first of the fixed list
+        details = finding.rows
+    else:
+        details = _describe_arguments(name, this.args) + details
+    result = result_of(name, status, len(cases), index, reason=reason,
+                         case=None if finding is not None else this.label,
+                         details=details, misconceptions=diagnosed)
+    result.smallest = finding
+    return result.show()
+
+
+def _why_right(cases):
+    labels = [c.label for c in cases[:2]]
+    edges = f", edge cases included ({'; '.join(labels)})" if labels else ""
+    return f"it gives the reference's answer on all {len(cases)} cases{edges}."
+
+
+SHRUNK = ("wrong values", "wrong shape")
+"""The failures after which the smallest failing case is searched."""
 
 
 def _judge_safely(this, outcome, first, reference, mistakes, time_limit, output_names):

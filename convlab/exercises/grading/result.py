@@ -8,8 +8,12 @@ verdict depends on time or memory addresses, so a committed notebook output
 stays reproducible.
 """
 
+import base64
 import html
+import json
+import os
 import sys
+import textwrap
 
 PASSED = "passed"
 FAILED = "failed"
@@ -56,7 +60,11 @@ class CheckResult:
     """
 
     def __init__(self, name, status, n_cases, n_passed=0, case=None, reason=None,
-                 details=(), misconceptions=()):
+                 details=(), misconceptions=(), task=None, why=None, answer=None):
+        self.task = task  # the task's prompt, as the learner read it
+        self.why = why  # on a pass: one line saying why it is right
+        self.answer = answer  # a question's answer (plain data), for the structured verdict
+        self.smallest = None  # a shrink.Finding: the smallest failing case
         self.name = name
         self.status = status
         self.n_cases = n_cases
@@ -123,15 +131,47 @@ class CheckResult:
 
     def _repr_html_(self):
         border, background = _COLOURS[self.status]
-        rows = self._rows()
+        prose = ("font-family:var(--jp-content-font-family,system-ui,sans-serif);"
+                 "white-space:normal;overflow-wrap:break-word;word-break:normal")
+        rows = ([("task", self.task)] if self.task else []) + self._rows()
+        if self.status == PASSED and self.why:
+            rows.append(("why", self.why))
         body = "".join(
-            f"<tr><td style='vertical-align:top;padding-right:1em'><b>{html.escape(k)}</b></td>"
-            f"<td><pre style='margin:0;white-space:pre-wrap'>{html.escape(v)}</pre></td></tr>"
+            f"<div style='font-weight:bold;padding-right:0.8em;{prose}'>{html.escape(k)}</div>"
+            + (f"<pre style='margin:0;white-space:pre;overflow-x:auto;font-size:0.95em'>"
+               f"{html.escape(v)}</pre>" if _is_array_text(v)
+               else f"<div style='{prose}'>{html.escape(v)}</div>")
             for k, v in rows)
-        table = f"<table style='margin-top:0.4em'>{body}</table>" if rows else ""
-        return (f"<div style='border-left:6px solid {border};background:{background};"
-                f"padding:0.5em 0.8em;margin:0.3em 0;font-family:sans-serif'>"
-                f"<b>{html.escape(self._headline())}</b>{table}</div>")
+        table = (f"<div style='display:grid;grid-template-columns:max-content minmax(0,1fr);"
+                 f"gap:0.15em 0.6em;margin-top:0.4em;align-items:baseline'>{body}</div>"
+                 if rows else "")
+        figure = ""
+        if self.smallest is not None:
+            from .shrink import figure_png
+            try:
+                drawn = figure_png(self.smallest)
+            except Exception:  # a figure is a help, never a reason for a verdict to fail
+                drawn = None
+            if drawn is not None:
+                png, alt = drawn
+                figure = (f"<img style='margin-top:0.4em;max-width:100%' alt='{html.escape(alt)}' "
+                          f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
+        return (f"<div role='status' style='border-left:6px solid {border};background:{background};"
+                f"padding:0.5em 0.8em;margin:0.3em 0;color:#1a1a1a;{prose}'>"
+                f"<b>{html.escape(self._headline())}</b>{table}{figure}</div>")
+
+    def verdict(self):
+        """The machine-readable verdict (``application/vnd.convlab.verdict+json``, see docs/EXERCISES.md)."""
+        smallest = None
+        if self.smallest is not None:
+            smallest = {"statement": self.smallest.statement, "config": self.smallest.config,
+                        "tried": self.smallest.tried}
+        return {"format": 1, "exercise": self.name, "task": self.task, "status": self.status,
+                "passed": self.passed, "reason": self.reason, "n_cases": self.n_cases,
+                "n_passed": self.n_passed if self.status != PASSED else self.n_cases,
+                "misconceptions": [key for key, _ in self.misconceptions],
+                "answer": _plain_json(self.answer), "smallest_failing_case": smallest,
+                "student": _student_label(), "text": self.text}
 
     # Shown once per cell: the checker shows the verdict itself, so that
     # ``r = check_x(f)`` prints too; when the call is also the cell's last
@@ -143,7 +183,8 @@ class CheckResult:
             return
         self._shown_in = count
         from IPython.display import publish_display_data
-        publish_display_data({"text/plain": self.text, "text/html": self._repr_html_()})
+        publish_display_data({"text/plain": self.text, "text/html": self._repr_html_(),
+                              VERDICT_MIME: self.verdict()})
 
     def assert_passed(self):
         """Raise ``AssertionError`` with the verdict's text unless every case passed.
@@ -158,11 +199,11 @@ class CheckResult:
         >>> CheckResult("f", "failed", n_cases=2, reason="wrong values").assert_passed()
         Traceback (most recent call last):
         ...
-        AssertionError: f: failed on case 1 of 2 (wrong values).
+        convlab.exercises.grading.result.NotPassed: f: failed on case 1 of 2 (wrong values).
             hint: no known mistake gives this answer; compare expected and got on this small case by hand.
         """
         if not self.passed:
-            raise AssertionError(self.text)
+            raise NotPassed(self)
 
     def show(self):
         """Show the verdict: a box in a notebook, printed text elsewhere."""
@@ -171,6 +212,69 @@ class CheckResult:
         else:
             print(self.text)
         return self
+
+
+VERDICT_MIME = "application/vnd.convlab.verdict+json"
+"""The MIME type of the structured verdict in a check's display data."""
+
+WIDTH = 78
+"""Columns of the verdict in a traceback (``nbgrader validate`` cuts lines at 87)."""
+
+
+class NotPassed(AssertionError):
+    """What ``assert_passed`` raises: an ``AssertionError`` whose traceback is the verdict alone.
+
+    In IPython, the traceback is rendered by ``_render_traceback_``: no frame
+    of convlab and no install path. Where the verdict's card was already shown
+    in a notebook, one line points at it; under ``nbgrader validate`` (and
+    wherever no card was shown) the whole verdict follows, wrapped at
+    :data:`WIDTH` columns so that nothing is cut.
+    """
+
+    def __init__(self, result):
+        super().__init__(result.text)
+        self.result = result
+
+    def _render_traceback_(self):
+        mode = os.environ.get("NBGRADER_EXECUTION")
+        if mode != "validate" and self.result._shown_in is not None and _ipython() is not None:
+            return [f"{self.result.name}: not passed yet; the verdict above says why."]
+        return wrapped(self.result.text)
+
+
+def wrapped(text, width=WIDTH):
+    """``text`` as lines of at most ``width`` characters, broken at spaces, indents kept.
+
+    Examples
+    --------
+    >>> wrapped("a: " + "word " * 20, width=30)[:2]
+    ['a: word word word word word', '    word word word word word']
+    """
+    lines = []
+    for line in text.split("\n"):
+        indent = line[:len(line) - len(line.lstrip())]
+        lines += textwrap.wrap(line, width, subsequent_indent=indent + "    ",
+                               break_long_words=True, break_on_hyphens=False) or [""]
+    return lines
+
+
+def _is_array_text(text):
+    return "\n" in text or (text.startswith("[") and text.rstrip().endswith("]"))
+
+
+def _plain_json(value):
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _student_label():
+    try:
+        from .variants import student
+    except ImportError:
+        return None
+    return student()
 
 
 def _ipython():
