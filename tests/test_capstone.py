@@ -89,6 +89,9 @@ def test_the_smallest_case_is_drawn_with_a_text_alternative():
     page = result._repr_html_()
     assert "<img" in page and "alt='Two grids of the smallest failing case" in page
     assert "yours dx[0, 0] (* marks a wrong cell)" in result.text and "*" in result.text
+    data = result.verdict()  # the structured verdict a grader counts
+    assert data["status"] == "failed" and data["smallest_failing_case"]["breaking"] == ["kernel", "overlap"]
+    assert data["smallest_failing_case"]["config"]["kh"] == 2
     import matplotlib.pyplot as plt
     plt.close("all")
 

@@ -16,6 +16,7 @@ runs) fails the check, and the verdict says what was used and why not.
 import base64
 import html
 import io
+from dataclasses import asdict
 
 import numpy as np
 
@@ -38,6 +39,12 @@ FORBID_WHY = ("the capstone asks you to write the whole layer in numpy (padding,
 
 NAME = "conv2d_forward / conv2d_backward"
 
+TASK = ("write conv2d_forward and conv2d_backward: the whole convolution layer (stride, "
+        "asymmetric padding, dilation, groups, bias), forward and backward, in numpy")
+
+WHY = ("your y, dx, dw and db match PyTorch on every geometry, from a 1x1 kernel to all "
+       "features at once, and your gradients are those of your own forward.")
+
 
 # ------------------------------------------------------------------ the verdict
 class CapstoneResult(CheckResult):
@@ -51,6 +58,16 @@ class CapstoneResult(CheckResult):
     def __init__(self, *args, localisation=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.localisation = localisation
+
+    def verdict(self):
+        """The structured verdict, with the localisation as its smallest failing case."""
+        data = super().verdict()
+        loc = self.localisation
+        if loc is not None:
+            data["smallest_failing_case"] = {
+                "statement": loc.sentence(), "config": asdict(loc.smallest), "tried": loc.tried,
+                "breaking": list(loc.breaking)}
+        return data
 
     def _hints(self):
         """No generic hint: the localisation says where to look instead."""
@@ -180,18 +197,18 @@ def check_conv2d_layer(conv2d_forward, conv2d_backward, *, time_limit=DEFAULT_TI
                               details=[("", refused)]).show()
     uses = forbidden_uses(conv2d_forward, FORBID) + forbidden_uses(conv2d_backward, FORBID)
     if uses:
-        return CapstoneResult(NAME, FAILED, n, reason="forbidden call",
+        return CapstoneResult(NAME, FAILED, n, reason="forbidden call", task=TASK,
                               details=verdict_rows(uses, FORBID_WHY)).show()
     import_torch()  # before any learner code runs under a time limit
     labels, geometries = zip(*SUITE)
     faults = run_pair(conv2d_forward, conv2d_backward, geometries, time_limit)
     failing = [i for i, f in enumerate(faults) if f is not None]
     if not failing:
-        return CapstoneResult(NAME, PASSED, n, n).show()
+        return CapstoneResult(NAME, PASSED, n, n, task=TASK, why=WHY).show()
     first = failing[0]
     fault = faults[first]
     if fault.kind == "raised" and getattr(fault.got, "not_implemented", False) and first == 0:
-        return CapstoneResult(NAME, NOT_IMPLEMENTED, n).show()
+        return CapstoneResult(NAME, NOT_IMPLEMENTED, n, task=TASK).show()
     details = [("right on", f"{n - len(failing)} of the {n} geometries of the suite")]
     loc = None
     if fault.kind in ("wrong values", "wrong shape", "wrong type", "raised"):
@@ -200,7 +217,7 @@ def check_conv2d_layer(conv2d_forward, conv2d_backward, *, time_limit=DEFAULT_TI
     else:
         details += [("", fault.text)]
     return CapstoneResult(NAME, FAILED, n, first, case=labels[first], reason=fault.kind,
-                          details=details, localisation=loc).show()
+                          details=details, localisation=loc, task=TASK).show()
 
 
 def _localised_rows(loc):
