@@ -142,9 +142,15 @@ def _clearest(matched):
     return min(specific, key=lambda pair: ("._" in pair[0], len(pair[0])))
 
 
+_KNOWN = {}  # forbid -> (len(sys.modules), known names): rebuilt when modules are imported
+
+
 def _known_names(forbid):
     """``{id(object): dotted name}`` for the top-level functions of every forbidden module
     (so that ``from torch import conv2d as c`` is known by its name)."""
+    cached = _KNOWN.get(forbid)
+    if cached is not None and cached[0] == len(sys.modules):
+        return cached[1]
     known = {}
     for entry in forbid:
         module = sys.modules.get(entry)
@@ -152,6 +158,7 @@ def _known_names(forbid):
             for name, value in list(vars(module).items()):
                 if callable(value) and not name.startswith("_"):
                     known.setdefault(id(value), f"{entry}.{name}")
+    _KNOWN[forbid] = (len(sys.modules), known)
     return known
 
 

@@ -22,6 +22,10 @@ def format_value(value):
     'array of shape (10, 10), dtype float64'
     >>> format_value((1, 2))
     '(1, 2)'
+    >>> print(format_value(np.ones((1, 1, 2, 2))))
+    [[1. 1.]
+     [1. 1.]]
+    (shape (1, 1, 2, 2), shown without its axes of length 1)
     """
     if isinstance(value, Opaque):  # a description of what the learner's function returned
         return value.text
@@ -41,9 +45,14 @@ def format_value(value):
             return f"array of shape {value.shape}, dtype {value.dtype}"
         if value.dtype.kind in "fc":
             value = value + 0.0  # -0.0 prints as "-0."; it is just 0 here
+        shape = value.shape
+        if value.ndim > 2 and 1 in shape:  # a batch of one is not four-deep brackets
+            value = value.reshape([n for n in shape if n != 1] or [1])
         with np.printoptions(precision=4, suppress=True, floatmode="maxprec",
                              linewidth=75, threshold=MAX_SHOWN, sign="-"):
             text = np.array2string(value)
+        if value.shape != shape:
+            text += f"\n(shape {shape}, shown without its axes of length 1)"
         return text
     if isinstance(value, (float, np.floating)):
         return repr(round(float(value), 6) + 0.0)

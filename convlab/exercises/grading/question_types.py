@@ -28,6 +28,13 @@ class QuestionResult(CheckResult):
     def _hints(self):
         return [("why not", message) for _, message in self.misconceptions]
 
+    def _card_headline(self):
+        """The card is titled by the question's prompt (its task row), not by its id."""
+        if not self.task:
+            return self._headline()
+        return {PASSED: "Right.", FAILED: f"Not right ({self.reason})."}.get(
+            self.status, self._headline())
+
 
 @dataclass(frozen=True)
 class Question:

@@ -305,19 +305,26 @@ def _grade(question, answer, time_limit):
     """Run ``answer()`` as a checker runs a learner's function (a child process with
     limits), then read its plain-data answer here."""
     time_limit = time_limit_argument(time_limit)
+    given = []  # the learner's answer, once read
+
+    def result_of(*args, **kwargs):
+        return QuestionResult(*args, task=question.prompt or None,
+                              answer=given[0] if given else None,
+                              why=question.why_right or "that is the right answer.", **kwargs)
+
     if not callable(answer):
         raise TypeError("answer must be the function you wrote (def answer(): return ...), "
                         f"got {_shown(answer)}")
     refused = refusal()
     if refused is not None:
-        return QuestionResult(question.name, NOT_GRADED, 1, reason="not graded",
+        return result_of(question.name, NOT_GRADED, 1, reason="not graded",
                               details=[("", refused)]).show()
     with learner_calls(answer, _call_answer, [()], time_limit) as outcomes:
         outcome = next(iter(outcomes))
     if outcome.printed:
         print(outcome.printed, end="" if outcome.printed.endswith("\n") else "\n")
     if outcome.kind == "raised" and outcome.value.not_implemented:
-        return QuestionResult(question.name, NOT_IMPLEMENTED, 1).show()
+        return result_of(question.name, NOT_IMPLEMENTED, 1).show()
     if outcome.kind != "ok":
         text = {"slow": f"no answer after {time_limit:g} s; look for a loop that never ends.",
                 "ended": f"your function ended the process it ran in: {outcome.value}."}.get(
@@ -328,16 +335,17 @@ def _grade(question, answer, time_limit):
                 text += f" (a check allows {MEMORY_LIMIT / 2**30:g} GiB of memory)"
         reason = {"slow": "too slow", "raised": "raised", "ended": "ended the process"}.get(
             outcome.kind, "unreadable answer")
-        return QuestionResult(question.name, FAILED, 1, reason=reason,
+        return result_of(question.name, FAILED, 1, reason=reason,
                               details=[("", text)]).show()
+    given.append(outcome.value)
     try:  # the answer is plain data now: reading it runs none of the learner's code
         verdict = question.grade(outcome.value)
     except Exception as exc:  # e.g. a number too large to compare
         verdict = ("not understood", [("", f"{type(exc).__name__}: {exc}")], [])
     if verdict is None:
-        return QuestionResult(question.name, PASSED, 1, 1).show()
+        return result_of(question.name, PASSED, 1, 1).show()
     reason, details, explanations = verdict
-    return QuestionResult(question.name, FAILED, 1, reason=reason, details=details,
+    return result_of(question.name, FAILED, 1, reason=reason, details=details,
                           misconceptions=explanations).show()
 
 

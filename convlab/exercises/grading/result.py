@@ -158,7 +158,10 @@ class CheckResult:
                           f"src='data:image/png;base64,{base64.b64encode(png).decode()}'>")
         return (f"<div role='status' style='border-left:6px solid {border};background:{background};"
                 f"padding:0.5em 0.8em;margin:0.3em 0;color:#1a1a1a;{prose}'>"
-                f"<b>{html.escape(self._headline())}</b>{table}{figure}</div>")
+                f"<b>{html.escape(self._card_headline())}</b>{table}{figure}</div>")
+
+    def _card_headline(self):
+        return self._headline()
 
     def verdict(self):
         """The machine-readable verdict (``application/vnd.convlab.verdict+json``, see docs/EXERCISES.md)."""
