@@ -23,6 +23,7 @@ import numpy as np
 from ..grading.engine import DEFAULT_TIME_LIMIT, time_limit_argument
 from ..grading.forbidden import forbidden_uses, verdict_rows
 from ..grading.result import FAILED, NOT_GRADED, NOT_IMPLEMENTED, PASSED, CheckResult
+from ..grading.shrink import differing_cells
 from ..grading.trusted import refusal
 from .capstone_geometry import SUITE
 from .capstone_localise import localise, run_pair
@@ -114,7 +115,9 @@ def _slice(fault):
         index = f"[{b}, {c}]"
         expected, got = expected[b, c], (got[b, c] if got.ndim == 4 else got.reshape(got.shape[-2:]))
     if got.shape == expected.shape:
-        mask = ~np.isclose(got, expected, rtol=1e-8, atol=1e-8)
+        mask = np.zeros(got.shape, bool)
+        for cell in differing_cells(expected, got):
+            mask[cell] = True
     else:  # cells outside the shape both have
         mask = np.ones(got.shape, bool)
         mask[:min(got.shape[0], expected.shape[0]), :min(got.shape[1], expected.shape[1])] = False
