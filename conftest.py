@@ -24,3 +24,11 @@ def _close_new_figures():
     yield
     for num in set(plt.get_fignums()) - before:
         plt.close(num)
+
+
+def pytest_collection_modifyitems(items):
+    """The quick tier (``pytest -m "not slow"``) leaves out the lessons under nbval and the
+    browser; test modules that start kernels, servers or builds mark themselves ``slow``."""
+    for item in items:
+        if item.path.suffix == ".ipynb" or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)

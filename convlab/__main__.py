@@ -8,12 +8,17 @@ overwrite a file you edited (they say which they kept).
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMANDS = {  # command -> (where its add_arguments/run live, one line of help)
-    "lessons": ("convlab.course.copies", "copy the lessons (with solutions) to a folder"),
+    "lessons": ("convlab.course.copies",
+                "copy the lessons (self-learner edition; --solutions for the solution notebooks)"),
     "student": ("convlab.course.student", "write student copies of the lessons (solutions replaced by stubs)"),
     "course": ("convlab.course.nbgrader_course", "write an nbgrader course directory from the lessons"),
+    "grade": ("convlab.course.grade", "autograde an assignment's submissions with N workers (nbgrader's autograde)"),
+    "report": ("convlab.course.report",
+               "what the class misunderstands: an HTML report and a gradebook CSV of an autograded assignment"),
     "reexecute": ("convlab.course.reexecute", "re-execute lessons and write them without volatile metadata"),
     "tag-lessons": ("convlab.course.reexecute:TAG_LESSONS",
                     "add nbgrader metadata and .assert_passed() to checker cells (no execution)"),
@@ -44,9 +49,20 @@ def parser():
 
 
 def main(argv=None):
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Output piped into a command that stops reading (``... | head``) ends the
+    command quietly instead of with a ``BrokenPipeError`` traceback.
+    """
     args = parser().parse_args(sys.argv[1:] if argv is None else list(argv))
-    return _command(args.command).run(args)
+    try:
+        status = _command(args.command).run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at devnull so that flush is silent too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return status
 
 
 if __name__ == "__main__":

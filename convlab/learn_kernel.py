@@ -97,7 +97,7 @@ def learn_kernel(image=None, target_kernel=SOBEL_X, steps=500, lr=None, momentum
     target = conv2d(x, target_kernel.reshape(kshape), padding="same", method=fwd)
     if lr is None:
         # L(K) is quadratic with Hessian 2 PᵀP / size, P the patch matrix.
-        patches = im2row(x, target_kernel.shape, padding=_same_pads(target_kernel.shape))[0]
+        patches = im2row(x, target_kernel.shape, padding="same")[0]
         hessian = 2 * patches.T @ patches / target.size
         lr = 1.0 / float(np.linalg.eigvalsh(hessian)[-1])
 
@@ -115,8 +115,3 @@ def learn_kernel(image=None, target_kernel=SOBEL_X, steps=500, lr=None, momentum
         history["error"].append(float(np.max(np.abs(kernel[0, 0] - target_kernel))))
     history["kernels"] = np.array(history["kernels"])
     return LearnedKernel(kernel[0, 0], history, float(lr))
-
-
-def _same_pads(kernel_shape):
-    # "same" for stride 1: k - 1 cells in total, the odd one at the bottom/right
-    return tuple(((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel_shape)

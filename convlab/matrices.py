@@ -9,8 +9,17 @@ multiplies the flattened input.
 
 import numpy as np
 
-from ._checks import (as_array, check_channels, check_int, check_memory, check_ndim, check_padding,
-                      check_shape, compute_dtype, int_tuple)
+from ._checks import (
+    as_array,
+    check_channels,
+    check_groups,
+    check_memory,
+    check_ndim,
+    check_padding,
+    check_shape,
+    compute_dtype,
+    int_tuple,
+)
 from .blocks import pad
 from .shapes import conv_geometry, offset_slice
 
@@ -208,10 +217,7 @@ def conv_matrix(weight, input_shape, stride=1, padding=0, dilation=1, groups=1):
     check_ndim(weight, "weight", (4,), "a 2-D (kH, kW) or 4-D (C_out, C_in // groups, kH, kW) array")
     input_shape = check_shape(input_shape, "input_shape", (2, 3), "(C_in, H, W) or (H, W)")
     channels = input_shape[0] if len(input_shape) == 3 else 1
-    groups = check_int(groups, "groups", 1)
-    if weight.shape[0] % groups:
-        raise ValueError(f"groups={groups} must divide the output channels C_out={weight.shape[0]} "
-                         f"(weight.shape={weight.shape})")
+    groups = check_groups(groups, {"output channels": weight.shape[0]}, f"(weight.shape={weight.shape})")
     check_channels(weight.shape[1], channels, input_shape, weight.shape, x_name="input_shape",
                    groups=groups)
     kernel_size, stride, padding, dilation, out_size = _geometry(

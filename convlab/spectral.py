@@ -69,9 +69,10 @@ def _shape_2d(input_shape, name="input_shape"):
     return check_shape(input_shape, name, (2, 3), "(H, W) or (C_in, H, W)")
 
 
-def _same_offsets(kernel_size):
-    """Top-left tap offset of the "same" window: ``(k - 1) // 2`` per axis."""
-    return tuple((k - 1) // 2 for k in kernel_size)
+def _same_pads(kernel_size, input_size):
+    """ "same" padding at stride 1 as ``(before, after)`` per axis; ``before`` is the window's
+    top-left tap offset (the rule lives in :func:`convlab.shapes.same_padding`)."""
+    return resolve_padding("same", tuple(kernel_size), (1, 1), (1, 1), tuple(input_size))
 
 
 # -- the direct computation ---------------------------------------------------
@@ -148,8 +149,7 @@ def circular_conv2d(x, weight, bias=None):
     """
     x4, w4, bias, ndim = _image_and_kernel(x, weight, bias)
     kh, kw = w4.shape[-2:]
-    (a, b) = _same_offsets((kh, kw))
-    wrapped = circular_pad(x4, ((a, kh - 1 - a), (b, kw - 1 - b)))
+    wrapped = circular_pad(x4, _same_pads((kh, kw), x4.shape[-2:]))
     return _to_caller(conv2d(wrapped, w4, bias), ndim)
 
 
@@ -188,7 +188,8 @@ def embed_kernel(weight, input_shape):
     kh, kw = weight.shape[-2:]
     if kh > height or kw > width:
         raise ValueError(f"weight's kernel ({kh}, {kw}) must fit in input_shape {tuple(input_shape)}")
-    return _embed(weight, (height, width), _same_offsets((kh, kw)))
+    anchor = tuple(before for before, _ in _same_pads((kh, kw), (height, width)))
+    return _embed(weight, (height, width), anchor)
 
 
 def _embed(weight, size, anchor):
@@ -382,7 +383,8 @@ def fft_conv2d(x, weight, bias=None, padding="circular"):
     x4, w4, bias, ndim = _image_and_kernel(x, weight, bias, fit=circular)
     kernel_size = w4.shape[-2:]
     if circular:
-        y = _spectral_correlate(x4, w4, _same_offsets(kernel_size))
+        anchor = tuple(before for before, _ in _same_pads(kernel_size, x4.shape[-2:]))
+        y = _spectral_correlate(x4, w4, anchor)
     else:
         pads = resolve_padding(padding, kernel_size, (1, 1), (1, 1), x4.shape[-2:])
         check_memory("fft_conv2d's padded input", x4.shape[:2] + tuple(

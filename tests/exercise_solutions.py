@@ -125,17 +125,17 @@ def conv_via_im2row(x, weight, bias):
 # ------------------------------------------------------------------ 05
 class AffineLayer:
     def __init__(self, weight, bias):
-        self.weight, self.bias = weight, bias
-        self.grads = {}
+        self.params = {"weight": weight, "bias": bias}
+        self.grads = {"weight": np.zeros_like(weight), "bias": np.zeros_like(bias)}
 
     def forward(self, x):
         self.x = x
-        return x @ self.weight.T + self.bias
+        return x @ self.params["weight"].T + self.params["bias"]
 
     def backward(self, grad_out):
-        self.grads["weight"] = grad_out.T @ self.x
-        self.grads["bias"] = grad_out.sum(axis=0)
-        return grad_out @ self.weight
+        self.grads["weight"][...] = grad_out.T @ self.x
+        self.grads["bias"][...] = grad_out.sum(axis=0)
+        return grad_out @ self.params["weight"]
 
 
 def backprop(layers, x, loss_grad):
@@ -145,6 +145,17 @@ def backprop(layers, x, loss_grad):
     for layer in layers[::-1]:
         g = layer.backward(g)
     return g
+
+
+def residual_backprop(layers, x, loss_grad):
+    out = x
+    for layer in layers:
+        out = layer.forward(out)
+    g = loss_grad(x + out)
+    through = g
+    for layer in layers[::-1]:
+        through = layer.backward(through)
+    return through + g
 
 
 def numerical_gradient(f, x, eps):
@@ -394,3 +405,87 @@ def winograd_f23(d, g):
     m3 = (d[2] - d[1]) * (g[0] - g[1] + g[2]) / 2
     m4 = (d[1] - d[3]) * g[2]
     return np.array([m1 + m2 + m3, m2 - m3 - m4])
+
+
+def kernel_grad_1d_strided(x, g, k, s, d):
+    dw = np.zeros(k)
+    for i, gi in enumerate(g):
+        for u in range(k):
+            dw[u] += gi * x[s * i + d * u]
+    return dw
+
+
+def kernel_grad_nhwc(image, grad_out, kernel_size, stride):
+    n_img, h_out, w_out, o = grad_out.shape
+    dk = np.zeros(tuple(kernel_size) + (image.shape[3], o))
+    for e in range(n_img):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = image[e, stride * i:stride * i + kernel_size[0],
+                               stride * j:stride * j + kernel_size[1]]       # (kH, kW, C)
+                dk += window[..., None] * grad_out[e, i, j]
+    return dk
+
+
+def input_grad_im2row(grad_out, weight):
+    """Full correlation of G with the flipped kernel, each (e, c, i', j') by its own sum."""
+    n, c_out, h_out, w_out = grad_out.shape
+    _, c_in, kh, kw = weight.shape
+    dx = np.zeros((n, c_in, h_out + kh - 1, w_out + kw - 1))
+    for i in range(h_out):
+        for j in range(w_out):
+            # output (i, j) read x[:, :, i:i+kh, j:j+kw]: scatter G back through the weights
+            dx[:, :, i:i + kh, j:j + kw] += np.einsum("eo,ocmn->ecmn", grad_out[:, :, i, j], weight)
+    return dx
+
+
+def padding_for_size(n, n_out, k, s, d):
+    """Walk the total padding up from 0 until the window count reaches n_out."""
+    total = 0
+    while (n + total - d * (k - 1) - 1) // s + 1 < n_out:
+        total += 1
+    return (total // 2, (total + 1) // 2)
+
+
+def convolve_full1d(x, w):
+    """Scatter form: input x[t] adds x[t] * w to outputs t, ..., t + k - 1."""
+    y = np.zeros(len(x) + len(w) - 1)
+    for t, value in enumerate(x):
+        y[t:t + len(w)] += value * w
+    return y
+
+
+def chain_rule_grad(w1, w2, x, g):
+    h = np.tanh(w1 @ x)
+    return ((g @ w2) * (1 - h ** 2)) @ w1
+
+
+def affine_weight_jacobian(weight, x):
+    d_out, d_in = weight.shape
+    jac = np.zeros((d_out, d_out * d_in))
+    for o in range(d_out):
+        jac[o, o * d_in:(o + 1) * d_in] = x          # y_o = sum_c W[o, c] x_c
+    return jac
+
+
+def vec_kron(a, b, x_shape):
+    p, q = a.shape[0], b.shape[1]
+    r, c = x_shape
+    m = np.zeros((p * q, r * c))
+    for alpha in range(p):
+        for beta in range(q):
+            for i in range(r):
+                for j in range(c):
+                    m[alpha * q + beta, i * c + j] = a[alpha, i] * b[j, beta]
+    return m
+
+
+def channel_mix(weight, x):
+    return np.tensordot(weight, x, axes=([1], [1])).transpose(1, 0, 2, 3)
+
+
+def cross_entropy_grad(logits, labels):
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs = shifted / shifted.sum(axis=1, keepdims=True)
+    probs[np.arange(len(labels)), labels] -= 1.0
+    return probs / len(labels)

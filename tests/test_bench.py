@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from convlab.bench import CASES, Case, format_table, run
 from convlab.bench.measure import rss_peak_bytes, time_block, torch_peak_bytes, traced_call
@@ -260,3 +261,42 @@ def test_winograd_rows_only_where_it_applies():
     assert rows[1]["method"] == "winograd" and rows[1]["skipped"] == "not for this layer"
     rows = run(cases=["tiny"], methods=["winograd"], quick=True, progress=False)
     assert rows[1]["skipped"] is None and rows[1]["max_error"] < 1e-5
+
+
+# ---------------------------------------------------------------- the training case
+
+def test_torch_digits_cnn_computes_what_the_convlab_network_computes():
+    from convlab.bench.training import torch_digits_cnn
+    from convlab.training import digits_cnn
+
+    model = digits_cnn(rng=3, dtype=np.float32)
+    x = np.random.default_rng(0).random((5, 1, 8, 8), dtype=np.float32)
+    expected = torch_digits_cnn(model)(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(model.forward(x), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_training_epochs_do_the_same_work_and_are_timed():
+    from convlab.bench.training import format_training, run_training
+
+    row = run_training(blocks=1, threads=1)
+    assert row["case"] == "training" and row["threads"] == 1
+    assert row["convlab_s"] > 0 and row["torch_s"] > 0 and len(row["block_ratios"]) == 1
+    assert row["ratio"] == pytest.approx(row["convlab_s"] / row["torch_s"])
+    # the same start, batches and steps: the epochs' mean losses agree to float32 rounding (about
+    # 1e-8; a change of rounding grows to 2e-4 over 43 steps); lr 0.09, batches of 31 or another
+    # order differ by 3-6 %
+    assert row["loss_difference"] < 2e-3
+    assert "x torch" in format_training(row)
+    with pytest.raises(ValueError, match="blocks"):
+        run_training(blocks=0)
+
+
+def test_cli_training_only_prints_the_epoch_row():
+    command = [sys.executable, "-m", "convlab.bench", "--training-only", "--threads", "1", "--json",
+               "--no-progress"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    (row,) = json.loads(done.stdout)
+    assert row["case"] == "training" and row["loss_difference"] < 2e-3
+    done = subprocess.run([sys.executable, "-m", "convlab.bench", "--training-only", "--case", "tiny"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "--training-only" in done.stderr

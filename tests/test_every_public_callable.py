@@ -28,10 +28,6 @@ import convlab as cl
 
 WALKED = ["convlab"] + [f"convlab.{m}" for m in cl._SUBMODULES if m != "exercises"]
 
-# Being changed by another helper right now; its validation lands with that change.
-# The integrator removes this entry at merge time.
-PENDING_REWRITE = {}
-
 # Plain records (named tuples, dataclasses) and abstract bases: nothing to validate.
 RECORDS = {"convlab.Grads", "convlab.data.Digits", "convlab.training.TrainingResult",
            "convlab.learn_kernel.LearnedKernel", "convlab.gradcheck.GradcheckResult",
@@ -40,10 +36,6 @@ RECORDS = {"convlab.Grads", "convlab.data.Digits", "convlab.training.TrainingRes
            # torch's autograd.Function protocol (apply/forward/backward with ctx), reached
            # and validated through convlab.autograd.conv2d
            "convlab.autograd.Conv2dFunction"}
-
-# Callables whose wrongly accepted bad value would start long work (none: bench.run refuses
-# every bad value before timing anything, so the walk runs it).
-NOT_RUN = set()
 
 SECONDS_PER_CALL = 2.0
 STATS = {"calls": 0, "worst_seconds": (0.0, ""), "worst_bytes": (0, "")}
@@ -438,11 +430,7 @@ def _cases():
             if (p.name in ("self", "cls") or p.kind is p.VAR_KEYWORD
                     or (qualified, p.name) in SKIPPED_PARAMETERS):
                 continue  # **options are reached through the functions that name them
-            marks = ([pytest.mark.xfail(strict=False, reason=PENDING_REWRITE[module_name],
-                                        run=qualified not in NOT_RUN)]
-                     if module_name in PENDING_REWRITE else [])
-            cases.append(pytest.param(qualified, p.name, p.default, id=f"{qualified}({p.name})",
-                                      marks=marks))
+            cases.append(pytest.param(qualified, p.name, p.default, id=f"{qualified}({p.name})"))
     return cases
 
 
@@ -507,11 +495,10 @@ def _try_bad(qualified, parameter, bad):
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         _close_figures()
-    if not qualified.startswith(tuple(PENDING_REWRITE)):
-        label = f"{qualified}({parameter}={bad!r})"
-        STATS["calls"] += 1
-        STATS["worst_seconds"] = max(STATS["worst_seconds"], (seconds, label))
-        STATS["worst_bytes"] = max(STATS["worst_bytes"], (peak, label))
+    label = f"{qualified}({parameter}={bad!r})"
+    STATS["calls"] += 1
+    STATS["worst_seconds"] = max(STATS["worst_seconds"], (seconds, label))
+    STATS["worst_bytes"] = max(STATS["worst_bytes"], (peak, label))
     if seconds > SECONDS_PER_CALL:
         outcome = (outcome or "") + f" [took {seconds:.1f} s]"
     for array, original in frozen:
@@ -527,14 +514,12 @@ def test_every_bad_argument_is_refused_by_name(qualified, parameter, default):
         failure = _try_bad(qualified, parameter, bad)
         if failure is not None:
             failures.append(failure)
-            if qualified.startswith(tuple(PENDING_REWRITE)):
-                break  # pending modules: one failure shows it, without drawing every bad figure
     assert not failures, "\n".join(failures)
 
 
 def test_the_walk_covers_every_public_callable():
     walked = {c.values[0] for c in CASES}
-    names = {q for q, m, _ in _public_callables() if m not in PENDING_REWRITE}
+    names = {q for q, _, _ in _public_callables()}
     assert {"convlab.conv2d", "convlab.nn.Conv2d.forward", "convlab.filters.sobel",
             "convlab.set_memory_limit"} <= walked
     missing = sorted(n for n in names if n in walked and n not in BASELINES)
@@ -585,17 +570,20 @@ def _report():
     yield
     seconds, slow = STATS["worst_seconds"]
     peak, big = STATS["worst_bytes"]
-    print(f"\n{STATS['calls']} bad calls outside {sorted(PENDING_REWRITE)}; slowest {seconds:.3f} s ({slow}); "
+    print(f"\n{STATS['calls']} bad calls; slowest {seconds:.3f} s ({slow}); "
           f"largest peak {peak / 1024:.1f} KiB ({big})")
 
 
 # ------------------------------------------------------------------ one home for validators
 # The one function named check_* outside convlab._checks (and the exercise checkers):
 # gradcheck.check_gradients is gradcheck's public API (it compares gradients), not an
-# argument check; course.student.check_solution_blocks lints a lesson's solution markers.
+# argument check; the course tools check files, not arguments: solution markers and notebook
+# cells (course.student) and a course's destination folder (course.nbgrader_course).
 # Any other validator belongs in convlab._checks.
 VALIDATORS_ELSEWHERE = {"convlab/gradcheck.py:check_gradients",
-                        "convlab/course/student.py:check_solution_blocks"}
+                        "convlab/course/student.py:check_solution_blocks",
+                        "convlab/course/student.py:check_notebook",
+                        "convlab/course/nbgrader_course.py:_check_destination"}
 
 
 def test_validators_live_in_the_validator_package():

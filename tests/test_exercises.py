@@ -3,6 +3,7 @@ nothing a learner's function does (raise, return None, hang, mutate) crashes the
 
 import inspect
 import signal
+import sys
 import threading
 import time
 
@@ -12,6 +13,7 @@ import torch
 
 import convlab as cl
 import exercise_solutions as sol
+from convlab.exercises.checkers import layer_interface
 from convlab import exercises as ex
 from convlab.exercises.grading import engine
 from convlab.exercises.sandbox import isolation
@@ -97,6 +99,15 @@ SOLUTIONS = {
     "check_circular_correlate_fft": sol.circular_correlate_fft,
     "check_circulant_matrix": sol.circulant_matrix, "check_winograd_f23": sol.winograd_f23,
     "check_affine_layer": sol.AffineLayer, "check_backprop": sol.backprop,
+    "check_residual_backprop": sol.residual_backprop,
+    "check_input_grad_im2row": sol.input_grad_im2row,
+    "check_convolve_full1d": sol.convolve_full1d,
+    "check_chain_rule_grad": sol.chain_rule_grad,
+    "check_affine_weight_jacobian": sol.affine_weight_jacobian, "check_vec_kron": sol.vec_kron,
+    "check_channel_mix": sol.channel_mix, "check_cross_entropy_grad": sol.cross_entropy_grad,
+    "check_padding_for_size": sol.padding_for_size,
+    "check_kernel_grad_1d_strided": sol.kernel_grad_1d_strided,
+    "check_kernel_grad_nhwc": sol.kernel_grad_nhwc,
     "check_numerical_gradient": sol.numerical_gradient,
     "check_kernel_grad_one_matmul": sol.kernel_grad_one_matmul,
     "check_integrated_input_grad": sol.integrated_input_grad,
@@ -126,6 +137,15 @@ def _as_learner(checker, wrong):
     if checker is ex.check_conv2d_unfold:  # mistakes run a slipped forward under autograd
         key = next(k for k, f in checker.mistakes if f is wrong)
         return lambda x, weight, bias: conv2d_unfold(x, weight, bias, slip=key)
+    if checker is ex.check_residual_backprop:  # mistakes build the network from its seed
+        slip = next(k for k, f in checker.mistakes if f is wrong)
+        slip = {"residual_skip_dropped": "skip_dropped", "residual_branch_dropped": "branch_dropped",
+                "backward_not_reversed": "not_reversed"}[slip]
+        # reached through sys.modules: the exercise forbids convlab names in learner code, and
+        # this learner is the checker's own slipped solution
+        module = "convlab.exercises.checkers.layer_interface"
+        return lambda layers, x, loss_grad: sys.modules[module].residual_backprop_slipped(
+            layers, x, loss_grad, slip)
     if checker is ex.check_affine_layer:  # mistakes give (y, dx, dW, db): a layer answering them
         return _layer_answering(wrong)
     if checker is ex.check_rank_one_factors:  # its one mistake: the pivot at the corner
@@ -136,15 +156,20 @@ def _as_learner(checker, wrong):
 def _layer_answering(wrong):
     class Slipped:
         def __init__(self, weight, bias):
-            self.weight, self.bias, self.grads = weight, bias, {}
+            self.params = {"weight": weight, "bias": bias}
+            self.grads = {"weight": np.zeros_like(weight), "bias": np.zeros_like(bias)}
 
         def forward(self, x):
             self.x = x
-            return x @ self.weight.T + self.bias
+            return x @ self.params["weight"].T + self.params["bias"]
 
         def backward(self, grad_out):
-            _, dx, dw, db = wrong(self.x, self.weight, self.bias, grad_out)
-            self.grads = {"weight": dw, "bias": db}
+            weight = self.params["weight"]
+            _, dx, dw, db, stepped = wrong(self.x, weight, self.params["bias"], grad_out)
+            if stepped:
+                self.grads["weight"][...], self.grads["bias"][...] = dw, db    # in place
+            else:
+                self.grads = {"weight": dw, "bias": db}                        # rebound
             return dx
     return Slipped
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 import convlab as cl
 from convlab.conv import fast
 from convlab.conv.fast import backward_fast, configure, forward_fast
+from convlab.conv.fast.plan import Plan
 from torch_reference import scaled_error, torch_conv
 
 PROPERTY = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -33,10 +34,11 @@ def torch_reference(x, weight, bias, stride, padding, dilation, groups, grad_out
     return result if grad_out is None else result[1]
 
 
-def engine(patch_bytes, threaded):
-    """Run the fast method with a given patch-buffer size, and the thread pool forced on or not."""
+def engine(patch_bytes, threaded, layout=None):
+    """Run the fast method with a given patch-buffer size, the thread pool forced on or not, and
+    the blocks engine on a given grid (None: its own choice)."""
     return configure(patch_bytes=patch_bytes, min_parallel_macs=0 if threaded else 10**18,
-                     min_images_per_thread=1, threads=2)
+                     min_images_per_thread=1, threads=2, layout=layout)
 
 
 @st.composite
@@ -59,7 +61,8 @@ def configs(draw, dtype=np.float64):
     x = rng.standard_normal((n, groups * c_group, height, width)).astype(dtype)
     weight = rng.standard_normal((c_out, c_group, kh, kw)).astype(dtype)
     bias = rng.standard_normal(c_out).astype(dtype) if draw(st.booleans()) else None
-    run = {"patch_bytes": draw(st.sampled_from([1, 2 << 20])), "threaded": draw(st.booleans())}
+    run = {"patch_bytes": draw(st.sampled_from([1, 2 << 20])), "threaded": draw(st.booleans()),
+           "layout": draw(st.sampled_from([None, "wide", "exact"]))}
     return x, weight, bias, (stride, padding, dilation, groups), run, rng
 
 
@@ -190,19 +193,45 @@ def test_kept_scratch_arrays_never_leak_between_calls():
     assert fast.kept_bytes() == 0  # ... and can be freed
 
 
+@pytest.mark.parametrize("layout", [None, "wide", "exact"])
 @pytest.mark.parametrize("groups, stride", [(1, 1), (3, 1), (1, 2)])  # blocks, depthwise, phases
-def test_inf_and_nan_inputs_give_torchs_gradients(groups, stride):
-    """Cells thrown away by the wide grid must not turn 0 * inf into NaN."""
+def test_inf_and_nan_inputs_give_torchs_gradients(groups, stride, layout):
+    """Cells thrown away by the wide grid must not turn 0 * inf into NaN (nor the exact grid's)."""
     x = np.zeros((2, 3, 6, 7))
     x[:, :, 0, 6], x[:, :, 3, 0] = np.inf, np.nan  # at the ends of rows: next to the junk cells
     weight = np.ones((3, 3 // groups, 3, 3))
     args = ((stride, stride), ((1, 1), (1, 1)), (1, 1), groups)
-    y = forward_fast(x, weight, None, *args)
+    with configure(layout=layout):
+        y = forward_fast(x, weight, None, *args)
+        grad_out = np.ones_like(y)
+        grads = backward_fast(grad_out, x, weight, *args)
     np.testing.assert_array_equal(y, torch_reference(x, weight, None, *args))
-    grad_out = np.ones_like(y)
-    for got, expected in zip(backward_fast(grad_out, x, weight, *args),
-                             torch_reference(x, weight, None, *args, grad_out)):
+    for got, expected in zip(grads, torch_reference(x, weight, None, *args, grad_out)):
         np.testing.assert_array_equal(got, expected)  # NaN where torch has NaN, inf where it has inf
+
+
+@pytest.mark.parametrize("layout", ["wide", "exact"])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_inf_and_nan_weights_bias_and_gradients_give_torchs_results(layout, stride):
+    """A few-channel layer (the exact grid's) with inf/NaN in the weight, bias and output gradient."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 3, 9, 8))
+    weight = rng.standard_normal((4, 3, 3, 3))
+    weight[0, 1, 2, 2], weight[2, 0, 0, 0] = np.inf, np.nan
+    bias = np.array([0.0, -np.inf, 1.0, np.nan])
+    args = ((stride, stride), ((1, 1), (1, 1)), (1, 1), 1)
+    with configure(layout=layout), np.errstate(invalid="ignore"):  # inf - inf is NaN, as in torch
+        y = forward_fast(x, weight, bias, *args)
+        grad_out = rng.standard_normal(y.shape)
+        grad_out[1, 3, 0, -1] = np.inf
+        grads = backward_fast(grad_out, x, weight, *args)
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(torch_reference(x, weight, bias, *args)))
+    expected = torch_reference(x, weight, bias, *args, grad_out)
+    for got, want in zip(grads, expected):
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+        finite = np.isfinite(want)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=1e-10, atol=1e-10)
 
 
 # ---------------------------------------------------------------- bounded work, threads, memory
@@ -226,7 +255,7 @@ def test_huge_stride_costs_what_shift_costs(stride):
     for got, expected in zip(grads, cl.conv2d_backward(np.ones_like(y), x, weight, stride=stride,
                                                        method="shift")):
         np.testing.assert_allclose(got, expected, atol=1e-12)
-    plan = fast.Plan(x.shape, weight.shape, (stride, stride), ((0, 0), (0, 0)), (1, 1), 1, 8)
+    plan = Plan(x.shape, weight.shape, (stride, stride), ((0, 0), (0, 0)), (1, 1), 1, 8)
     assert plan.n_phases == 3 * 2  # one phase per kernel tap, not stride**2
 
 

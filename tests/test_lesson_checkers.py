@@ -58,7 +58,8 @@ def test_a_layer_that_divides_by_the_batch_size_is_told_where_the_mean_goes():
     class MeanLayer(sol.AffineLayer):
         def backward(self, grad_out):
             dx = super().backward(grad_out)
-            self.grads = {k: v / len(self.x) for k, v in self.grads.items()}
+            for grad in self.grads.values():      # in place, as the layer contract asks
+                grad /= len(self.x)
             return dx
     result = ex.check_affine_layer(MeanLayer)
     assert not result and result.misconception == "mean_inside_layer", result.text

@@ -10,6 +10,7 @@ reach the released notebook.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ import nbformat
 import pytest
 
 from convlab.course.cells import has_solution
+
+pytestmark = pytest.mark.slow  # nbgrader runs kernels for every submission
 
 pytest.importorskip("nbgrader")
 
@@ -122,6 +125,7 @@ def graded_course(tmp_path_factory):
     broken = {name: "raise RuntimeError('broken submission')" for name in solutions}
     broken["output_size"] = "while True:\n    pass"
     _submit(course, "broken", broken)
+    shutil.copyfile(course / "gradebook.db", tmp / "before-autograde.db")
     _nbgrader(course, "autograde", ASSIGNMENT)
     _nbgrader(course, "generate_feedback", ASSIGNMENT)
 
@@ -183,3 +187,27 @@ def test_the_hidden_test_runs_at_grading(graded_course):
     course, _ = graded_course
     graded = (course / "autograded" / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
     assert "hidden stride-2 test" in graded
+
+
+def test_grading_with_two_workers_gives_nbgraders_serial_grades(graded_course, tmp_path):
+    """``python -m convlab grade --jobs 2`` on a copy of the course, as it was before nbgrader's
+    own (serial) autograde, writes the same score for every cell of every submission."""
+    from nbgrader.api import Gradebook
+
+    course, scores = graded_course
+    copy = tmp_path / "course"
+    for part in ("source", "release", "submitted"):
+        shutil.copytree(course / part, copy / part)
+    shutil.copyfile(course / "nbgrader_config.py", copy / "nbgrader_config.py")
+    shutil.copyfile(course.parent / "before-autograde.db", copy / "gradebook.db")
+    done = subprocess.run([sys.executable, "-m", "convlab", "grade", str(copy), ASSIGNMENT, "--jobs", "2"],
+                          capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                              filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"graded {len(scores)} submissions" in done.stdout
+    with Gradebook(f"sqlite:///{copy / 'gradebook.db'}") as gradebook:
+        for student, (score, max_score, cells) in scores.items():
+            submission = gradebook.find_submission(ASSIGNMENT, student)
+            parallel = {g.name: g.score for g in submission.notebooks[0].grades}
+            assert (submission.score, submission.max_score, parallel) == (score, max_score, cells), student

@@ -23,20 +23,35 @@ def _command(marker):
     return block.group(1).strip()
 
 
+CPU_TORCH = ("{ .venv/bin/pip install --no-deps torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+             " || true; }")
+
+
 def test_both_commands_share_one_install_step_that_pins_torch():
     setup, test = _command("setup-command"), _command("test-command")
-    install = "python3 -m venv .venv && .venv/bin/pip install -c constraints.txt"
+    install = f"python3 -m venv .venv && {CPU_TORCH} && .venv/bin/pip install -c constraints.txt"
     assert setup.startswith(install) and test.startswith(install)
     assert setup.split(" && ")[0] == test.split(" && ")[0]
     constraints = (ROOT / "constraints.txt").read_text().split()
-    assert "torch==2.13.0" in constraints
+    assert "torch==2.13.0" in constraints and "torch==2.13.0" in CPU_TORCH
     assert test.endswith("python -m pytest")
+
+
+def test_the_cpu_torch_step_takes_only_torch_from_pytorchs_index_and_may_fail():
+    """Only torch comes from PyTorch's CPU index; when it is unreachable the command goes on."""
+    step = _command("setup-command").split(" && ")[1]
+    words = shlex.split(step.strip("{} ;").replace("||", " || "))
+    assert words.count("--index-url") == 1 and "--extra-index-url" not in words
+    assert "--no-deps" in words and words[-2:] == ["||", "true"]
+    done = subprocess.run(["bash", "-c", step.replace(".venv/bin/pip", "false") + " && echo went-on"],
+                          capture_output=True, text=True)
+    assert done.stdout.strip() == "went-on"
 
 
 def test_the_learner_install_has_no_test_extra_and_the_test_command_has():
     setup, test = _command("setup-command").split(" && "), _command("test-command").split(" && ")
-    assert setup[1] == ".venv/bin/pip install -c constraints.txt -e ."
-    assert test[1] == '.venv/bin/pip install -c constraints.txt -e ".[test]"'
+    assert setup[2] == ".venv/bin/pip install -c constraints.txt -e ."
+    assert test[2] == '.venv/bin/pip install -c constraints.txt -e ".[test]"'
 
 
 def _pyproject():
@@ -86,16 +101,23 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_setup_command_starts_jupyterlab_on_the_lessons(tmp_path):
-    """Run the setup command's last step (from this environment) and ask the server for lesson 01."""
-    last = shlex.split(_command("setup-command").split(" && ")[-1])
+def test_setup_command_copies_the_self_learner_edition_and_starts_jupyterlab_on_it(tmp_path):
+    """Run the setup command's last two steps (from this environment, in an empty folder): the
+    copy holds no solution, and the server answers for lesson 01."""
+    *_, copy, last = _command("setup-command").split(" && ")
+    copy, last = shlex.split(copy), shlex.split(last)
+    assert copy[:4] == [".venv/bin/python", "-m", "convlab", "lessons"]
     assert last[0] == ".venv/bin/jupyter" and last[1] == "lab"
+    work = tmp_path / "work"
+    work.mkdir()
+    subprocess.run([sys.executable, *copy[1:]], cwd=work, check=True, capture_output=True)
+    lesson = (work / last[-1] / "01_cross_correlation.ipynb").read_text()
+    assert "### BEGIN SOLUTION" not in lesson
     port, token = _free_port(), "readme-test-token"
-    root = Path(__file__).parent.parent
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path), JUPYTER_TOKEN=token)
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", *last[2:], "--no-browser", f"--port={port}", "--ip=127.0.0.1"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/api/contents/01_cross_correlation.ipynb?content=0&token={token}"
         deadline = time.monotonic() + 60

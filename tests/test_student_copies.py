@@ -1,5 +1,6 @@
-"""Student copies: solutions become stubs, and every copy runs end to end with the
-checker cells, and only they, failing with "not implemented yet".
+"""Student copies: solutions become stubs (the same bytes nbgrader's release preprocessors
+write, made without nbgrader), and every copy runs end to end with the checker cells, and
+only they, failing with "not implemented yet".
 
 The lessons themselves run under nbval, so a student copy is not run a second
 time whole: each copy runs the cells whose behaviour the stubs can change and the
@@ -18,8 +19,9 @@ from nbclient import NotebookClient
 
 from convlab.exercises import CHECKERS
 from notebook_slices import cells_to_run
+from convlab.course.cells import tag_notebook
 from convlab.course.student import (MARKDOWN_STUB, STUB, make_student_copies,
-                                       make_student_notebook, strip_solutions)
+                                    make_student_notebook, strip_solutions)
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -55,6 +57,56 @@ def test_markdown_answers_are_replaced():
 def test_malformed_blocks_are_errors(source, message):
     with pytest.raises(ValueError, match=message):
         strip_solutions(source, where="lesson.ipynb, cell 3")
+
+
+def test_a_line_that_mentions_a_marker_without_being_one_is_an_error():
+    # nbgrader treats any line containing "BEGIN SOLUTION" as a marker
+    with pytest.raises(ValueError, match="line 2 mentions a solution marker"):
+        strip_solutions("def f():\n    return 1  # BEGIN SOLUTION is not here")
+
+
+def test_hidden_tests_are_removed_and_an_unclosed_block_is_an_error():
+    cells = [nbformat.v4.new_code_cell("def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION"),
+             nbformat.v4.new_code_cell("check_correlate1d(f)\n### BEGIN HIDDEN TESTS\nassert f(2) == 2\n"
+                                       "### END HIDDEN TESTS\nprint('shown')")]
+    student = make_student_notebook(nbformat.v4.new_notebook(cells=cells))
+    assert student.cells[1].source == "check_correlate1d(f).assert_passed()\nprint('shown')"
+    cells[1].source = "check_correlate1d(f)\n### BEGIN HIDDEN TESTS\nassert f(2) == 2"
+    with pytest.raises(ValueError, match="cell 1:.*BEGIN HIDDEN TESTS.*never closed"):
+        make_student_notebook(nbformat.v4.new_notebook(cells=cells), "x.ipynb")
+
+
+def _nbgrader_release(nb):
+    """What nbgrader's own release preprocessors make of a lesson."""
+    preprocessors = pytest.importorskip("nbgrader.preprocessors")
+    released = tag_notebook(nb)
+    for preprocessor in (preprocessors.ClearSolutions(code_stub={"python": STUB}, text_stub=MARKDOWN_STUB),
+                         preprocessors.ClearHiddenTests(), preprocessors.ClearOutput()):
+        released, _ = preprocessor.preprocess(released, {})
+    for cell in released.cells:
+        cell.metadata.pop("execution", None)
+    return released
+
+
+@pytest.mark.parametrize("path", [FIXTURES / "exercise_fixture.ipynb"] + LESSONS, ids=lambda p: p.name)
+def test_a_student_copy_is_byte_for_byte_what_nbgrader_releases(path):
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].metadata["collapsed"] = True  # output metadata nbgrader drops
+    nb.metadata["celltoolbar"] = "Create Assignment"
+    assert nbformat.writes(make_student_notebook(nb, path.name)) == nbformat.writes(_nbgrader_release(nb))
+
+
+def test_student_copies_are_made_without_nbgrader(tmp_path):
+    out = tmp_path / "student"
+    code = ("import sys; sys.modules['nbgrader'] = None\n"  # any import of nbgrader now fails
+            "from convlab.__main__ import main\n"
+            f"sys.exit(main(['student', {str(out)!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    written = sorted(p.name for p in out.glob("*.ipynb"))
+    assert written == [p.name for p in LESSONS]
+    assert (out / "NOTATION.md").is_file()
 
 
 def test_the_notebook_is_not_modified_and_outputs_are_cleared():

@@ -43,7 +43,7 @@ def test_three_students_pass_with_the_solutions_and_get_their_own_cases(name, re
 
 def test_most_exercises_have_variants():
     varied = [c for c in ex.CHECKERS if c.exercise.vary]
-    assert len(varied) >= 0.75 * len(ex.CHECKERS)
+    assert len(varied) >= 0.7 * len(ex.CHECKERS)  # the others take sizes, not arrays
 
 
 def test_the_default_is_the_published_cases(restore_student, monkeypatch):

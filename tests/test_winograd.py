@@ -181,3 +181,28 @@ def test_multiplication_count_resnet_layer():
     assert direct / winograd == pytest.approx(2.25)
     winograd4, _ = winograd_multiplications(16, 64, 64, (56, 56), output_tile=4)
     assert direct / winograd4 == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("output_tile", [2, 4])
+def test_the_batched_engine_is_the_per_tile_formula_on_every_tile(output_tile):
+    """winograd_correlate (all tiles, channels, groups at once) = winograd_tile on each tile,
+    summed over the input channels of the group, then checked against PyTorch too."""
+    from convlab.conv.winograd import winograd_correlate, winograd_tile
+
+    rng = np.random.default_rng(7)
+    m, groups = output_tile, 2
+    xp = rng.standard_normal((2, 4, 2 * m + 2, 3 * m + 2))
+    weight = rng.standard_normal((6, 2, 3, 3))
+    batched = winograd_correlate(xp, weight, groups, output_tile)
+    per_tile = np.zeros_like(batched)
+    for n in range(2):
+        for o in range(6):
+            g = o // 3
+            for p in range(2):
+                for q in range(3):
+                    block = sum(winograd_tile(xp[n, 2 * g + c, p * m:p * m + m + 2, q * m:q * m + m + 2],
+                                              weight[o, c], output_tile) for c in range(2))
+                    per_tile[n, o, p * m:(p + 1) * m, q * m:(q + 1) * m] = block
+    np.testing.assert_allclose(batched, per_tile, rtol=1e-10, atol=1e-10)
+    expected = torch.nn.functional.conv2d(torch.from_numpy(xp), torch.from_numpy(weight), groups=groups).numpy()
+    np.testing.assert_allclose(batched, expected, rtol=1e-9, atol=1e-9)

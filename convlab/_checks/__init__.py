@@ -49,25 +49,65 @@ Traceback (most recent call last):
 ValueError: groups must be a positive int; got 0
 """
 
-import math
-import numpy as np
 
-from .arrays import (as_array, check_array, check_bias, check_channels, check_conv_arrays,
-                     check_dtype, check_grad_out, check_kernel_fits, check_ndim, check_tensor,
-                     compute_dtype)
-from .figures import (check_axes, check_cell, check_control, check_drawn_cells, check_figsize,
-                      check_figure, check_optional_bool, check_plot_args, check_settings,
-                      check_text, check_zero_inserted)
-from .memory import (DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV, check_conv_memory, check_memory,
-                     get_memory_limit, set_memory_limit)
-from .scalars import (PADDING_MODES, check_bool, check_callable, check_choice, check_int,
-                      check_member, check_number, check_padding, check_rng, check_sequence,
-                      check_shape, check_winograd_geometry, int_list, int_tuple, positive_float)
+
+from .arrays import (
+    as_array,
+    check_array,
+    check_bias,
+    check_channels,
+    check_conv_arrays,
+    check_dtype,
+    check_grad_out,
+    check_groups,
+    check_kernel_fits,
+    check_ndim,
+    check_tensor,
+    compute_dtype,
+)
+from .figures import (
+    check_axes,
+    check_cell,
+    check_control,
+    check_drawn_cells,
+    check_figsize,
+    check_figure,
+    check_optional_bool,
+    check_plot_args,
+    check_settings,
+    check_text,
+    check_zero_inserted,
+)
+from .memory import (
+    DEFAULT_MEMORY_LIMIT,
+    MEMORY_LIMIT_ENV,
+    check_conv_memory,
+    check_memory,
+    get_memory_limit,
+    set_memory_limit,
+)
+from .scalars import (
+    PADDING_MODES,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_int,
+    check_member,
+    check_number,
+    check_padding,
+    check_rng,
+    check_sequence,
+    check_shape,
+    check_winograd_geometry,
+    int_list,
+    int_tuple,
+    positive_float,
+)
 
 __all__ = [
     "PADDING_MODES", "DEFAULT_MEMORY_LIMIT", "MEMORY_LIMIT_ENV",
     "as_array", "check_array", "check_ndim", "compute_dtype", "check_dtype", "check_bias",
-    "check_channels", "check_conv_arrays", "check_grad_out", "check_kernel_fits", "check_int", "int_list", "int_tuple", "check_number", "positive_float", "check_bool",
+    "check_channels", "check_conv_arrays", "check_groups", "check_grad_out", "check_kernel_fits", "check_int", "int_list", "int_tuple", "check_number", "positive_float", "check_bool",
     "check_choice", "check_callable", "check_rng", "check_shape", "check_padding",
     "check_tensor", "check_conv_memory", "check_memory", "get_memory_limit", "set_memory_limit",
     "check_member", "check_sequence", "check_winograd_geometry",

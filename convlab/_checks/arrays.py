@@ -199,6 +199,29 @@ def check_channels(weight_channels, x_channels, x_shape, weight_shape, *, x_name
         f"{x_channels} ({label(x_name)}={tuple(x_shape)}, {label(weight_name)}={tuple(weight_shape)})")
 
 
+def check_groups(groups, channels, context=""):
+    """Return ``groups`` as a positive int that divides every count in ``channels``.
+
+    ``channels`` maps a description to a count, e.g. ``{"input channels": 4,
+    "output channels": 5}``; ``context`` ends the message (shapes, say).
+
+    >>> check_groups(2, {"input channels": 4, "output channels": 6})
+    2
+    >>> check_groups(3, {"input channels": 4, "output channels": 5}, "(x.shape=(2, 4, 8, 8))")
+    Traceback (most recent call last):
+    ...
+    ValueError: groups=3 must divide both the input channels (4) and the output channels (5) (x.shape=(2, 4, 8, 8))
+    """
+    from .scalars import check_int
+
+    groups = check_int(groups, "groups", 1)
+    if any(count % groups for count in channels.values()):
+        listed = " and the ".join(f"{what} ({count})" for what, count in channels.items())
+        both = "both the " if len(channels) == 2 else "the "
+        raise ValueError(f"groups={groups} must divide {both}{listed}" + (f" {context}" if context else ""))
+    return groups
+
+
 def check_tensor(value, name, optional=False):
     """Raise unless ``value`` is a floating ``torch.Tensor`` (or None when ``optional``).
 

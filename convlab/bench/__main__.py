@@ -1,4 +1,5 @@
-"""``python -m convlab.bench [--json] [--quick] [--blocks N] [--case NAME ...] [--method NAME ...]``."""
+"""``python -m convlab.bench [--json] [--quick] [--blocks N] [--case NAME ...] [--method NAME ...]
+[--training | --training-only]``."""
 
 import argparse
 import json
@@ -6,6 +7,7 @@ import sys
 
 from . import CASES, format_table
 from . import run as run_bench
+from .training import format_training, run_training
 
 
 def add_arguments(parser):
@@ -23,6 +25,10 @@ def add_arguments(parser):
     parser.add_argument("--quick", action="store_true",
                         help="rough ratios: 1 timed call per block, 1 warm-up, no PyTorch memory "
                              "subprocess")
+    parser.add_argument("--training", action="store_true",
+                        help="also time one epoch of train_digits against PyTorch (a few seconds per block)")
+    parser.add_argument("--training-only", action="store_true",
+                        help="time only the train_digits epoch, no layer cases")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
@@ -35,12 +41,21 @@ def run(args):
         return _error(f"--blocks must be an integer >= 3; got {args.blocks}")
     if args.threads is not None and args.threads < 1:
         return _error(f"--threads must be a positive integer; got {args.threads}")
+    if args.training_only and (args.case or args.method):
+        return _error("--training-only times no layer case: drop --case and --method")
     try:
-        rows = run_bench(cases=args.case, methods=args.method, repeats=args.repeats, quick=args.quick,
-                         threads=args.threads, progress=not args.no_progress, blocks=args.blocks)
+        rows = [] if args.training_only else run_bench(
+            cases=args.case, methods=args.method, repeats=args.repeats, quick=args.quick,
+            threads=args.threads, progress=not args.no_progress, blocks=args.blocks)
     except (TypeError, ValueError) as error:
         return _error(str(error))
-    print(json.dumps(rows, indent=1) if args.json else format_table(rows))
+    training = (run_training(blocks=args.blocks, threads=args.threads)
+                if args.training or args.training_only else None)
+    if args.json:
+        print(json.dumps(rows + ([training] if training else []), indent=1))
+    else:
+        tables = ([format_table(rows)] if rows else []) + ([format_training(training)] if training else [])
+        print("\n\n".join(tables))
     return 0
 
 

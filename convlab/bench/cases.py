@@ -71,7 +71,7 @@ def methods_for(case):
     """The convlab methods timed on ``case``, in table order (PyTorch is added by the runner)."""
     if case.sobel:
         return ("filters.sobel", "fast")
-    names = tuple(dict.fromkeys(cl.FORWARD_METHODS + cl.BACKWARD_METHODS))
+    names = tuple(dict.fromkeys((*cl.FORWARD_METHODS, *cl.BACKWARD_METHODS)))
     return tuple(m for m in names if m != "fast") + ("fast",)  # the engineered method last
 
 

@@ -3,6 +3,13 @@
 Every public function checks all its arguments before any work, brings 1-D
 and unbatched inputs to the batched 2-D case, runs the chosen formulation and
 returns arrays in the caller's layout and dtype.
+
+A layer calls with the same shapes again and again, so `prepare` remembers
+(in `PREPARED`, a bounded thread-safe LRU) what it worked out from the
+shapes, dtypes and plain int/str arguments of calls that passed every check:
+a repeated call skips the checks, whose outcome depends on nothing else (and
+on the memory limit, part of the key). Anything else (lists, numpy scalars,
+array subclasses) is checked every time.
 """
 
 from collections import namedtuple
@@ -10,9 +17,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import (as_array, check_bias, check_channels, check_choice, check_conv_arrays,
-                       check_conv_memory, check_int, check_memory, check_padding, compute_dtype)
+from .._checks import (
+    as_array,
+    check_bias,
+    check_channels,
+    check_choice,
+    check_conv_arrays,
+    check_conv_memory,
+    check_groups,
+    check_memory,
+    check_padding,
+    compute_dtype,
+    get_memory_limit,
+)
 from ..shapes import ConvGeometry, conv_geometry
+from .fast.cache import LruCache
 from .methods import BACKWARD_METHODS, FORWARD_METHODS
 
 Grads = namedtuple("Grads", "dx dw db")
@@ -65,17 +84,51 @@ def lifted(geometry, spatial):
     return geometry if spatial == 2 else geometry.with_leading_axis()
 
 
+#: Calls whose checks `prepare` remembers (a network's layers, forward and backward).
+PREPARED = LruCache(256)
+
+
+def _plain(value):
+    """True for an int, a str, or a tuple of those (bool and numpy scalars excluded)."""
+    kind = type(value)
+    return kind is int or kind is str or (kind is tuple and all(_plain(v) for v in value))
+
+
+def _prepared_key(x, weight, bias, scalars, spatial, names):
+    """The key of a call in `PREPARED`, or None if its arguments are not all arrays and plain values."""
+    if type(x) is not np.ndarray or type(weight) is not np.ndarray:
+        return None
+    if bias is not None and type(bias) is not np.ndarray:
+        return None
+    if not _plain(scalars):
+        return None
+    bias_key = None if bias is None else (bias.shape, bias.dtype)
+    return (x.shape, x.dtype, weight.shape, weight.dtype, bias_key, scalars, spatial, names,
+            get_memory_limit())
+
+
 def prepare(x, weight, bias, stride, padding, dilation, groups, spatial, names=("x", "weight")):
     """Validate a convolution's arguments and normalise them (see `ConvCall`)."""
+    key = _prepared_key(x, weight, bias, (stride, padding, dilation, groups), spatial, names)
+    known = None if key is None else PREPARED.get(key)
+    if known is not None:  # the same shapes, dtypes and arguments passed every check before
+        geometry, groups, dtype, out_shape, batched = known
+        x4, w4 = to_batched_2d(x, weight, spatial, dtype)
+        bias = None if bias is None else bias.astype(dtype, copy=False)
+        return ConvCall(x4, w4, bias, geometry, groups, out_shape, batched, spatial)
+    call = _checked_call(x, weight, bias, stride, padding, dilation, groups, spatial, names)
+    if key is not None:
+        PREPARED.put(key, (call.geometry, call.groups, call.x.dtype, call.out_shape, call.batched))
+    return call
+
+
+def _checked_call(x, weight, bias, stride, padding, dilation, groups, spatial, names):
+    """`prepare`'s checks and normalisation, from scratch."""
     x_name, w_name = names
     x, weight = check_conv_arrays(x, weight, spatial, names)
-    groups = check_int(groups, "groups", 1)
     c_in, (c_out, c_group) = x.shape[-spatial - 1], weight.shape[:2]
-    shapes = f"({x_name}.shape={x.shape}, {w_name}.shape={weight.shape})"
-    if c_in % groups or c_out % groups:
-        raise ValueError(
-            f"groups={groups} must divide both the input channels ({c_in}) and the output "
-            f"channels ({c_out}) {shapes}")
+    groups = check_groups(groups, {"input channels": c_in, "output channels": c_out},
+                          f"({x_name}.shape={x.shape}, {w_name}.shape={weight.shape})")
     check_channels(c_group, c_in, x.shape, weight.shape, x_name=x_name, weight_name=w_name,
                    groups=groups)
     bias = check_bias(bias, c_out)

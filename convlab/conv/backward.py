@@ -106,9 +106,13 @@ def input_grad_flip(grad_out, weight, input_hw, stride, padding, dilation):
     rotated = flip_kernel(weight).swapaxes(0, 1)  # (C_in, C_out, kH, kW)
     with np.errstate(invalid="ignore"):  # 0 * inf is NaN here by design (see Notes)
         covered = _correlate(spread, rotated, stride=(1, 1), dilation=dilation)
-    padded_hw = (input_hw[0] + sum(padding[0]), input_hw[1] + sum(padding[1]))
-    never_read = ((0, padded_hw[0] - covered.shape[2]), (0, padded_hw[1] - covered.shape[3]))
-    return _crop(pad(covered, never_read), padding, input_hw)
+    # covered starts at the padded input's first cell; the input's own cells start at
+    # (top, left), and those past covered's end were never read: their gradient is zero.
+    (top, _), (left, _) = padding
+    h, w = (max(0, min(n, c - start)) for n, c, start in zip(input_hw, covered.shape[2:], (top, left)))
+    dx = np.zeros(covered.shape[:2] + tuple(input_hw), dtype=covered.dtype)
+    dx[:, :, :h, :w] = covered[:, :, top:top + h, left:left + w]
+    return dx
 
 
 def kernel_grad_flip(grad_out, x, kernel_size, stride, padding, dilation):

@@ -25,18 +25,19 @@ __all__ = ["MethodTable", "FORWARD_METHODS", "BACKWARD_METHODS", "resolve_method
 
 
 class MethodTable(Mapping):
-    """Method name -> function, in a fixed order.
+    """Method name -> function, in a fixed order: a read-only mapping.
 
-    A read-only mapping that iterates over, tests membership of, prints and
-    concatenates (``+``) like the tuple of its names, so
-    ``for name in cl.FORWARD_METHODS`` and ``"fast" in cl.FORWARD_METHODS``
-    read as they always did.
+    It iterates over its names and indexes by name (``for name in
+    cl.FORWARD_METHODS``, ``"fast" in cl.FORWARD_METHODS``,
+    ``cl.FORWARD_METHODS["fast"]``), and prints as what it is: a table of
+    names, not a tuple (``FORWARD_METHODS[0]`` is a ``KeyError``, like any
+    mapping's).
 
     Examples
     --------
-    >>> table = MethodTable({"double": lambda v: 2 * v})
-    >>> table, "double" in table, table["double"](4)
-    (('double',), True, 8)
+    >>> table = MethodTable({"double": lambda v: 2 * v, "triple": lambda v: 3 * v})
+    >>> table, "double" in table, table["double"](4), list(table)
+    (MethodTable(double, triple), True, 8, ['double', 'triple'])
     """
 
     def __init__(self, functions):
@@ -52,13 +53,7 @@ class MethodTable(Mapping):
         return len(self._functions)
 
     def __repr__(self):
-        return repr(tuple(self._functions))
-
-    def __add__(self, other):
-        return tuple(self) + tuple(other)
-
-    def __radd__(self, other):
-        return tuple(other) + tuple(self)
+        return f"MethodTable({', '.join(self._functions)})"
 
 
 FORWARD_METHODS = MethodTable({

@@ -7,12 +7,21 @@ computed by the same full correlation with the rotated kernel.
 
 import numpy as np
 
-from .._checks import (check_bias, check_channels, check_conv_arrays, check_int, check_memory,
-                       check_padding, compute_dtype, int_tuple)
+from .._checks import (
+    check_bias,
+    check_channels,
+    check_conv_arrays,
+    check_groups,
+    check_memory,
+    check_padding,
+    compute_dtype,
+    int_tuple,
+)
 from ..shapes import conv_geometry, effective_kernel_size, resolve_padding
 from .api import AXIS_NAMES, lifted, to_batched_2d, to_caller
 from .backward import input_grad_flip
 from .groups import split_groups
+
 
 def transposed_output_size(n, kernel_size, stride, padding, dilation, output_padding):
     """``(n - 1) * stride - before - after + dilation * (k - 1) + output_padding + 1``.
@@ -27,11 +36,9 @@ def transposed_output_size(n, kernel_size, stride, padding, dilation, output_pad
 
 def _transpose(x, weight, bias, stride, padding, output_padding, dilation, groups, spatial):
     x, weight = check_conv_arrays(x, weight, spatial, weight_axes="C_in, C_out // groups")
-    groups = check_int(groups, "groups", 1)
     c_in = x.shape[-spatial - 1]
+    groups = check_groups(groups, {"input channels": c_in}, f"(x.shape={x.shape})")
     check_channels(weight.shape[0], c_in, x.shape, weight.shape, axis_note=" (its first axis)")
-    if c_in % groups:
-        raise ValueError(f"groups={groups} must divide the input channels ({c_in}) (x.shape={x.shape})")
     c_out = weight.shape[1] * groups
     bias = check_bias(bias, c_out)
     stride = int_tuple(stride, "stride", spatial)

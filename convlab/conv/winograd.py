@@ -127,6 +127,30 @@ def _tiles(a, tile, step, counts):
     return windows[..., :counts[0] * step[0]:step[0], :counts[1] * step[1]:step[1], :, :]
 
 
+def winograd_tile(d, g, output_tile=2):
+    """One tile by the formula, ``A^T [(G g G^T) * (B^T d B)] A``: the spec the batched code meets.
+
+    Parameters
+    ----------
+    d : ndarray, shape (m + 2, m + 2), an input tile
+    g : ndarray, shape (3, 3), a kernel
+    output_tile : {2, 4}
+
+    Returns
+    -------
+    ndarray, shape (m, m): the valid correlation of ``d`` with ``g``.
+
+    Examples
+    --------
+    >>> d = np.arange(16.0).reshape(4, 4)
+    >>> winograd_tile(d, np.ones((3, 3)))  # each output: the sum of a 3x3 window
+    array([[45., 54.],
+           [81., 90.]])
+    """
+    B_T, G, A_T = transform_matrices(output_tile, 3, np.result_type(d, g))
+    return A_T @ ((G @ g @ G.T) * (B_T @ d @ B_T.T)) @ A_T.T
+
+
 def winograd_correlate(xp, weight, groups=1, output_tile=2):
     """Valid stride-1 correlation of a padded input with 3x3 kernels, by Winograd F(m x m, 3 x 3).
 
@@ -141,6 +165,11 @@ def winograd_correlate(xp, weight, groups=1, output_tile=2):
     -------
     ndarray, shape (N, C_out, Hp - kH + 1, Wp - kW + 1)
 
+    Notes
+    -----
+    Every tile is `winograd_tile`'s formula; here all tiles, channels and images
+    at once, with the sum over input channels done in the frequency domain.
+
     Examples
     --------
     >>> xp = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -153,20 +182,23 @@ def winograd_correlate(xp, weight, groups=1, output_tile=2):
     n_images, c_in, c_out = xp.shape[0], xp.shape[1], weight.shape[0]
     out = (xp.shape[2] - weight.shape[2] + 1, xp.shape[3] - weight.shape[3] + 1)
     counts = (-(-out[0] // m_h), -(-out[1] // m_w))
-    tiles = _tiles(xp, (bt_h.shape[0], bt_w.shape[0]), (m_h, m_w), counts)  # (N, C, th, tw, a, b)
+    d = _tiles(xp, (bt_h.shape[0], bt_w.shape[0]), (m_h, m_w), counts)  # (N, C_in, th, tw, a, b)
+    # Axes: n image, g group, c input channel, o output channel (both within the group),
+    # p, q tile row and column, a, b frequency.
+    c, o = c_in // groups, c_out // groups
 
     with np.errstate(invalid="ignore"):  # inf * 0 in a transform: NaN in that tile, by design
-        V = bt_h @ tiles @ bt_w.T  # input tiles in the frequency domain, (N, C_in, th, tw, a, b)
-        U = g_h @ weight @ g_w.T  # kernels in the frequency domain, (C_out, C_in/g, a, b)
-
-        # One GEMM per frequency (a, b) and group: (C_out/g, C_in/g) @ (C_in/g, N*th*tw).
-        a, b = V.shape[-2:]
-        V = V.transpose(4, 5, 1, 0, 2, 3).reshape(a * b, groups, c_in // groups, -1)
-        U = U.transpose(2, 3, 0, 1).reshape(a * b, groups, c_out // groups, c_in // groups)
-        M = (U @ V).reshape(a, b, c_out, n_images, *counts).transpose(3, 2, 4, 5, 0, 1)
-
-        Y = at_h @ M @ at_w.T  # back from the frequency domain: (N, C_out, th, tw, m_h, m_w)
-    y = Y.transpose(0, 1, 2, 4, 3, 5).reshape(n_images, c_out, counts[0] * m_h, counts[1] * m_w)
+        V = bt_h @ d @ bt_w.T  # B^T d B: every input tile in the frequency domain
+        U = g_h @ weight @ g_w.T  # G g G^T: every kernel in the frequency domain
+        # (G g G^T) * (B^T d B), summed over input channels: at each frequency (a, b) and
+        # group, one matrix product (o, c) @ (c, n p q).
+        V_ab = np.einsum("ngcpqab->abgcnpq", V.reshape(n_images, groups, c, *counts, *V.shape[-2:]))
+        U_ab = np.einsum("gocab->abgoc", U.reshape(groups, o, c, *U.shape[-2:]))
+        M_ab = U_ab @ V_ab.reshape(*V_ab.shape[:4], -1)  # (a, b, g, o, n p q)
+        M = np.einsum("abgonpq->ngopqab", M_ab.reshape(*M_ab.shape[:4], n_images, *counts))
+        Y = at_h @ M.reshape(n_images, c_out, *counts, *M.shape[-2:]) @ at_w.T  # A^T M A
+    # Each (p, q) tile gives an m x m block of the output: (n, o, p, i, q, j) -> rows, columns.
+    y = np.einsum("nopqij->nopiqj", Y).reshape(n_images, c_out, counts[0] * m_h, counts[1] * m_w)
     return np.ascontiguousarray(y[:, :, :out[0], :out[1]])
 
 
@@ -198,21 +230,23 @@ def winograd_weight_grad(xp, grad_out, groups=1, output_tile=2):
     """
     kernel = (xp.shape[2] - grad_out.shape[2] + 1, xp.shape[3] - grad_out.shape[3] + 1)
     (bt_h, g_h, at_h, m_h), (bt_w, g_w, at_w, m_w) = _axis_transforms(kernel, output_tile, xp.dtype)
-    c_in, c_out = xp.shape[1], grad_out.shape[1]
+    n_images, c_in, c_out = xp.shape[0], xp.shape[1], grad_out.shape[1]
     counts = (-(-grad_out.shape[2] // m_h), -(-grad_out.shape[3] // m_w))
     d = _tiles(xp, (bt_h.shape[0], bt_w.shape[0]), (m_h, m_w), counts)  # (N, C_in, th, tw, a, b)
     e = _tiles(grad_out, (m_h, m_w), (m_h, m_w), counts)  # (N, C_out, th, tw, m_h, m_w)
+    c, o = c_in // groups, c_out // groups  # axes named as in winograd_correlate
 
     with np.errstate(invalid="ignore"):  # inf * 0 in a transform gives NaN, as it should
-        V = bt_h @ d @ bt_w.T  # input tiles, frequency domain
-        E = at_h.T @ e @ at_w  # gradient tiles, frequency domain (A e A^T)
-
-        # Sum over images and tiles per frequency: (C_out/g, tiles) @ (tiles, C_in/g).
+        V = bt_h @ d @ bt_w.T  # B^T d B: input tiles in the frequency domain
+        E = at_h.T @ e @ at_w  # A e A^T: gradient tiles in the frequency domain
+        # (A e A^T) * (B^T d B), summed over images and tiles: at each frequency (a, b) and
+        # group, one matrix product (o, n p q) @ (n p q, c).
         a, b = V.shape[-2:]
-        V = V.transpose(4, 5, 1, 0, 2, 3).reshape(a * b, groups, c_in // groups, -1)
-        E = E.transpose(4, 5, 1, 0, 2, 3).reshape(a * b, groups, c_out // groups, -1)
-        M = (E @ V.swapaxes(-1, -2)).reshape(a, b, c_out, c_in // groups).transpose(2, 3, 0, 1)
-        return g_h.T @ M @ g_w  # (C_out, C_in/g, kH, kW)
+        V_ab = np.einsum("ngcpqab->abgcnpq", V.reshape(n_images, groups, c, *counts, a, b))
+        E_ab = np.einsum("ngopqab->abgonpq", E.reshape(n_images, groups, o, *counts, a, b))
+        M_ab = E_ab.reshape(a, b, groups, o, -1) @ V_ab.reshape(a, b, groups, c, -1).swapaxes(-1, -2)
+        M = np.einsum("abgoc->gocab", M_ab).reshape(c_out, c, a, b)
+        return g_h.T @ M @ g_w  # G^T M G: (C_out, C_in/g, kH, kW)
 
 
 def forward_winograd(x, weight, bias, stride, padding, dilation, groups, output_tile=2):

@@ -28,7 +28,9 @@ changes nothing.
 
 import ast
 import functools
+import json
 import re
+from pathlib import Path
 
 import nbformat
 
@@ -51,6 +53,40 @@ def grading_calls():
     from .. import exercises
 
     return frozenset(n for n in exercises.__all__ if n.startswith("check_")) | frozenset(QUESTION_CALLS)
+
+
+def read_notebook(path):
+    """Read the version-4 notebook at ``path``; a ``ValueError`` in one line naming it otherwise.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     bad = Path(tmp) / "bad.ipynb"
+    ...     _ = bad.write_text("{}")
+    ...     read_notebook(bad)
+    Traceback (most recent call last):
+    ...
+    ValueError: .../bad.ipynb is not a version-4 Jupyter notebook (nbformat None)
+    """
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is not a readable notebook ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
+    version = raw.get("nbformat") if isinstance(raw, dict) else None
+    if version != 4 or not isinstance(raw.get("cells"), list):
+        raise ValueError(f"{path} is not a version-4 Jupyter notebook (nbformat {version!r}); "
+                         "open and save it in JupyterLab to convert it" if version in (1, 2, 3) else
+                         f"{path} is not a version-4 Jupyter notebook (nbformat {version!r})")
+    try:
+        nb = nbformat.reads(json.dumps(raw), as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # nbformat's ValidationError and reader errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{path} is not a valid notebook: {first}") from None
+    return nb
 
 
 def has_solution(cell):

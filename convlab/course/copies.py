@@ -10,12 +10,15 @@ version) from one the learner edited (kept, and reported).
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 MANIFEST = ".convlab-copies.json"
 LESSON_FILES = ("[0-9][0-9]*_*.ipynb", "*.md")
 """What a learner gets: the numbered lesson notebooks and the notes beside them."""
+_LINK = re.compile(r"""\]\(\s*<?([^)\s>]+)>?[^)]*\)|\b(?:href|src)\s*=\s*["']([^"']+)["']""")
 
 
 def lessons_dir():
@@ -38,6 +41,76 @@ def lesson_files(directory=None):
     """The lesson files (notebooks and notes) in ``directory`` (default :func:`lessons_dir`), by name."""
     directory = lessons_dir() if directory is None else Path(directory)
     return sorted({p for pattern in LESSON_FILES for p in directory.glob(pattern)}, key=lambda p: p.name)
+
+
+def relative_links(nb):
+    """The relative link targets in the Markdown cells of ``nb``, in order, without ``#fragments``.
+
+    Web addresses (any ``scheme:``), in-page anchors and attachments are left out.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_markdown_cell("See [the notation](NOTATION.md#shapes), "
+    ...                                      "[PyTorch](https://pytorch.org) and [below](#end).")
+    >>> relative_links(nbformat.v4.new_notebook(cells=[cell]))
+    ['NOTATION.md']
+    """
+    links = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for match in _LINK.finditer(cell.source):
+            target = urlsplit(match.group(1) or match.group(2))
+            if target.scheme or target.netloc or not target.path:
+                continue
+            links.append(unquote(target.path))
+    return links
+
+
+def linked_files(notebooks):
+    """The files the notebooks link to by relative path, each once: ``{relative path: file}``.
+
+    A copy of the notebooks must carry these, at the same relative path, for no
+    link to break: :func:`copy_lessons` and ``python -m convlab student`` copy
+    them, and an nbgrader course puts them beside each assignment's notebook.
+
+    Parameters
+    ----------
+    notebooks : iterable of str or Path
+        Notebook files; links are resolved against each one's folder.
+
+    Returns
+    -------
+    dict of str to Path
+        POSIX relative path -> the file it names, in path order.
+
+    Raises
+    ------
+    ValueError
+        If a link names no file, or leaves the notebook's folder (such a file
+        would not be in a copy of the folder).
+
+    Examples
+    --------
+    >>> linked_files([lessons_dir() / "01_cross_correlation.ipynb"])["NOTATION.md"].name
+    'NOTATION.md'
+    """
+    import nbformat
+
+    found = {}
+    for notebook in map(Path, notebooks):
+        folder = notebook.resolve().parent
+        for link in relative_links(nbformat.read(notebook, as_version=4)):
+            target = (folder / link).resolve()
+            if not target.is_relative_to(folder):
+                raise ValueError(f"{notebook.name} links {link!r}, outside its folder {folder}: "
+                                 "a copied lesson could not carry it; move the file beside the "
+                                 "lessons or link its web address")
+            if not target.is_file():
+                raise ValueError(f"{notebook.name} links {link!r}, which is not a file in {folder}")
+            found[target.relative_to(folder).as_posix()] = target
+    return dict(sorted(found.items()))
 
 
 @dataclass
@@ -124,43 +197,60 @@ def copy_files(files, dest):
     return report
 
 
-def copy_lessons(dest="convlab-lessons"):
-    """Copy the packaged lessons into ``dest``; see :func:`copy_files`.
+def _lesson_copies(make_notebook):
+    """``{file name: bytes}``: every packaged lesson through ``make_notebook(path) -> bytes``,
+    and the notes and files they link to as they are."""
+    files = {}
+    notebooks = [p for p in lesson_files() if p.suffix == ".ipynb"]
+    for path in lesson_files():
+        files[path.name] = make_notebook(path) if path.suffix == ".ipynb" else path.read_bytes()
+    for name, path in linked_files(notebooks).items():
+        files.setdefault(name, path.read_bytes())
+    return files
+
+
+def copy_lessons(dest="convlab-lessons", solutions=False):
+    """Copy the packaged lessons into ``dest``: the self-learner edition, or with ``solutions``
+    the solution notebooks; see :func:`copy_files` and :mod:`convlab.course.edition`.
 
     Examples
     --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     report = copy_lessons(Path(tmp) / "lessons")
-    ...     "01_cross_correlation.ipynb" in report.written, copy_lessons(Path(tmp) / "lessons").kept
-    (True, [])
+    ...     again = copy_lessons(Path(tmp) / "lessons")
+    ...     "01_cross_correlation.ipynb" in report.written, again.kept, again.updated
+    (True, [], [])
     """
-    return copy_files({p.name: p.read_bytes() for p in lesson_files()}, dest)
+    if solutions:
+        return copy_files(_lesson_copies(Path.read_bytes), dest)
+    from .edition import edition_bytes
+
+    return copy_files(_lesson_copies(edition_bytes), dest)
 
 
 def copy_student_lessons(dest="convlab-student"):
-    """Write student copies of the packaged lessons into ``dest``; see :func:`copy_files`."""
+    """Write student copies (a graded release's notebooks) of the packaged lessons into ``dest``."""
     import nbformat
 
     from .student import make_student_notebook
 
-    files = {}
-    for path in lesson_files():
-        if path.suffix == ".ipynb":
-            student = make_student_notebook(nbformat.read(path, as_version=4), str(path.name))
-            files[path.name] = nbformat.writes(student).encode() + b"\n"
-        else:
-            files[path.name] = path.read_bytes()
-    return copy_files(files, dest)
+    def student(path):
+        return nbformat.writes(make_student_notebook(nbformat.read(path, as_version=4), path.name)).encode() + b"\n"
+
+    return copy_files(_lesson_copies(student), dest)
 
 
 def add_arguments(parser):
-    """``python -m convlab lessons [DEST]``."""
+    """``python -m convlab lessons [DEST] [--solutions]``."""
     parser.add_argument("dest", nargs="?", default="convlab-lessons",
                         help="folder to copy into (default: ./convlab-lessons)")
+    parser.add_argument("--solutions", action="store_true",
+                        help="copy the solution notebooks (for instructors) instead of the "
+                             "self-learner edition (no answers, hints on request)")
 
 
 def run(args):
     """Copy the packaged lessons; return the exit status."""
-    print(copy_lessons(args.dest).summary())
+    print(copy_lessons(args.dest, solutions=args.solutions).summary())
     return 0

@@ -9,16 +9,49 @@ and sources say. The solution and test cells are (re)tagged for nbgrader on
 the way (:func:`convlab.course.cells.tag_notebook`).
 """
 
+import hashlib
+import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
 
-from .cells import tag_notebook
+from .cells import read_notebook, tag_notebook
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 """Output data naming a widget model by a random id; meaningless without the saved state."""
+
+ANIMATION_ID = re.compile(r"_anim_img([0-9a-f]{32})")
+"""matplotlib's HTML animations (``to_jshtml``) name their elements with a random ``uuid4().hex``."""
+
+
+def _random_ids(text):
+    """The random animation ids in an output's text, in order of appearance."""
+    return list(dict.fromkeys(ANIMATION_ID.findall(text)))
+
+
+def _stable_id(index, k):
+    """The id that replaces the k-th random id of cell ``index``: the same on every run."""
+    return hashlib.sha256(f"convlab-animation:{index}:{k}".encode()).hexdigest()[:32]
+
+
+def _stabilise_ids(cell, index):
+    """Replace the random animation ids in ``cell``'s outputs (every occurrence of each) by stable ones."""
+    found = []
+    for output in cell.get("outputs", ()):
+        for value in output.get("data", {}).values():
+            if isinstance(value, str):
+                found += [i for i in _random_ids(value) if i not in found]
+    renames = {old: _stable_id(index, k) for k, old in enumerate(found) if old != _stable_id(index, k)}
+    if not renames:
+        return
+    pattern = re.compile("|".join(renames))
+    for output in cell.outputs:
+        data = output.get("data", {})
+        for mime, value in data.items():
+            if isinstance(value, str):
+                data[mime] = pattern.sub(lambda m: renames[m.group(0)], value)
 
 
 def volatile_metadata(nb):
@@ -42,18 +75,24 @@ def volatile_metadata(nb):
             found.append(f"cell {index} metadata execution (timestamps)")
         if any(WIDGET_VIEW in output.get("data", {}) for output in cell.get("outputs", ())):
             found.append(f"cell {index} output {WIDGET_VIEW} (random model id)")
+        texts = [v for o in cell.get("outputs", ()) for v in o.get("data", {}).values() if isinstance(v, str)]
+        ids = [i for text in texts for i in _random_ids(text)]
+        if any(i != _stable_id(index, k) for k, i in enumerate(dict.fromkeys(ids))):
+            found.append(f"cell {index} output animation ids (random)")
     return found
 
 
 def clean_notebook(nb):
-    """A copy of ``nb`` without timestamps, kernel version and widget state or model ids."""
+    """A copy of ``nb`` without timestamps, kernel version and widget state or model ids,
+    and with stable ids in place of matplotlib animations' random ones."""
     nb = nbformat.from_dict(nb)
     nb.metadata.pop("widgets", None)
     nb.metadata.get("language_info", {}).pop("version", None)
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
         for output in cell.get("outputs", ()):
             output.get("data", {}).pop(WIDGET_VIEW, None)
+        _stabilise_ids(cell, index)
     return nb
 
 
@@ -88,9 +127,10 @@ def reexecute(paths, timeout=600, kernel_name="python3"):
     for path in paths:
         if path.suffix != ".ipynb" or not path.is_file():
             raise ValueError(f"paths must be existing .ipynb files; got {str(path)!r}")
+        read_notebook(path)  # a corrupt or non-v4 notebook is named before anything runs
     written = []
     for path in paths:
-        nb = tag_notebook(nbformat.read(path, as_version=4))
+        nb = tag_notebook(read_notebook(path))
         kernelspec = nb.metadata.get("kernelspec")
         NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
@@ -120,8 +160,9 @@ def tag_lessons(paths):
     for path in map(Path, paths):
         if path.suffix != ".ipynb" or not path.is_file():
             raise ValueError(f"paths must be existing .ipynb files; got {str(path)!r}")
+        read_notebook(path)
     for path in map(Path, paths):
-        before = nbformat.read(path, as_version=4)
+        before = read_notebook(path)
         after = clean_notebook(tag_notebook(before))
         if nbformat.writes(after) != nbformat.writes(before):
             nbformat.write(after, path)
@@ -145,12 +186,17 @@ def add_arguments(parser):
 
 def run(args):
     """Re-execute the notebooks; return the exit status."""
+    from nbclient.exceptions import CellExecutionError
+
     try:
         for path in reexecute(notebook_paths(args.paths), timeout=args.timeout):
             print(f"executed and wrote {path}")
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except CellExecutionError as exc:
+        print(f"error: a cell failed, the notebook was not written: {exc.ename}: {exc.evalue}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -162,7 +208,7 @@ def _run_tag(args):
     paths = notebook_paths(args.paths)
     try:
         changed = tag_lessons(paths)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"tagged {len(paths)} notebooks; {len(changed)} changed" + "".join(f"\n  {p}" for p in changed))

@@ -1,4 +1,4 @@
-"""Student copies of the lessons, made by nbgrader's own preprocessors.
+"""Student copies of the lessons: what ``nbgrader generate_assignment`` releases, without nbgrader.
 
 The committed lessons hold their solutions between nbgrader's marker lines::
 
@@ -10,16 +10,18 @@ The committed lessons hold their solutions between nbgrader's marker lines::
         ### END SOLUTION
 
 A student copy is what ``nbgrader generate_assignment`` would release, made
-without a course directory: the cells are tagged for nbgrader
-(:func:`convlab.course.cells.tag_notebook`), then nbgrader's
-``ClearSolutions`` replaces each block by
-``raise NotImplementedError("your solution goes here")`` at the marker's
-indentation (``_Your answer here._`` in Markdown), ``ClearHiddenTests``
-removes hidden test blocks and ``ClearOutput`` clears every output and
-execution count. Before that, the blocks are linted: in a code cell the
-block must be a function (or method) body, so that the ``def`` line and
-docstring stay and the checker cell reports "not implemented yet" instead of
-the stub failing its own cell. ``# NBVAL_...`` markers stay.
+without a course directory and without nbgrader installed: the cells are
+tagged for nbgrader (:func:`convlab.course.cells.tag_notebook`), each block
+is replaced by ``raise NotImplementedError("your solution goes here")`` at
+the marker's indentation (``_Your answer here._`` in Markdown), hidden test
+blocks (``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS``) are removed,
+and every code cell loses its outputs and execution count -- the same bytes
+as nbgrader's ``ClearSolutions``, ``ClearHiddenTests`` and ``ClearOutput``
+(``tests/test_student_copies.py`` compares the two when nbgrader is
+installed). Before that, the blocks are linted: markers are whole lines, and
+in a code cell the block must be a function (or method) body, so that the
+``def`` line and docstring stay and the checker cell reports "not implemented
+yet" instead of the stub failing its own cell. ``# NBVAL_...`` markers stay.
 """
 
 import sys
@@ -27,10 +29,13 @@ from pathlib import Path
 
 import nbformat
 
-from .cells import BEGIN, END, has_solution, tag_notebook
+from .cells import BEGIN, END, tag_notebook
 
 STUB = 'raise NotImplementedError("your solution goes here")'
 MARKDOWN_STUB = "_Your answer here._"
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
+_OUTPUT_METADATA = ("collapsed", "scrolled")  # cell metadata that describes outputs
 
 
 def check_solution_blocks(source, cell_type="code", where="cell"):
@@ -41,14 +46,18 @@ def check_solution_blocks(source, cell_type="code", where="cell"):
 
     Examples
     --------
-    >>> check_solution_blocks("### BEGIN SOLUTION\\nx = 1\\n### END SOLUTION", where="a.ipynb, cell 3")
+    >>> check_solution_blocks("### BEGIN SOLUTION\\nx = 1\\n### END SOLUTION",
+    ...                       where="a.ipynb, cell 3")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: a.ipynb, cell 3: '### BEGIN SOLUTION' at line 1 is at the top level; a code solution must be the body of a function
+    ValueError: a.ipynb, cell 3: '### BEGIN SOLUTION' at line 1 is at the top level; a code solution must be ...
     """
     inside = None
     for number, line in enumerate(source.splitlines(), start=1):
         marker = line.strip()
+        if marker not in (BEGIN, END) and ("BEGIN SOLUTION" in line or "END SOLUTION" in line):
+            raise ValueError(f"{where}: line {number} mentions a solution marker without being one "
+                             f"(a marker is a line of its own: {BEGIN!r} or {END!r})")
         if marker == BEGIN:
             if inside is not None:
                 raise ValueError(f"{where}: nested {BEGIN!r} at line {number} "
@@ -65,14 +74,39 @@ def check_solution_blocks(source, cell_type="code", where="cell"):
         raise ValueError(f"{where}: {BEGIN!r} at line {inside} is never closed by {END!r}")
 
 
-def _release(nb):
-    """Run nbgrader's release preprocessors on a tagged notebook (in place)."""
-    from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
+def _replace_blocks(source, begin, end, stub):
+    """``source`` with every ``begin`` ... ``end`` block (marker lines included) replaced by
+    ``stub`` at the indentation of its ``begin`` line, or removed if ``stub`` is None."""
+    lines, inside = [], False
+    for line in source.split("\n"):
+        marker = line.strip()
+        if marker == begin:
+            inside = True
+            if stub is not None:
+                indent = line[:len(line) - len(line.lstrip())]
+                lines += [indent + stub_line for stub_line in stub.split("\n")]
+        elif marker == end:
+            inside = False
+        elif not inside:
+            lines.append(line)
+    if inside:
+        raise ValueError(f"{begin!r} is never closed by {end!r}")
+    return "\n".join(lines)
 
-    for preprocessor in (ClearSolutions(code_stub={"python": STUB}, text_stub=MARKDOWN_STUB),
-                         ClearHiddenTests(), ClearOutput()):
-        nb, _ = preprocessor.preprocess(nb, {})
-    return nb
+
+def release_cell(cell, clear_outputs=True):
+    """Make one cell of a tagged notebook what a student sees (in place): solution blocks become
+    stubs, hidden tests go, and (by default) a code cell loses its outputs and execution count."""
+    if cell.cell_type in ("code", "markdown"):
+        stub = STUB if cell.cell_type == "code" else MARKDOWN_STUB
+        cell.source = _replace_blocks(cell.source, BEGIN, END, stub)
+    cell.source = _replace_blocks(cell.source, HIDDEN_BEGIN, HIDDEN_END, None)
+    if cell.cell_type == "code" and clear_outputs:
+        cell.outputs = []
+        cell.execution_count = None
+        for key in _OUTPUT_METADATA:
+            cell.metadata.pop(key, None)
+    return cell
 
 
 def strip_solutions(source, cell_type="code", where="cell"):
@@ -104,14 +138,20 @@ def strip_solutions(source, cell_type="code", where="cell"):
     if cell_type not in ("code", "markdown"):
         raise ValueError(f"cell_type must be 'code' or 'markdown'; got {cell_type!r}")
     check_solution_blocks(source, cell_type, where)
-    if BEGIN not in source:
-        return source
-    make = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
-    cell = make(source, metadata={"nbgrader": {"solution": True, "grade": cell_type == "markdown",
-                                               "locked": False, "grade_id": "cell",
-                                               "schema_version": 3}})
-    nb = _release(nbformat.v4.new_notebook(cells=[cell]))
-    return nb.cells[0].source
+    stub = STUB if cell_type == "code" else MARKDOWN_STUB
+    return _replace_blocks(source, BEGIN, END, stub)
+
+
+def check_notebook(nb, name="notebook"):
+    """Raise ``ValueError`` naming the cell if a solution or hidden-test block of ``nb`` is malformed."""
+    for index, cell in enumerate(nb.cells):
+        where = f"{name}, cell {index}"
+        if cell.cell_type in ("code", "markdown"):
+            check_solution_blocks(cell.source, cell.cell_type, where)
+        try:
+            _replace_blocks(cell.source, HIDDEN_BEGIN, HIDDEN_END, None)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
 
 
 def make_student_notebook(nb, name="notebook"):
@@ -119,11 +159,11 @@ def make_student_notebook(nb, name="notebook"):
 
     Raises ``ValueError`` naming the cell if a solution block is malformed.
     """
-    for index, cell in enumerate(nb.cells):
-        if has_solution(cell) or END in cell.source:
-            check_solution_blocks(cell.source, cell.cell_type, f"{name}, cell {index}")
-    student = _release(tag_notebook(nb))
+    check_notebook(nb, name)
+    student = tag_notebook(nb)
+    student.metadata.pop("celltoolbar", None)
     for cell in student.cells:
+        release_cell(cell)
         cell.metadata.pop("execution", None)
     return student
 
@@ -139,7 +179,8 @@ def make_student_copies(lessons_dir, out_dir):
     Returns
     -------
     list of Path
-        The notebooks written, in name order.
+        The notebooks written, in name order. The files they link to
+        (:func:`convlab.course.copies.linked_files`) are copied beside them.
 
     Raises
     ------
@@ -154,16 +195,22 @@ def make_student_copies(lessons_dir, out_dir):
     if out_dir.exists() and out_dir.resolve() == lessons_dir.resolve():
         raise ValueError(f"out_dir must differ from lessons_dir (it would overwrite the "
                          f"solutions); got {str(out_dir)!r} for both")
-    copies = []
-    for path in sorted(lessons_dir.glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        copies.append((path.name, make_student_notebook(nb, str(path))))
+    from .copies import linked_files
+
+    paths = sorted(lessons_dir.glob("*.ipynb"))
+    copies = [(path.name, make_student_notebook(nbformat.read(path, as_version=4), str(path)))
+              for path in paths]
+    linked = linked_files(paths)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, nb in copies:
         target = out_dir / name
         nbformat.write(nb, target)
         written.append(target)
+    for name, source in linked.items():  # the notes the notebooks link to, so no link breaks
+        target = out_dir / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(source.read_bytes())
     return written
 
 
@@ -186,10 +233,6 @@ def run(args):
         else:
             written = make_student_copies(args.source, args.dest)
             print(f"wrote {len(written)} student notebooks to {args.dest}")
-    except ImportError:
-        print('error: student copies use nbgrader; install it with:  pip install "convlab[instructor]"',
-              file=sys.stderr)
-        return 2
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

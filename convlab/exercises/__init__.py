@@ -36,6 +36,8 @@ from .checkers.backward_bias_kernel import (
                                         check_bias_grad,
                                         check_kernel_grad,
                                         check_kernel_grad_1d,
+                                        check_kernel_grad_1d_strided,
+                                        check_kernel_grad_nhwc,
                                         check_kernel_grad_one_matmul,
 )
 from .checkers.backward_input import (
@@ -59,9 +61,11 @@ from .checkers.conv_as_matmul import (
                                         check_conv_matrix,
                                         check_conv_via_im2row,
                                         check_im2row,
+                                        check_input_grad_im2row,
 )
 from .checkers.cross_correlation import (
                                         check_convolve2d,
+                                        check_convolve_full1d,
                                         check_correlate1d,
                                         check_correlate2d,
 )
@@ -81,15 +85,24 @@ from .checkers.layer_interface import (
                                         check_affine_layer,
                                         check_backprop,
                                         check_numerical_gradient,
+                                        check_residual_backprop,
 )
 from .checkers.layers_backprop import (
                                         check_linear_backward,
                                         check_maxpool_backward,
                                         check_relu_backward,
 )
+from .checkers.primer import (
+                                        check_affine_weight_jacobian,
+                                        check_chain_rule_grad,
+                                        check_channel_mix,
+                                        check_cross_entropy_grad,
+                                        check_vec_kron,
+)
 from .checkers.output_size import (
                                         check_output_shape,
                                         check_output_size,
+                                        check_padding_for_size,
                                         check_receptive_field,
                                         check_same_padding,
                                         check_unread_cells,
@@ -131,6 +144,10 @@ CHECKERS = (
     check_sobel_magnitude, check_kernel_loss_grad, check_gaussian_kernel,
     check_rank_one_factors, check_separable_blur,
     check_circular_correlate_fft, check_circulant_matrix, check_winograd_f23,
+    # lessons 00-06, transfer tasks
+    check_chain_rule_grad, check_affine_weight_jacobian, check_vec_kron, check_channel_mix,
+    check_cross_entropy_grad, check_convolve_full1d, check_padding_for_size, check_input_grad_im2row, check_residual_backprop, check_kernel_grad_1d_strided,
+    check_kernel_grad_nhwc,
 )
 """Every checker, in lesson order."""
 

@@ -12,8 +12,19 @@ Each ``backward`` is the chain rule for one operation:
 import numpy as np
 
 from .. import conv2d, conv2d_backward
-from .._checks import (as_array, check_array, check_bool, check_dtype, check_grad_out, check_int,
-                       check_number, check_padding, check_rng, int_tuple)
+from .._checks import (
+    as_array,
+    check_array,
+    check_bool,
+    check_dtype,
+    check_grad_out,
+    check_groups,
+    check_int,
+    check_number,
+    check_padding,
+    check_rng,
+    int_tuple,
+)
 from ..conv.methods import resolve_method
 from ..shapes import conv_geometry
 from .base import Layer
@@ -86,11 +97,7 @@ class Conv2d(Layer):
         check_padding(padding)  # kept as given (a 1-D or 0-d array as a list or int), as repr shows it
         self.padding = padding.tolist() if isinstance(padding, np.ndarray) else padding
         self.dilation = int_tuple(dilation, "dilation", 2)
-        self.groups = check_int(groups, "groups", 1)
-        if self.in_channels % self.groups or self.out_channels % self.groups:
-            raise ValueError(
-                f"groups={self.groups} must divide in_channels={self.in_channels} and "
-                f"out_channels={self.out_channels}")
+        self.groups = check_groups(groups, {"in_channels": self.in_channels, "out_channels": self.out_channels})
         bias = check_bool(bias, "bias")
         self.method = conv_method(method)
         dtype = check_dtype(dtype)

@@ -10,7 +10,7 @@ the window, exactly as PyTorch's CPU kernel does.
 import numpy as np
 
 from .._checks import check_array, check_grad_out, int_tuple
-from ..shapes import offset_slice
+from ..shapes import offset_slice, output_shape
 from .base import Layer
 
 __all__ = ["MaxPool2d", "GlobalMaxPool2d"]
@@ -62,14 +62,9 @@ class MaxPool2d(Layer):
                 raise ValueError(f"padding must be at most half of kernel_size={self.kernel_size}; "
                                  f"got padding={self.padding}")
 
-    def _out_size(self, h, w, shape):
-        sizes = []
-        for n, k, s, p, axis in zip((h, w), self.kernel_size, self.stride, self.padding, "HW"):
-            if n + 2 * p < k:
-                raise ValueError(f"kernel_size={self.kernel_size} is larger than the padded input "
-                                 f"along {axis} (x.shape={shape}, padding={self.padding})")
-            sizes.append((n + 2 * p - k) // s + 1)
-        return tuple(sizes)
+    def _out_size(self, h, w):
+        pads = tuple((p, p) for p in self.padding)
+        return output_shape((h, w), self.kernel_size, self.stride, pads, (1, 1))
 
     def _window(self, xp, m, n, out):
         (sh, sw), (ho, wo) = self.stride, out
@@ -78,7 +73,7 @@ class MaxPool2d(Layer):
     def forward(self, x):
         """``(N, C, H, W)`` → ``(N, C, H_out, W_out)``."""
         x = check_array(x, "x", 4, "(N, C, H, W)", floating=True)
-        out = self._out_size(*x.shape[2:], x.shape)
+        out = self._out_size(*x.shape[2:])
         (ph, pw), (kh, kw) = self.padding, self.kernel_size
         xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf) if ph or pw else x
         y = self._window(xp, 0, 0, out).copy()

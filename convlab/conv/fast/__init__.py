@@ -8,25 +8,30 @@ three engines:
   channels per group in and out (`winograd_wins`): F(4x4, 3x3), 4x fewer
   multiply-adds. Its transforms mix the products of a tile, so one inf or
   NaN would spread over the whole tile: arrays holding one go to the
-  blocks engine instead (a check of about 0.3 ms per 12.8 MB array);
+  blocks engine instead (one pass over each array to check);
 * **blocks** (`forward`, `backward`) for every layer: patches of a few
   output rows at a time in a reused, cache-sized buffer, laid out as columns
   so each product writes the output layout directly; the padded input split
   into its stride phases (`plan`), so that each kernel tap copies (and, for
-  ``dx``, slice-adds) contiguous runs; images split over worker threads;
+  ``dx``, slice-adds) contiguous runs; images split over worker threads.
+  Layers with few input channels (``C_in/groups * kH * kW < 64``) compute
+  on the exact output grid, so the products write the output in place;
 * **depthwise** (`depthwise`) for stride-1 layers with one input channel per
   group, whose products would have an inner dimension of 1: one long
   multiply-add per kernel tap instead.
 
 The modules, one idea each: `config` (the knobs and `configure`),
-`workspace` (per-thread scratch arrays, freed when their thread ends),
-`threads` (the worker pool and what it does to numpy's BLAS: read it
-before running convlab next to other BLAS users), `plan` (the sizes and
-blocks of one call), `forward`, `backward`, `depthwise`.
+`workspace` (per-thread scratch arrays, freed when their thread ends, and
+`Scratch`, an engine's checked memory plan), `cache` (the bounded memo of
+per-shape work), `threads` (the worker pool and what it does to numpy's
+BLAS: read it before running convlab next to other BLAS users), `plan` (the
+sizes and blocks of one call, cached per shapes), `forward`, `backward`,
+`depthwise`, `winograd`.
 
 Results match PyTorch's, inf and NaN included, and are bit-for-bit
 reproducible for a given thread count. ``python -m convlab.bench``
-measures the speed.
+measures the speed; the repository's ``docs/BENCH.md`` says what was
+measured and why the engines are built as they are.
 """
 
 import numpy as np
@@ -35,7 +40,7 @@ from .backward import backward_blocks
 from .config import Settings, configure, default_threads, settings
 from .depthwise import backward_depthwise, forward_depthwise, is_depthwise
 from .forward import forward_blocks
-from .plan import Plan
+from .plan import plan_for
 from .threads import blas_threads
 from .winograd import backward_winograd_fast, forward_winograd_fast, winograd_wins
 from .workspace import clear_workspaces, kept_bytes
@@ -87,7 +92,7 @@ def forward_fast(x, weight, bias, stride, padding, dilation, groups):
     """
     if _use_winograd(weight, stride, dilation, groups, x, bias):
         return forward_winograd_fast(x, weight, bias, stride, padding, dilation, groups)
-    plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
+    plan = plan_for(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
     if is_depthwise(plan):
         return forward_depthwise(x, weight, bias, plan)
     return forward_blocks(x, weight, bias, plan)
@@ -137,7 +142,7 @@ def backward_fast(grad_out, x, weight, stride, padding, dilation, groups):
     """
     if _use_winograd(weight, stride, dilation, groups, x, grad_out):
         return backward_winograd_fast(grad_out, x, weight, stride, padding, dilation, groups)
-    plan = Plan(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
+    plan = plan_for(x.shape, weight.shape, stride, padding, dilation, groups, x.dtype.itemsize)
     grad_out = np.ascontiguousarray(grad_out)
     if is_depthwise(plan):
         return backward_depthwise(grad_out, x, weight, plan)

@@ -1,6 +1,7 @@
 """The fast method's tuning knobs, and `configure`, the one way to change them.
 
-The defaults are what ``python -m convlab.bench`` measured best on a laptop;
+The defaults are what ``python -m convlab.bench`` found best (see the
+repository's ``docs/BENCH.md``);
 tests use `configure` to reach the small-block and threaded paths on small
 inputs, and the bench to pin the thread count. Settings live in a
 `contextvars.ContextVar`: `configure` changes them for the calling thread
@@ -12,7 +13,7 @@ import dataclasses
 import os
 from contextvars import ContextVar
 
-from ..._checks import check_int
+from ..._checks import check_choice, check_int
 
 __all__ = ["Settings", "settings", "configure", "default_threads"]
 
@@ -28,6 +29,7 @@ class Settings:
     max_kept_bytes: int = 8 << 20
     winograd_tiles_per_block: int = 256
     threads: object = None  # None: `default_threads()`
+    layout: object = None  # None: chosen per layer (`convlab.conv.fast.plan.exact_rows_win`)
 
     @property
     def thread_count(self):
@@ -38,6 +40,9 @@ class Settings:
 _MINIMUM = {"patch_bytes": 1, "min_parallel_macs": 0, "min_images_per_thread": 1,
             "chunks_per_thread": 1, "max_kept_bytes": 0, "winograd_tiles_per_block": 1,
             "threads": 1}
+
+#: The grids the blocks engine may compute on (see `convlab.conv.fast.plan`).
+LAYOUTS = ("wide", "exact")
 
 _current = ContextVar("convlab_fast_settings", default=Settings())
 
@@ -69,7 +74,7 @@ def default_threads():
 @contextlib.contextmanager
 def configure(*, patch_bytes=None, min_parallel_macs=None, min_images_per_thread=None,
               chunks_per_thread=None, max_kept_bytes=None, winograd_tiles_per_block=None,
-              threads=None):
+              threads=None, layout=None):
     """Change the fast method's settings inside a ``with`` block (this thread only).
 
     Parameters
@@ -94,6 +99,9 @@ def configure(*, patch_bytes=None, min_parallel_macs=None, min_images_per_thread
         Threads per call (default `default_threads()`). The ranges of images
         depend on this number only, so results are bit-for-bit reproducible
         for a given ``threads``.
+    layout : {"wide", "exact"}, optional
+        The grid the blocks engine computes on (default: chosen per layer,
+        "exact" for few input channels; see `convlab.conv.fast.plan`).
 
     Yields
     ------
@@ -103,7 +111,7 @@ def configure(*, patch_bytes=None, min_parallel_macs=None, min_images_per_thread
     Raises
     ------
     TypeError, ValueError
-        A setting that is not an int, or below its minimum.
+        A setting that is not an int, or below its minimum (``layout``: not one of `LAYOUTS`).
 
     Examples
     --------
@@ -120,6 +128,8 @@ def configure(*, patch_bytes=None, min_parallel_macs=None, min_images_per_thread
         threads=threads).items() if value is not None}
     for name, value in changes.items():
         changes[name] = check_int(value, name, _MINIMUM[name])
+    if layout is not None:
+        changes["layout"] = check_choice(layout, "layout", LAYOUTS)
     token = _current.set(dataclasses.replace(settings(), **changes))
     try:
         yield settings()

@@ -11,10 +11,12 @@ input. This pass keeps the idea and changes three things.
    the CPU cache, is reused for the next block, and kept for the next call
    (`workspace`).
 2. **Columns, not rows.** The buffer holds patches as *columns*, shape
-   ``(C_in*kH*kW, rows*W_out)``, so the copy runs along contiguous input
-   rows (of the stride phases, see `Plan`) and
-   ``weight (C_out, C_in*kH*kW) @ patches`` lands directly in the
-   ``(C_out, H_out*W_out)`` layout of the output: no transpose afterwards.
+   ``(C_in*kH*kW, rows*cols)``, so the copy runs along input rows (of the
+   stride phases, see `Plan`) and ``weight (C_out, C_in*kH*kW) @ patches``
+   lands in the ``(C_out, H_out*W_out)`` layout of the output: no transpose
+   afterwards. On the exact grid (few input channels, see `Plan`) the
+   product writes straight into the output; on the wide grid it writes
+   wide rows whose valid columns are copied out.
 3. **Threads over the batch** (`map_images`), each with its own buffers.
 """
 
@@ -22,9 +24,24 @@ import numpy as np
 
 from .plan import fill_patches, phase_images
 from .threads import map_images
-from .workspace import workspace
+from .workspace import Scratch
 
-__all__ = ["forward_blocks"]
+__all__ = ["forward_blocks", "block_view", "blocks_scratch"]
+
+
+def blocks_scratch():
+    """The blocks engine's memory plan (both passes): the patch gradients reuse the patches."""
+    return Scratch("blocks", ["phases", "dphases", "patches", "dpatches", "wide"],
+                   shares=[("patches", "dpatches")])
+
+
+def block_view(array, i0, i1, r0, r1, groups):
+    """Rows ``r0:r1`` of images ``i0:i1`` of an (N, C, H, W) array as (n, G, C/G, rows*W), a view."""
+    block = array[i0:i1, :, r0:r1]
+    view = block.reshape(i1 - i0, groups, -1, (r1 - r0) * array.shape[3])
+    if not np.may_share_memory(view, array):  # whole rows of a C-contiguous array always are views
+        raise RuntimeError("block_view needs an array whose rows are contiguous")
+    return view
 
 
 def forward_blocks(x, weight, bias, plan):
@@ -32,22 +49,27 @@ def forward_blocks(x, weight, bias, plan):
     groups, c_group_out = plan.groups, plan.c_out // plan.groups
     y = np.empty((plan.n_images, plan.c_out, plan.out_h, plan.out_w), dtype=x.dtype)
     w_groups = weight.reshape(groups, c_group_out, plan.patch_len)  # (G, C_out/G, C_g*kH*kW)
+    bias_column = None if bias is None else bias.reshape(groups, c_group_out, 1)
 
     def work(start, stop):
-        scratch = plan.phase_buffer("phases", x.dtype)
-        buffer = plan.buffer("patches", x.dtype)
-        wide_out = workspace("output", plan.images * plan.c_out * plan.rows * plan.row_len, x.dtype)
+        scratch = blocks_scratch()
+        phase_buffer = plan.phase_buffer(scratch, "phases", x.dtype)
         for i0, i1, r0, r1 in plan.blocks(start, stop):
             n, r = i1 - i0, r1 - r0
             if r0 == 0:
-                phases = phase_images(x, i0, i1, plan, scratch)
-            patches = fill_patches(buffer, phases, plan, r0, r1)  # (n, C_in, kH, kW, r, row_len)
-            columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*row_len)
-            # out.shape = (n, G, C_out/G, r*row_len): the wide output rows
-            out = wide_out[:n * plan.c_out * r * plan.row_len].reshape(n, groups, c_group_out, -1)
-            with np.errstate(invalid="ignore"):  # junk columns may hold 0 * inf; they are dropped
+                phases = phase_images(x, i0, i1, plan, phase_buffer)
+            patches = fill_patches(plan.buffer(scratch, "patches", x.dtype), phases, plan, r0, r1)
+            columns = patches.reshape(n, groups, plan.patch_len, -1)  # (n, G, C_g*kH*kW, r*cols)
+            if plan.exact:  # the product writes the output rows in place
+                out = block_view(y, i0, i1, r0, r1, groups)  # (n, G, C_out/G, r*W_out)
                 np.matmul(w_groups, columns, out=out)
-            valid = out.reshape(n, plan.c_out, r, plan.row_len)[..., :plan.out_w]  # drop the junk
+                if bias_column is not None:
+                    out += bias_column
+                continue
+            wide = scratch.take("wide", (n, groups, c_group_out, r * plan.cols), x.dtype)
+            with np.errstate(invalid="ignore"):  # junk columns may hold 0 * inf; they are dropped
+                np.matmul(w_groups, columns, out=wide)
+            valid = wide.reshape(n, plan.c_out, r, plan.cols)[..., :plan.out_w]  # drop the junk
             if bias is None:
                 y[i0:i1, :, r0:r1] = valid
             else:

@@ -10,8 +10,8 @@ bit-for-bit reproducible for a given thread count.
 
 **The BLAS policy.** Each worker's products are small (one cache-sized
 block), and they are fastest on a single-threaded BLAS: two workers that
-each call a multi-threaded OpenBLAS fight over its thread pool (measured ~8x
-slower). OpenBLAS, numpy's BLAS, has one thread count for the *whole
+each call a multi-threaded OpenBLAS fight over its thread pool (several
+times slower). OpenBLAS, numpy's BLAS, has one thread count for the *whole
 process*, with no per-thread setting (``openblas_set_num_threads_local``
 sets the same global count). So while a pool call runs, `SingleThreadedBlas`
 holds BLAS at one thread, for every thread of the process:
@@ -30,11 +30,10 @@ restored to the count before that call when the last one ends.
 **BLAS's idle workers spin.** After a multithreaded product, OpenBLAS's
 own worker threads keep spinning for about 0.1 s before they sleep, and
 lowering the thread count does not stop them: a pool call that starts
-within that time shares its two cores with a spinning thread. Measured on
-the 2-core test machine: a ResNet-like Winograd forward took 30.5 ms after
-a 0.2 ms multithreaded product (its kernel transform) and 21.5 ms without
-it. So an engine that runs a few small products around a pool call wraps
-them in `quiet_blas` too.
+within that time shares its cores with a spinning thread (on two cores a
+ResNet-like Winograd forward took about 1.4x as long; see the repository's
+``docs/BENCH.md``). So an engine that runs a few small products around a
+pool call wraps them in `quiet_blas` too.
 """
 
 import contextlib
@@ -161,7 +160,7 @@ def map_images(work, n_images, macs):
     core slowed down by another program simply takes fewer ranges. Otherwise
     one call covers the whole batch and BLAS keeps its own threads: with only
     a few large images per thread (4 images of 128x128), BLAS splitting each
-    product was measured about 1.5x faster.
+    product is faster.
     """
     threads = image_threads(n_images, macs)
     if threads == 1:

@@ -25,25 +25,24 @@ the work is cut into cache-sized blocks:
 * **Blocks.** A few whole images at a time (or a few tile rows of one
   image, when it has more than ``winograd_tiles_per_block`` tiles, see
   `configure`), in scratch arrays kept between calls
-  (`convlab.conv.fast.workspace.workspace`).
+  (`convlab.conv.fast.workspace.Scratch`).
 * **Threads over images.** `convlab.conv.fast.threads.map_images` shares
   the batch out over worker threads on single-threaded BLAS, each with its
   own scratch arrays; the backward's workers compute ``dx`` and their share
-  of ``dw`` for their images. Measured on the 2-core test machine,
-  ResNet-like layer, interleaved with PyTorch in one process, medians: the
-  forward took 0.52-0.72x PyTorch's time this way and 0.82-1.17x in the
-  calling thread with BLAS's threads sharing each product (whose
-  per-frequency GEMMs are too small to gain from a second BLAS thread, and
-  whose copies use one core); the backward 0.56-0.59x against 0.90-0.95x.
-  The kernel and ``dw`` transforms around the pool call run on
-  single-threaded BLAS too (`convlab.conv.fast.threads.quiet_blas`):
-  before they did, BLAS's spinning idle worker took one of the pool's two
-  cores, and a 20-round fwd+bwd run had the two ways the other way round
-  (1.38x against 1.19x).
+  of ``dw`` for their images. That beats BLAS's threads sharing each
+  product: the per-frequency GEMMs are too small to gain from a second BLAS
+  thread, and the copies would use one core. The kernel and ``dw``
+  transforms around the pool call run on single-threaded BLAS too
+  (`convlab.conv.fast.threads.quiet_blas`), or BLAS's spinning idle worker
+  would take one of the pool's cores.
+* **A checked memory plan.** `winograd_scratch` declares which buffers
+  share memory (``M`` and ``E`` reuse the gathered pixels, ``Y`` reuses
+  ``V``); taking one while its partner is in use raises.
 
 F(4x4, 3x3) is used because its float32 error stays small on unit-scale
-layers: measured about 5e-6 relative to the output's scale (F(2x2, 3x3) and
-the direct float32 sum: a few 1e-7), far under the 1e-4 allowed.
+layers, far under the 1e-4 allowed (F(2x2, 3x3) and the direct sum are more
+accurate still, and slower). The measurements behind these choices are in
+the repository's ``docs/BENCH.md``.
 
 `forward_winograd_fast` and `backward_winograd_fast` take the normalised
 arguments of every method; they handle groups group by group.
@@ -56,7 +55,7 @@ import numpy as np
 from ..winograd import check_winograd_geometry, transform_matrices
 from .config import settings
 from .threads import map_images, quiet_blas
-from .workspace import workspace
+from .workspace import Scratch
 
 #: Outputs per tile side: F(4x4, 3x3), 6x6 input tiles, 36 frequencies.
 TILE = 4
@@ -64,6 +63,9 @@ TILE = 4
 #: `fast` runs Winograd when each group has at least this many input and output channels:
 #: with fewer, the per-frequency GEMMs are too thin and the transforms cost more than they save.
 MIN_CHANNELS = 16
+
+#: Phase buffers up to this size are zeroed whole, larger ones only on their borders.
+WHOLE_ZEROING_BYTES = 64 << 10
 
 
 def winograd_wins(weight_shape, stride, dilation, groups):
@@ -127,34 +129,46 @@ class _Grid:
                 yield b0, min(b0 + self.images, stop), r0, min(r0 + self.rows, self.tiles_h)
 
 
-def _column_phases(images, pads, grid):
+def winograd_scratch():
+    """The engine's memory plan: the products ``M`` and ``E`` reuse the gathered pixels' memory,
+    the output transform ``Y`` reuses ``V``'s (each once the other is done with)."""
+    return Scratch("winograd", ["phases", "pixels", "V", "M", "Y", "E", "e", "grad", "wide"],
+                   shares=[("pixels", "M", "E"), ("V", "Y")])
+
+
+def _column_phases(images, pads, grid, scratch):
     """``images`` (n, C, H, W) zero-padded by ``pads`` (a negative pad crops), split into column phases.
 
     ``phases[p, b, h, j, c] = padded[b, c, h, 4 j + p]``, channels last: tile pixel ``(u, v)``
     of the tiles ``(i, j)`` is ``phases[v % 4, :, 4 i + u, j + v // 4]``, long contiguous runs.
-    Each phase is copied straight from ``images``; only its border cells are zeroed.
+    Each phase is copied straight from ``images``; only its border cells are zeroed
+    (all of a buffer under `WHOLE_ZEROING_BYTES`: one pass beats four strips per phase).
     """
     (top, _), (left, _) = pads
     n, channels, height, width = images.shape
     rows, cols = grid.buffer_hw
-    phases = workspace("winograd_phases", (TILE, n, rows, cols // TILE, channels), images.dtype)
+    phases = scratch.take("phases", (TILE, n, rows, cols // TILE, channels), images.dtype)
     # the image rows and columns the padded image really has (its bottom/right padding stays zero)
     r0, r1 = max(0, -top), min(height, rows - top, grid.out_h + 2 - top)
     c0, c1 = max(0, -left), min(width, cols - left, grid.out_w + 2 - left)
+    whole = phases.nbytes <= WHOLE_ZEROING_BYTES
+    if whole:
+        phases[...] = 0
     for p in range(TILE):
         first = c0 + (p - left - c0) % TILE  # the first image column at padded column 4 j + p
         count = len(range(first, c1, TILE))
         j0 = (first + left - p) // TILE
         phase = phases[p]
-        phase[:, :top + r0] = 0
-        phase[:, top + r1:] = 0
-        phase[:, :, :j0] = 0
-        phase[:, :, j0 + count:] = 0
+        if not whole:
+            phase[:, :top + r0] = 0
+            phase[:, top + r1:] = 0
+            phase[:, :, :j0] = 0
+            phase[:, :, j0 + count:] = 0
         phase[:, top + r0:top + r1, j0:j0 + count] = images[:, :, r0:r1, first:c1:TILE].transpose(0, 2, 3, 1)
     return phases
 
 
-def _input_frequencies(phases, r0, r1, grid, input_t):
+def _input_frequencies(phases, r0, r1, grid, input_t, scratch):
     """``V`` (36, tiles, C) of tile rows ``r0:r1`` of a block's images: gather the 36 tile pixels, one GEMM.
 
     The tiles are in the order (image, tile row, tile column). With the rows
@@ -166,13 +180,14 @@ def _input_frequencies(phases, r0, r1, grid, input_t):
     """
     n, rows, cols, channels = phases.shape[1:]
     grouped = phases.reshape(TILE, n, rows // TILE, TILE, cols, channels)
-    pixels = workspace("winograd_pixels", (6, 6, n, r1 - r0, grid.tiles_w, channels), phases.dtype)
+    pixels = scratch.take("pixels", (6, 6, n, r1 - r0, grid.tiles_w, channels), phases.dtype)
     for u0, u1, down in ((0, 4, 0), (4, 6, 1)):
         for v0, v1, across in ((0, 4, 0), (4, 6, 1)):
             view = grouped[:v1 - v0, :, r0 + down:r1 + down, :u1 - u0, across:across + grid.tiles_w]
             pixels[u0:u1, v0:v1] = view.transpose(3, 0, 1, 2, 4, 5)  # (u, v, b, i, j, c)
-    V = workspace("winograd_v", (36, n * (r1 - r0) * grid.tiles_w, channels), phases.dtype)
+    V = scratch.take("V", (36, n * (r1 - r0) * grid.tiles_w, channels), phases.dtype)
     np.matmul(input_t, pixels.reshape(36, -1), out=V.reshape(36, -1))
+    scratch.free("pixels")
     return V
 
 
@@ -186,16 +201,19 @@ def _correlate_images(images, kernel_freq, pads, out, bias=None):
     grid = _Grid((images.shape[2] + top + bottom, images.shape[3] + left + right), images.shape[0])
     mats = _kron_matrices(dtype)
     kernel_t = np.ascontiguousarray(kernel_freq.transpose(0, 2, 1))  # (36, C_in, C_out)
+    scratch = winograd_scratch()
     for b0, b1, r0, r1 in grid.blocks(0, images.shape[0]):
         if r0 == 0:
-            phases = _column_phases(images[b0:b1], pads, grid)
-        V = _input_frequencies(phases, r0, r1, grid, mats["input"])
-        M = workspace("winograd_pixels", (36, V.shape[1], c_out), dtype)  # the pixels are done with
+            phases = _column_phases(images[b0:b1], pads, grid, scratch)
+        V = _input_frequencies(phases, r0, r1, grid, mats["input"], scratch)
+        M = scratch.take("M", (36, V.shape[1], c_out), dtype)
         np.matmul(V, kernel_t, out=M)  # one GEMM per frequency: (tiles, C_in) @ (C_in, C_out)
+        scratch.free("V")
         if bias is not None:
             M[_all_ones_frequency()] += bias
-        Y = workspace("winograd_v", (16, c_out * V.shape[1]), dtype)  # and so is V
+        Y = scratch.take("Y", (16, c_out * M.shape[1]), dtype)
         np.matmul(mats["output"], M.reshape(36, -1), out=Y)
+        scratch.free("M")
         # y[b, o, 4 i + r, 4 j + s] = Y[r, s, b, i, j, o]
         n, rows = b1 - b0, r1 - r0
         blocks = Y.reshape(TILE, TILE, n, rows, grid.tiles_w, c_out).transpose(2, 5, 3, 0, 4, 1)
@@ -204,10 +222,11 @@ def _correlate_images(images, kernel_freq, pads, out, bias=None):
         if keep == rows * TILE and grid.out_w == grid.tiles_w * TILE:  # whole tiles: one copy
             target = target.reshape(blocks.shape)
         else:  # partial tiles at the bottom/right edge: through a kept buffer
-            wide = workspace("winograd_wide", (n, c_out, rows * TILE, grid.tiles_w * TILE), out.dtype)
+            wide = scratch.take("wide", (n, c_out, rows * TILE, grid.tiles_w * TILE), out.dtype)
             wide.reshape(blocks.shape)[...] = blocks
             blocks = wide[:, :, :keep, :grid.out_w]
         target[...] = blocks
+        scratch.free("Y")
 
 
 def _kernel_frequencies(weight):
@@ -267,22 +286,24 @@ def _weight_frequencies(x, grad_out, pads):
     mats = _kron_matrices(dtype)
     total = np.zeros((36, c_out, c_in), dtype)
     product = np.empty_like(total)
+    scratch = winograd_scratch()
     for b0, b1, r0, r1 in grid.blocks(0, x.shape[0]):
         n, rows = b1 - b0, r1 - r0
         if r0 == 0:
-            phases = _column_phases(x[b0:b1], pads, grid)
+            phases = _column_phases(x[b0:b1], pads, grid, scratch)
             grad = grad_out[b0:b1]
             if grad.shape[2:] != (grid.tiles_h * TILE, grid.tiles_w * TILE):  # partial tiles: pad with 0
-                grad = workspace("winograd_grad", (n, c_out, grid.tiles_h * TILE, grid.tiles_w * TILE), dtype)
-                grad[...] = 0
+                grad = scratch.take("grad", (n, c_out, grid.tiles_h * TILE, grid.tiles_w * TILE), dtype,
+                                    zero=True)
                 grad[:, :, :grid.out_h, :grid.out_w] = grad_out[b0:b1]
-        V = _input_frequencies(phases, r0, r1, grid, mats["input"])
+        V = _input_frequencies(phases, r0, r1, grid, mats["input"], scratch)
         block = grad[:, :, r0 * TILE:r1 * TILE].reshape(n, c_out, rows, TILE, grid.tiles_w, TILE)
-        e = workspace("winograd_e", (TILE, TILE, c_out, n, rows, grid.tiles_w), dtype)
+        e = scratch.take("e", (TILE, TILE, c_out, n, rows, grid.tiles_w), dtype)
         e[...] = block.transpose(3, 5, 1, 0, 2, 4)  # e[r, s, o, b, i, j] = g[b, o, 4 i + r, 4 j + s]
-        E = workspace("winograd_pixels", (36, c_out, V.shape[1]), dtype)  # the pixels are done with
+        E = scratch.take("E", (36, c_out, V.shape[1]), dtype)
         np.matmul(mats["grad"], e.reshape(16, -1), out=E.reshape(36, -1))
         total += np.matmul(E, V, out=product)  # per frequency: (C_out, tiles) @ (tiles, C_in)
+        scratch.free("E", "V")
     return total
 
 

@@ -4,6 +4,12 @@ Re-using buffers, rather than allocating and freeing megabytes on every
 call, keeps them in cache and spares the allocator (and the kernel's page
 faults) a lot of work. Each thread has its own set, in a `threading.local`:
 no locks, no sharing, and when the thread ends its buffers are freed with it.
+
+An engine's block loop takes its buffers through a `Scratch`: its memory
+plan, which names every buffer, declares which of them share memory (one
+is written only once the other is done with), and checks that declaration
+on every block — taking a buffer while one that shares its memory is still
+in use raises instead of silently overwriting it.
 """
 
 import math
@@ -14,7 +20,7 @@ import numpy as np
 
 from .config import settings
 
-__all__ = ["workspace", "clear_workspaces", "kept_bytes"]
+__all__ = ["workspace", "Scratch", "clear_workspaces", "kept_bytes"]
 
 
 class _Kept:
@@ -63,6 +69,80 @@ def workspace(name, shape, dtype, zero=False):
     if zero:
         array[...] = 0
     return array
+
+
+class Scratch:
+    """One engine's memory plan: named scratch buffers, and the sets of them that share memory.
+
+    Parameters
+    ----------
+    engine : str
+        Prefixes the kept arrays' names (engines never share memory).
+    buffers : iterable of str
+        Every buffer the engine takes.
+    shares : iterable of tuples of str
+        Buffers that live in the same memory, in the order they are used: only
+        one of them may be in use at a time.
+
+    Notes
+    -----
+    `take` hands out a buffer (this thread's kept array, see `workspace`; the
+    same memory on every take, so views of it stay valid) and marks it in
+    use; `free` says the engine is done with it. Taking a buffer while
+    another buffer of its set is in use raises ``RuntimeError``: the plan,
+    not the call order, says what may overwrite what.
+
+    Examples
+    --------
+    >>> plan = Scratch("doc", ["pixels", "products"], shares=[("pixels", "products")])
+    >>> pixels = plan.take("pixels", (4,), np.float64)
+    >>> plan.take("products", (4,), np.float64)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: scratch buffer 'products' of doc shares memory with 'pixels', still in use
+    >>> plan.free("pixels")
+    >>> plan.take("products", (2, 2), np.float64).shape
+    (2, 2)
+    """
+
+    def __init__(self, engine, buffers, shares=()):
+        self.engine = engine
+        self._memory = {name: name for name in buffers}  # buffer -> the kept array it lives in
+        for names in shares:
+            for name in names:
+                if name not in self._memory:
+                    raise ValueError(f"shares names {name!r}, not one of the buffers {list(self._memory)}")
+                self._memory[name] = names[0]
+        self._in_use = {}  # memory -> the buffer using it now
+        self._arrays = {}  # (memory, dtype) -> its flat array, taken once
+
+    def take(self, name, shape, dtype, zero=False):
+        """Buffer ``name`` of ``shape`` (zeroed if asked), marked in use until `free`."""
+        memory = self._memory[name]
+        user = self._in_use.get(memory)
+        if user is not None and user != name:
+            raise RuntimeError(
+                f"scratch buffer {name!r} of {self.engine} shares memory with {user!r}, still in use")
+        self._in_use[memory] = name
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        size, dtype = math.prod(shape), np.dtype(dtype)
+        flat = self._arrays.get((memory, dtype))
+        if flat is None or flat.size < size:  # the same memory for the plan's life, even if not kept
+            flat = self._arrays[memory, dtype] = workspace(f"{self.engine}.{memory}", size, dtype)
+        array = flat[:size].reshape(shape)
+        if zero:
+            array[...] = 0
+        return array
+
+    def free(self, *names):
+        """The engine is done with these buffers: those sharing their memory may be taken."""
+        for name in names:
+            if self._in_use.get(self._memory[name]) == name:
+                del self._in_use[self._memory[name]]
+
+    def shared(self, a, b):
+        """True if buffers ``a`` and ``b`` live in the same memory."""
+        return self._memory[a] == self._memory[b]
 
 
 def _all_kept():

@@ -20,6 +20,7 @@ from .common import (
     NO_CONVOLUTION,
     cases_of_shapes,
     gradients,
+    import_torch,
     ints,
 )
 
@@ -170,3 +171,114 @@ def check_kernel_grad_one_matmul():
     return [case(label, x=ints(rng, n, c_in, h, w),
                  grad_out=ints(rng, n, c_out, h - kh + 1, w - kw + 1), kernel_size=(kh, kw))
             for label, n, c_in, c_out, (h, w), (kh, kw) in specs]
+
+
+# ---------------------------------------------------------------- transfer tasks (lessons-a)
+def _torch_kernel_grad_1d(x, g, k, s, d):
+    """dL/dw of L = sum(g * conv1d(x, w, stride=s, dilation=d)), by torch autograd."""
+    import torch
+    w = torch.zeros((1, 1, k), dtype=torch.float64, requires_grad=True)
+    y = torch.nn.functional.conv1d(torch.tensor(x)[None, None], w, stride=s, dilation=d)
+    y.backward(torch.tensor(g)[None, None])
+    return w.grad.numpy()[0, 0]
+
+
+def _taps_1d(x, g, k, s, d):
+    """``dw[u] = sum_i g[i] x[s i + d u]`` with given s and d, written with slices."""
+    return np.array([g @ x[d * u:d * u + s * (len(g) - 1) + 1:s] for u in range(k)])
+
+
+@exercise(**LOOPS, reference=_torch_kernel_grad_1d, mistakes=[
+    ("stride_ignored", lambda x, g, k, s, d: _taps_1d(x, g, k, 1, d)),
+    ("dilation_ignored", lambda x, g, k, s, d: _taps_1d(x, g, k, s, 1)),
+    ("stride_and_dilation_ignored", lambda x, g, k, s, d: _taps_1d(x, g, k, 1, 1)),
+    ("grad_flipped", lambda x, g, k, s, d: _taps_1d(x, g, k, s, d)[::-1]),
+])
+def check_kernel_grad_1d_strided():
+    """Check ``kernel_grad_1d_strided(x, g, k, s, d)``: the 1-D kernel gradient with stride and dilation.
+
+    For ``y = conv1d(x, w, stride=s, dilation=d)`` with ``w`` of length ``k``,
+    ``g`` = dL/dy; returns ``dw`` (k,) with ``dw[u] = sum_i g[i] x[s i + d u]``.
+    Reference: torch autograd through ``torch.nn.functional.conv1d``.
+
+    Examples
+    --------
+    >>> def kernel_grad_1d_strided(x, g, k, s, d):
+    ...     return np.array([sum(g[i] * x[s * i + d * u] for i in range(len(g))) for u in range(k)])
+    >>> r = check_kernel_grad_1d_strided(kernel_grad_1d_strided)
+    kernel_grad_1d_strided: passed 5 cases.
+    """
+    import_torch()
+    rng = np.random.default_rng(56)
+
+    def make(label, h, k, s, d):
+        h_out = (h - d * (k - 1) - 1) // s + 1
+        return case(label, x=ints(rng, h), g=ints(rng, h_out), k=k, s=s, d=d)
+    return [make("stride 2, dilation 2", 9, 3, 2, 2), make("stride 2, dense", 7, 2, 2, 1),
+            make("dilation 2, stride 1", 7, 2, 1, 2), make("stride 3, dilation 2", 12, 3, 3, 2),
+            make("stride 2, a cell left over", 10, 3, 2, 1)]
+
+
+def _torch_kernel_grad_nhwc(image, grad_out, kernel_size, stride):
+    """dL/dK in [kH, kW, C, O] for a batch of [H, W, C] images, by torch autograd (NCHW inside)."""
+    import torch
+    c, o = image.shape[3], grad_out.shape[3]
+    weight = torch.zeros((o, c) + tuple(kernel_size), dtype=torch.float64, requires_grad=True)
+    y = torch.nn.functional.conv2d(torch.tensor(image).permute(0, 3, 1, 2), weight, stride=stride)
+    y.backward(torch.tensor(grad_out).permute(0, 3, 1, 2))
+    return weight.grad.permute(2, 3, 1, 0).numpy()
+
+
+def _nhwc_slip(image, grad_out, kernel_size, stride, slip):
+    if slip == "first_example":
+        return _torch_kernel_grad_nhwc(image[:1], grad_out[:1], kernel_size, stride)
+    if slip == "stride_ignored":
+        _, h_out, w_out, _ = grad_out.shape
+        return np.stack([np.stack([np.einsum("eijc,eijo->co", image[:, m:m + h_out, n:n + w_out],
+                                             grad_out) for n in range(kernel_size[1])])
+                         for m in range(kernel_size[0])])
+    dk = _torch_kernel_grad_nhwc(image, grad_out, kernel_size, stride)
+    if slip == "flipped":
+        return dk[::-1, ::-1]
+    if slip == "channels_swapped":
+        return dk.transpose(0, 1, 3, 2)
+    return dk.transpose(3, 2, 0, 1)          # channels-first layout (O, C, kH, kW)
+
+
+@exercise(**LOOPS, reference=_torch_kernel_grad_nhwc, mistakes=[
+    ("kernel_grad_not_summed_over_batch", lambda *a: _nhwc_slip(*a, "first_example")),
+    ("stride_ignored", lambda *a: _nhwc_slip(*a, "stride_ignored")),
+    ("grad_flipped", lambda *a: _nhwc_slip(*a, "flipped")),
+    ("channels_last_in_out_swapped", lambda *a: _nhwc_slip(*a, "channels_swapped")),
+    ("channels_last_returned_channels_first", lambda *a: _nhwc_slip(*a, "layout")),
+])
+def check_kernel_grad_nhwc():
+    """Check ``kernel_grad_nhwc(image, grad_out, kernel_size, stride)``: the kernel gradient, channels-last.
+
+    ``image`` (N, H, W, C), ``grad_out`` (N, H_out, W_out, O), no padding;
+    returns ``dK`` of shape ``(kH, kW, C, O)`` with ``dK[m, n] = sum_e sum_ij
+    outer(image[e, s i + m, s j + n], grad_out[e, i, j])``.
+    Reference: torch autograd through ``conv2d`` on the permuted arrays.
+
+    Examples
+    --------
+    >>> def kernel_grad_nhwc(image, grad_out, kernel_size, stride):
+    ...     _, h_out, w_out, _ = grad_out.shape
+    ...     s = stride
+    ...     return np.stack([np.stack([np.einsum("eijc,eijo->co",
+    ...         image[:, m:m + s * (h_out - 1) + 1:s, n:n + s * (w_out - 1) + 1:s], grad_out)
+    ...         for n in range(kernel_size[1])]) for m in range(kernel_size[0])])
+    >>> r = check_kernel_grad_nhwc(kernel_grad_nhwc)
+    kernel_grad_nhwc: passed 4 cases.
+    """
+    import_torch()
+    rng = np.random.default_rng(57)
+
+    def make(label, n, h, w, c, o, k, s):
+        h_out, w_out = (h - k[0]) // s + 1, (w - k[1]) // s + 1
+        return case(label, image=ints(rng, n, h, w, c), grad_out=ints(rng, n, h_out, w_out, o),
+                    kernel_size=k, stride=s)
+    return [make("two images, stride 2", 2, 5, 5, 2, 3, (2, 2), 2),
+            make("one image, stride 1", 1, 3, 3, 2, 3, (2, 2), 1),
+            make("a 2x3 kernel, stride 2", 2, 6, 7, 3, 2, (2, 3), 2),
+            make("three images, stride 3", 3, 7, 7, 2, 4, (3, 3), 3)]

@@ -152,3 +152,70 @@ def check_conv_via_im2row():
         likely misconception: you reshaped (N, H_out*W_out, C_out) straight into ...
     """
     return layer_cases(43)
+
+
+# ---------------------------------------------------------------- transfer task (lessons-a)
+def _torch_input_grad(grad_out, weight):
+    """dL/dx of L = sum(grad_out * conv2d(x, weight)), stride 1, no padding, by torch autograd."""
+    import torch
+    n, _, h_out, w_out = grad_out.shape
+    _, c_in, kh, kw = weight.shape
+    x = torch.zeros((n, c_in, h_out + kh - 1, w_out + kw - 1), dtype=torch.float64,
+                    requires_grad=True)
+    torch.nn.functional.conv2d(x, torch.tensor(weight)).backward(torch.tensor(grad_out))
+    return x.grad.numpy()
+
+
+def _input_grad_by_rows(grad_out, weight, slip=None):
+    """``im2row(pad(G, k - 1)) @ flip(W)`` arranged (C_in, C_out*kH*kW), with one optional slip."""
+    n, c_out, h_out, w_out = grad_out.shape
+    _, c_in, kh, kw = weight.shape
+    pad = (0, 0) if slip == "no_padding" else (kh - 1, kw - 1)
+    padded = np.pad(grad_out, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2))
+    rows = im2row(padded, (kh, kw))                                   # (N, H*W, C_out*kH*kW)
+    kernel = weight if slip == "not_flipped" else flip_kernel(weight)
+    if slip == "not_swapped":
+        matrix = kernel.reshape(c_in, -1)                             # (o, c) order scrambled
+    else:
+        matrix = kernel.transpose(1, 0, 2, 3).reshape(c_in, -1)      # (C_in, C_out*kH*kW)
+    dx = rows @ matrix.T                                              # (N, H*W, C_in)
+    h, w = h_out + kh - 1 - 2 * (kh - 1 - pad[0]), w_out + kw - 1 - 2 * (kw - 1 - pad[1])
+    if slip == "not_transposed":
+        return dx.reshape(n, c_in, h, w)
+    return dx.transpose(0, 2, 1).reshape(n, c_in, h, w)
+
+
+@exercise(**NO_CONVOLUTION, reference=_torch_input_grad, mistakes=[
+    ("kernel_not_flipped", lambda g, w: _input_grad_by_rows(g, w, "not_flipped")),
+    ("input_grad_channels_not_swapped", lambda g, w: _input_grad_by_rows(g, w, "not_swapped")),
+    ("input_grad_not_fully_padded", lambda g, w: _input_grad_by_rows(g, w, "no_padding")),
+    ("input_grad_reshape_without_transpose",
+     lambda g, w: _input_grad_by_rows(g, w, "not_transposed")),
+])
+def check_input_grad_im2row():
+    """Check ``input_grad_im2row(grad_out, weight)``: dL/dx as one product ``im2row(pad(G)) flip(W)``.
+
+    ``grad_out`` (N, C_out, H_out, W_out), ``weight`` (C_out, C_in, kH, kW),
+    stride 1 and no padding in the forward pass; returns dL/dx of shape
+    (N, C_in, H_out + kH - 1, W_out + kW - 1). Reference: torch autograd.
+
+    Examples
+    --------
+    >>> import convlab as cl
+    >>> def input_grad_im2row(grad_out, weight):
+    ...     n, _, h_out, w_out = grad_out.shape
+    ...     _, c_in, kh, kw = weight.shape
+    ...     rows = cl.im2row(cl.pad(grad_out, (kh - 1, kw - 1)), (kh, kw))
+    ...     matrix = cl.flip_kernel(weight).transpose(1, 0, 2, 3).reshape(c_in, -1)
+    ...     dx = rows @ matrix.T
+    ...     return dx.transpose(0, 2, 1).reshape(n, c_in, h_out + kh - 1, w_out + kw - 1)
+    >>> r = check_input_grad_im2row(input_grad_im2row)
+    input_grad_im2row: passed 4 cases.
+    """
+    rng = np.random.default_rng(44)
+    return [case("two input, three output channels", grad_out=ints(rng, 1, 3, 3, 3),
+                 weight=ints(rng, 3, 2, 2, 2)),
+            case("one channel each", grad_out=ints(rng, 1, 1, 2, 2), weight=ints(rng, 1, 1, 2, 2)),
+            case("a 2x3 kernel, a batch", grad_out=ints(rng, 2, 2, 3, 2),
+                 weight=ints(rng, 2, 3, 2, 3)),
+            case("3x3 kernel", grad_out=ints(rng, 2, 2, 4, 4), weight=ints(rng, 2, 2, 3, 3))]

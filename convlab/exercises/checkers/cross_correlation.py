@@ -115,3 +115,50 @@ def check_convolve2d():
         likely misconception: you flipped the kernel along one axis only: ...
     """
     return _image_cases(3)
+
+
+# ---------------------------------------------------------------- transfer task (lessons-a)
+def _full_slip(x, w, slip):
+    k = len(w)
+    if slip == "not_flipped":
+        padded = np.concatenate([np.zeros(k - 1), x, np.zeros(k - 1)])
+        return np.array([padded[i:i + k] @ w for i in range(len(x) + k - 1)])
+    if slip == "valid_only":
+        return np.convolve(x, w, mode="valid")
+    if slip == "one_side":
+        return np.convolve(x, w, mode="full")[:len(x)]
+    return np.convolve(x, w, mode="full")[::-1]          # output reversed instead of the kernel
+
+
+@exercise(**LOOPS, reference=lambda x, w: np.convolve(x, w, mode="full"), mistakes=[
+    ("kernel_not_flipped", lambda x, w: _full_slip(x, w, "not_flipped")),
+    ("full_convolution_valid_only", lambda x, w: _full_slip(x, w, "valid_only")),
+    ("full_convolution_one_side", lambda x, w: _full_slip(x, w, "one_side")),
+    ("full_convolution_output_reversed", lambda x, w: _full_slip(x, w, "reversed")),
+])
+def check_convolve_full1d():
+    """Check ``convolve_full1d(x, w)``: the *full* true convolution, ``(x * w)_i = sum_u x[i - u] w[u]``.
+
+    ``x`` (H,), ``w`` (k,); returns the ``H + k - 1`` outputs ``i = 0, ...,
+    H + k - 2``, with ``x`` taken as 0 outside ``0 .. H - 1`` (the
+    coefficients of the product of the polynomials with coefficients ``x``
+    and ``w``). Reference: ``numpy.convolve(x, w, mode="full")``.
+
+    Examples
+    --------
+    >>> def convolve_full1d(x, w):
+    ...     y = np.zeros(len(x) + len(w) - 1)
+    ...     for i in range(len(y)):
+    ...         for u in range(len(w)):
+    ...             if 0 <= i - u < len(x):
+    ...                 y[i] += x[i - u] * w[u]
+    ...     return y
+    >>> r = check_convolve_full1d(convolve_full1d)
+    convolve_full1d: passed 5 cases.
+    """
+    rng = np.random.default_rng(13)
+    return [case("asymmetric kernel of 3", x=np.array([1.0, 2.0, 0.0, -1.0, 3.0]), w=np.array([1.0, 0.0, -2.0])),
+            case("kernel of length 1", x=np.array([2.0, -1.0, 3.0]), w=np.array([3.0])),
+            case("kernel of length 2", x=ints(rng, 4), w=np.array([1.0, -1.0])),
+            case("kernel longer than the input", x=np.array([1.0, 2.0]), w=ints(rng, 4)),
+            case("longer input", x=ints(rng, 9), w=ints(rng, 3))]

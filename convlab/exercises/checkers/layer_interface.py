@@ -26,21 +26,42 @@ def _affine_torch(x, weight, bias, grad_out):
     xs, ws, bs = (torch.tensor(a, requires_grad=True) for a in (x, weight, bias))
     y = torch.nn.functional.linear(xs, ws, bs)
     y.backward(torch.tensor(grad_out))
-    return y.detach().numpy(), xs.grad.numpy(), ws.grad.numpy(), bs.grad.numpy()
+    return y.detach().numpy(), xs.grad.numpy(), ws.grad.numpy(), bs.grad.numpy(), True
+
+
+_STEP = 1.0
+"""Learning rate of the one SGD step the checker takes after ``backward``."""
 
 
 def _run_layer(layer_class, x, weight, bias, grad_out):
+    """Build the layer and an optimiser over its (param, grad) pairs, then forward, backward, step.
+
+    The optimiser is built *before* backward, as in a training loop, so a
+    backward that rebinds ``grads[name]`` to a new array (instead of writing
+    into the one it holds) leaves the step with stale gradients.
+    """
+    from ...nn import SGD
     if not isinstance(layer_class, type):
         raise TypeError(f"AffineLayer must be the class you wrote, got "
                         f"{type(layer_class).__name__}")
-    layer = layer_class(weight, bias)
+    layer = layer_class(weight.copy(), bias.copy())
+    missing = [k for k in ("weight", "bias") if k not in getattr(layer, "grads", {})]
+    if missing:
+        raise ValueError(f"AffineLayer.__init__ must create grads[{missing[0]!r}] (zeros of the "
+                         f"parameter's shape): an optimiser is built before backward runs")
+    optimiser = SGD([(layer.params[k], layer.grads[k]) for k in ("weight", "bias")], lr=_STEP)
     y = layer.forward(x)
     dx = layer.backward(grad_out)
-    return y, dx, layer.grads["weight"], layer.grads["bias"]
+    dw, db = np.array(layer.grads["weight"], copy=True), np.array(layer.grads["bias"], copy=True)
+    before = np.array(layer.params["weight"], dtype=float, copy=True)
+    optimiser.step()
+    after = np.asarray(layer.params["weight"], dtype=float)
+    stepped = dw.shape == before.shape and bool(np.allclose(after, before - _STEP * dw))
+    return y, dx, dw, db, stepped
 
 
 def _affine_mistake(x, w, b, g, slip):
-    y, dx, dw, db = _affine_torch(x, w, b, g)
+    y, dx, dw, db, _ = _affine_torch(x, w, b, g)
     if slip == "weight_transposed":
         dx = g @ w.T if w.shape[0] == w.shape[1] else dx
     elif slip == "dw_transposed":
@@ -49,16 +70,19 @@ def _affine_mistake(x, w, b, g, slip):
         dw, db = dw / len(x), db / len(x)
     elif slip == "bias_first":
         db = g[0]
-    return y, dx, dw, db
+    # The step sees a gradient written in place; a wrongly shaped one can only be rebound.
+    return y, dx, dw, db, dw.shape == w.shape and slip != "rebound"
 
 
 @exercise(**NO_AUTOGRAD, reference=_affine_torch, call=_run_layer, name="AffineLayer", argument="AffineLayer",
           needs=("backward", "the layer class you wrote"),
-          output_names=("y", "dx", "grads['weight']", "grads['bias']"), mistakes=[
+          output_names=("y", "dx", "grads['weight']", "grads['bias']",
+                        "the SGD step used grads['weight']"), mistakes=[
     ("linear_weight_transposed", lambda *a: _affine_mistake(*a, "weight_transposed")),
     ("linear_dw_transposed", lambda *a: _affine_mistake(*a, "dw_transposed")),
     ("mean_inside_layer", lambda *a: _affine_mistake(*a, "mean")),
     ("bias_grad_not_summed_over_batch", lambda *a: _affine_mistake(*a, "bias_first")),
+    ("gradient_rebound", lambda *a: _affine_mistake(*a, "rebound")),
 ])
 def check_affine_layer():
     """Check the class ``AffineLayer(weight, bias)``: forward ``x W^T + b``, backward, grads.
@@ -66,20 +90,26 @@ def check_affine_layer():
     The checker builds ``AffineLayer(weight, bias)`` with ``weight`` (out, in)
     and ``bias`` (out,), calls ``forward(x)`` with ``x`` (N, in) and
     ``backward(grad_out)``, and compares ``(y, dx, grads["weight"],
-    grads["bias"])`` with ``torch.nn.functional.linear`` under autograd. The
-    verdict is named after the learner's class.
+    grads["bias"])`` with ``torch.nn.functional.linear`` under autograd. An
+    ``nn.SGD`` built over ``(params[k], grads[k])`` *before* the forward pass
+    then takes one step (lr 1): the weight must move by ``-grads["weight"]``
+    which holds only if ``backward`` writes into the gradient arrays in place
+    (``grads[k][...] = ...``) rather than rebinding them. The verdict is named
+    after the learner's class.
 
     Examples
     --------
     >>> class AffineLayer:
     ...     def __init__(self, weight, bias):
-    ...         self.weight, self.bias, self.grads = weight, bias, {}
+    ...         self.params = {"weight": weight, "bias": bias}
+    ...         self.grads = {"weight": np.zeros_like(weight), "bias": np.zeros_like(bias)}
     ...     def forward(self, x):
     ...         self.x = x
-    ...         return x @ self.weight.T + self.bias
+    ...         return x @ self.params["weight"].T + self.params["bias"]
     ...     def backward(self, grad_out):
-    ...         self.grads = {"weight": grad_out.T @ self.x, "bias": grad_out.sum(axis=0)}
-    ...         return grad_out @ self.weight
+    ...         self.grads["weight"][...] = grad_out.T @ self.x
+    ...         self.grads["bias"][...] = grad_out.sum(axis=0)
+    ...         return grad_out @ self.params["weight"]
     >>> r = check_affine_layer(AffineLayer)
     AffineLayer: passed 4 cases.
     """
@@ -98,11 +128,9 @@ def _network(seed):
     return [Linear(3, 4, rng=seed), ReLU(), Linear(4, 2, rng=seed + 1)]
 
 
-def _backprop_torch(network_seed, x, target):
-    """dx and every parameter gradient of sum((net(x) - target)**2) / 2, by torch autograd."""
+def _torch_chain(layers, h):
+    """Run convlab Linear/ReLU layers in torch from ``h``; return the output and the weight tensors."""
     import torch
-    layers = _network(network_seed)
-    h = xs = torch.tensor(x, requires_grad=True)
     params = []
     for layer in layers:
         if "weight" in layer.params:
@@ -111,6 +139,14 @@ def _backprop_torch(network_seed, x, target):
             h = torch.nn.functional.linear(h, w, b)
         else:
             h = torch.relu(h)
+    return h, params
+
+
+def _backprop_torch(network_seed, x, target):
+    """dx and every parameter gradient of sum((net(x) - target)**2) / 2, by torch autograd."""
+    import torch
+    xs = torch.tensor(x, requires_grad=True)
+    h, params = _torch_chain(_network(network_seed), xs)
     (0.5 * ((h - torch.tensor(target)) ** 2).sum()).backward()
     return (xs.grad.numpy(),) + tuple(p.grad.numpy() for p in params)
 
@@ -145,11 +181,16 @@ def check_backprop():
     >>> r = check_backprop(backprop)
     backprop: passed 3 cases.
     """
-    rng = np.random.default_rng(152)
+    return _network_cases(152, ((0, 1), (3, 5), (7, 2)), outputs=2)
+
+
+def _network_cases(seed, seeds_and_sizes, outputs):
+    """Cases ``(network_seed, x, target)`` for a network of 3 inputs and ``outputs`` outputs."""
+    rng = np.random.default_rng(seed)
     import_torch()
-    return [case(f"{n} example{'s' * (n > 1)}", network_seed=seed, x=rng.normal(size=(n, 3)),
-                 target=rng.normal(size=(n, 2)))
-            for seed, n in ((0, 1), (3, 5), (7, 2))]
+    return [case(f"{n} example{'s' * (n > 1)}", network_seed=network_seed, x=rng.normal(size=(n, 3)),
+                 target=rng.normal(size=(n, outputs)))
+            for network_seed, n in seeds_and_sizes]
 
 
 # ---------------------------------------------------------------- finite differences
@@ -220,3 +261,75 @@ def check_numerical_gradient():
             case("a vector", f=_Quadratic(2, 4), x=rng.normal(size=4), eps=1e-3),
             case("a matrix", f=_Quadratic(3, 6), x=rng.normal(size=(2, 3)), eps=1e-3),
             case("a larger step", f=_Quadratic(4, 3), x=rng.normal(size=3), eps=0.1)]
+
+
+# ---------------------------------------------------------------- backprop through a residual block
+def _residual_network(seed):
+    from ...nn import Linear, ReLU
+    return [Linear(3, 3, rng=seed), ReLU(), Linear(3, 3, rng=seed + 1)]
+
+
+def _residual_torch(network_seed, x, target):
+    """dx and the parameter gradients of sum((x + F(x) - target)**2) / 2, by torch autograd."""
+    import torch
+    xs = torch.tensor(x, requires_grad=True)
+    h, params = _torch_chain(_residual_network(network_seed), xs)
+    (0.5 * ((xs + h - torch.tensor(target)) ** 2).sum()).backward()
+    return (xs.grad.numpy(),) + tuple(p.grad.numpy() for p in params)
+
+
+def _run_residual(residual_backprop, network_seed, x, target):
+    layers = _residual_network(network_seed)
+    dx = residual_backprop(layers, x, lambda output: output - target)
+    return (dx,) + tuple(np.array(layer.grads[k], copy=True)
+                         for layer in layers for k in ("weight", "bias") if k in layer.grads)
+
+
+def residual_backprop_slipped(layers, x, loss_grad, slip):
+    """A residual backward with one known slip, written as a learner would (``slip`` names it)."""
+    h = x
+    for layer in layers:
+        h = layer.forward(h)
+    g = loss_grad(x + h)
+    branch = g
+    if slip != "branch_dropped":
+        for layer in (layers if slip == "not_reversed" else reversed(layers)):
+            branch = layer.backward(branch)
+    return {"skip_dropped": branch, "branch_dropped": g}.get(slip, g + branch)
+
+
+def _residual_slip(network_seed, x, target, slip):
+    return _run_residual(lambda layers, x, loss_grad: residual_backprop_slipped(
+        layers, x, loss_grad, slip), network_seed, x, target)
+
+
+@exercise(vary=False, **NO_AUTOGRAD, reference=_residual_torch, call=_run_residual,
+          output_names=("dx", "dW1", "db1", "dW2", "db2"), mistakes=[
+    ("residual_skip_dropped", lambda *a: _residual_slip(*a, "skip_dropped")),
+    ("residual_branch_dropped", lambda *a: _residual_slip(*a, "branch_dropped")),
+    ("backward_not_reversed", lambda *a: _residual_slip(*a, "not_reversed")),
+])
+def check_residual_backprop():
+    """Check ``residual_backprop(layers, x, loss_grad)`` for the block ``out = x + F(x)``.
+
+    ``F`` is the chain of :mod:`convlab.nn` layers in ``layers`` (Linear 3→3,
+    ReLU, Linear 3→3); ``loss_grad(out)`` returns dL/dout for the loss
+    ``sum((out - target)**2) / 2``. The learner returns dL/dx and leaves each
+    layer's parameter gradients in its ``grads``. Reference: torch autograd.
+    (A verdict shows ``network_seed``: the checker builds the layers from it.)
+
+    Examples
+    --------
+    >>> def residual_backprop(layers, x, loss_grad):
+    ...     h = x
+    ...     for layer in layers:
+    ...         h = layer.forward(h)
+    ...     g = loss_grad(x + h)
+    ...     branch = g
+    ...     for layer in reversed(layers):
+    ...         branch = layer.backward(branch)
+    ...     return g + branch
+    >>> r = check_residual_backprop(residual_backprop)
+    residual_backprop: passed 3 cases.
+    """
+    return _network_cases(154, ((2, 1), (5, 4), (9, 2)), outputs=3)

@@ -15,7 +15,7 @@ from convlab.shapes import same_padding
 
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import FORMULA
+from .common import FORMULA, import_torch
 
 
 @exercise(vary=False, **FORMULA, reference=conv_output_size, mistakes=[
@@ -275,3 +275,66 @@ def check_receptive_field():
         case("a small VGG-like stack", kernel_sizes=[3, 3, 2, 3, 3], strides=[1, 1, 2, 1, 1]),
         case("three strided layers", kernel_sizes=[7, 3, 3], strides=[2, 2, 2]),
     ]
+
+
+# ---------------------------------------------------------------- transfer task (lessons-a)
+def _padding_for_size_torch(h, h_out, k, s, d):
+    """The smallest padding (before, after), odd cell after, giving ``h_out`` outputs; torch counts."""
+    import torch
+    for total in range(0, h_out * s + d * k + 1):
+        before, after = total // 2, total - total // 2
+        got = torch.nn.functional.conv1d(torch.zeros(1, 1, h + total), torch.zeros(1, 1, k),
+                                         stride=s, dilation=d).shape[-1] if h + total >= d * (k - 1) + 1 else 0
+        if got == h_out:
+            return (before, after)
+        if got > h_out:
+            break
+    raise ValueError(f"no padding gives {h_out} outputs for h={h}, k={k}, s={s}, d={d}")
+
+
+def _padding_slip(h, h_out, k, s, d, slip):
+    if slip == "same_formula":
+        h_out = -(-h // s)
+    span = (k - 1) + 1 if slip == "dilation" else d * (k - 1) + 1
+    total = (h_out - 1) * s + span - h
+    if slip != "negative":
+        total = max(total, 0)      # a negative total: the floor already drops the leftover cells
+    if slip == "side":
+        return (total - total // 2, total // 2)
+    return (total // 2, total - total // 2)
+
+
+@exercise(vary=False, **FORMULA, reference=_padding_for_size_torch, mistakes=[
+    ("same_formula_reused", lambda *a: _padding_slip(*a, "same_formula")),
+    ("padding_dilation_ignored", lambda *a: _padding_slip(*a, "dilation")),
+    ("same_pad_side", lambda *a: _padding_slip(*a, "side")),
+    ("negative_padding", lambda *a: _padding_slip(*a, "negative")),
+])
+def check_padding_for_size():
+    """Check ``padding_for_size(h, h_out, k, s, d)``: the padding that gives exactly ``h_out`` outputs.
+
+    Returns the smallest total padding as ``(before, after)``, the odd cell
+    after, for an axis of ``h`` cells, a ``k``-tap kernel, stride ``s`` and
+    dilation ``d``. Every case has an answer: no padding never gives more than
+    ``h_out`` outputs (though it may leave cells over).
+    Reference: the smallest total for which ``torch.nn.functional.conv1d``
+    returns ``h_out`` outputs, found by trying totals 0, 1, 2, ...
+
+    Examples
+    --------
+    >>> def padding_for_size(h, h_out, k, s, d):
+    ...     total = (h_out - 1) * s + d * (k - 1) + 1 - h
+    ...     total = max(total, 0)
+    ...     return (total // 2, total - total // 2)
+    >>> r = check_padding_for_size(padding_for_size)
+    padding_for_size: passed 8 cases.
+    """
+    import_torch()
+    return [case("dilated, stride 2", h=8, h_out=3, k=3, s=2, d=2),
+            case("keep the size, odd kernel", h=6, h_out=6, k=3, s=1, d=1),
+            case("halve the size, stride 2", h=7, h_out=4, k=3, s=2, d=1),
+            case("grow the output", h=5, h_out=9, k=3, s=1, d=1),
+            case("an even kernel", h=6, h_out=6, k=4, s=1, d=1),
+            case("no padding needed", h=9, h_out=4, k=3, s=2, d=1),
+            case("cells left over, no padding", h=10, h_out=4, k=3, s=2, d=1),
+            case("stride 3, two cells over", h=13, h_out=4, k=2, s=3, d=1)]

@@ -210,3 +210,99 @@ def misconception_table(checkers):
                 keys.append(key)
         rows.append((checker.__name__, keys))
     return rows
+
+
+# Lessons 00-06: messages of the transfer exercises (appended; keys unique).
+MESSAGES.update({
+    "gradient_rebound": "backward rebinds grads[name] to a new array, so an optimiser "
+                        "holding the old (param, grad) pairs steps with stale zeros and the "
+                        "weights never move: write in place, grads[name][...] = value.",
+})
+MESSAGES.update({
+    "residual_skip_dropped": "you returned only the gradient that went through the layers: "
+                             "x reaches the output along two paths (x itself and F(x)), and "
+                             "the chain rule adds both, dL/dx = g + (g sent back through F).",
+    "residual_branch_dropped": "you returned the output gradient unchanged: that is only the "
+                               "skip path; x also reaches the output through the layers, whose "
+                               "backward you must run (it also fills their grads).",
+    "backward_not_reversed": "the backward calls ran in forward order: the gradient must meet "
+                             "the last layer first, so loop over reversed(layers).",
+})
+MESSAGES.update({
+    "stride_ignored": "you slid the gradient over the input one cell at a time: with stride s, "
+                      "output i read input s*i + ..., so tap u met x[s*i + d*u], i.e. the slice "
+                      "x[d*u : ... : s].",
+    "dilation_ignored": "you took the taps next to each other: with dilation d, tap u sits d*u "
+                        "cells from the window's start, so it met x[s*i + d*u].",
+    "stride_and_dilation_ignored": "that is lesson 06's stride-1, dense formula x[i + u]: here "
+                                   "output i read x[s*i + d*u] for tap u.",
+    "kernel_grad_not_summed_over_batch": "only the first example counted: the kernel is shared "
+                                         "by every example, so its gradient sums over the batch "
+                                         "(and over every position).",
+    "channels_last_in_out_swapped": "dK[m, n] is a C x O matrix (input channels are rows): "
+                                    "the outer product is image column times grad_out row, "
+                                    "not the other way round.",
+    "channels_last_returned_channels_first": "you returned PyTorch's (O, C, kH, kW) layout: a "
+                                             "channels-last kernel is [kH, kW, C, O].",
+})
+MESSAGES.update({
+    "input_grad_channels_not_swapped": "the kernel matrix mixes its axes: a row must hold one "
+                                       "input channel c with entries ordered (o, m, n), i.e. "
+                                       "flip(weight).transpose(1, 0, 2, 3).reshape(C_in, -1), "
+                                       "not weight.reshape(C_in, -1).",
+    "input_grad_not_fully_padded": "the output gradient needs k - 1 zeros on every side (a "
+                                   "full correlation): every input cell, even a corner read by "
+                                   "one window only, gets a row of the patch matrix.",
+    "input_grad_reshape_without_transpose": "you reshaped (N, H*W, C_in) straight into "
+                                            "(N, C_in, H, W): move the channel axis first "
+                                            "(transpose), then reshape.",
+})
+MESSAGES.update({
+    "same_formula_reused": "you aimed at TensorFlow's ceil(n / s) outputs: the target here is "
+                           "the n_out you were given; solve n_out = (n + total - d(k-1) - 1) // s + 1 "
+                           "for the smallest total.",
+    "padding_dilation_ignored": "the kernel spans d(k-1) + 1 cells, not k: a dilated kernel "
+                                "needs more padding for the same output size.",
+    "negative_padding": "you returned a negative padding: when (n_out - 1) s + d(k-1) + 1 < n, "
+                        "the floor in the size formula already drops the leftover cells, so "
+                        "no padding at all, (0, 0), gives n_out outputs.",
+})
+MESSAGES.update({
+    "full_convolution_valid_only": "you returned only the H - k + 1 outputs where the kernel fits "
+                                   "inside x: the full convolution has H + k - 1 outputs, every i "
+                                   "where x[i - u] w[u] has at least one non-zero term.",
+    "full_convolution_one_side": "you padded one side only: the full convolution runs from i = 0 "
+                                 "(only x[0] w[0]) to i = H + k - 2 (only x[H-1] w[k-1]).",
+    "full_convolution_output_reversed": "you reversed the output instead of the kernel: the flip "
+                                        "belongs to w (x[i - u] pairs with w[u]), not to the result.",
+})
+MESSAGES.update({
+    "chain_activation_derivative_missing": "the tanh in the middle has a derivative too: each "
+                                           "hidden unit j multiplies the gradient by 1 - h_j**2.",
+    "chain_derivative_of_wrong_quantity": "you used 1 - z**2 with z = w1 @ x: tanh's derivative "
+                                          "is 1 - tanh(z)**2 = 1 - h**2, at the layer's output.",
+    "chain_matrices_not_transposed": "dL/dh = g @ w2 (sum over the outputs o of g_o w2[o, j]), "
+                                     "i.e. w2.T @ g as a column: the matrices enter transposed.",
+    "jacobian_transposed": "a Jacobian has one row per output entry and one column per input "
+                           "entry: (D_out, D_out * D_in) here.",
+    "vec_column_major": "that is the column-stacking vec of linear-algebra texts: this course's "
+                        "vec is row-major (x.reshape(-1)), where vec(A X B) = (A kron B^T) vec(X).",
+    "jacobian_with_respect_to_input": "W is dy/dx, the Jacobian with respect to the input; the "
+                                      "one asked for is with respect to the weights, I kron x^T.",
+    "kron_without_transpose": "entry (alpha, beta) of A X B is sum A[alpha, r] X[r, c] B[c, beta]: "
+                              "B enters through its column beta, so the factor is B^T.",
+    "kron_factors_swapped": "row-major vec runs the row index slowest: A's index comes first, "
+                            "M = kron(A, B^T).",
+    "einsum_batch_summed": "the batch letter is missing from the output: einsum summed over "
+                           "the examples. Keep e on the right of ->.",
+    "einsum_axes_out_of_order": "the output letters are in the wrong order: (N, C_out, H, W) is "
+                                "'eoij'.",
+    "einsum_weight_transposed": "weight[o, c] is read as weight[c, o]: the first letter of the "
+                                "weight is the output channel.",
+    "mean_forgotten": "the loss is the batch mean: G carries the 1/N (divide by the number of "
+                      "examples).",
+    "onehot_minus_softmax": "the sign is reversed: dL/dz = softmax(z) - onehot(t), which is "
+                            "positive for the wrong classes (raising them raises the loss).",
+    "softmax_over_batch_axis": "softmax normalises each example's logits, along axis 1 (the "
+                               "classes), not down the batch.",
+})

@@ -202,7 +202,7 @@ class CheckResult:
         >>> CheckResult("f", "failed", n_cases=2, reason="wrong values").assert_passed()
         Traceback (most recent call last):
         ...
-        convlab.exercises.grading.result.NotPassed: f: failed on case 1 of 2 (wrong values).
+        AssertionError: f: failed on case 1 of 2 (wrong values).
             hint: no known mistake gives this answer; compare expected and got on this small case by hand.
         """
         if not self.passed:
@@ -243,6 +243,12 @@ class NotPassed(AssertionError):
         if mode != "validate" and self.result._shown_in is not None and _ipython() is not None:
             return [f"{self.result.name}: not passed yet; the verdict above says why."]
         return wrapped(self.result.text)
+
+
+# Shown, and recorded by Jupyter and nbgrader (an error output's `ename`), as the plain
+# AssertionError that a failing test cell is expected to raise.
+NotPassed.__name__ = NotPassed.__qualname__ = "AssertionError"
+NotPassed.__module__ = "builtins"
 
 
 def wrapped(text, width=WIDTH):

@@ -273,16 +273,16 @@ def figure_png(finding):
     import matplotlib
     from matplotlib.figure import Figure
 
-    from convlab.viz import show_grid
+    from convlab.viz.grid import plot_row
     want, have = _as_grid(expected), _as_grid(got)
-    fig = Figure(figsize=(2 + 0.9 * want.shape[1], 1.3 + 0.45 * want.shape[0]))
-    axes = fig.subplots(1, 2)
-    show_grid(want, ax=axes[0], title="expected", legend=False)
-    show_grid(have, ax=axes[1], title="yours (differing cells marked)",
-              kinds={"target": cells} if cells else None, legend=False)
+    fig = Figure()
+    ax = fig.add_subplot()
+    plot_row(ax, [dict(values=want, title="expected"),
+                  dict(values=have, title="yours (differing cells marked)", kinds={"target": cells} if cells else None)],
+             annotate=True, legend=bool(cells))
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "convlab"}):
-        fig.savefig(buffer, format="png", dpi=80, metadata={"Software": None})
+        fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
     where = ", ".join(f"({r}, {c})" for r, c in cells[:12]) + (" ..." if len(cells) > 12 else "")
     alt = (f"Two grids for the smallest failing case: expected (left) and your answer (right); "
            f"the {len(cells)} cell(s) that differ are marked: {where}.")
