@@ -97,10 +97,10 @@ class Geometry:
 
     def describe(self):
         """One line naming every setting, e.g. for the verdict's smallest failing case."""
-        (t, b), (l, r) = self.padding
+        (top, bottom), (left, right) = self.padding
         return (f"x {self.x_shape}, weight {self.weight_shape}, "
                 f"{'bias' if self.bias else 'no bias'}, stride {self.stride}, "
-                f"padding ((top {t}, bottom {b}), (left {l}, right {r})), "
+                f"padding ((top {top}, bottom {bottom}), (left {left}, right {right})), "
                 f"dilation {self.dilation}, groups {self.groups}")
 
 
@@ -122,8 +122,8 @@ class Feature:
 
         Examples
         --------
-        >>> FEATURES[-1].switched_off(Geometry(h=3, w=4))
-        [Geometry(n=1, c_in=1, c_out=1, h=3, w=3, kh=2, kw=2, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1, bias=False), Geometry(n=1, c_in=1, c_out=1, h=4, w=4, kh=2, kw=2, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1, bias=False)]
+        >>> [(g.h, g.w) for g in FEATURES[-1].switched_off(Geometry(h=3, w=4))]
+        [(3, 3), (4, 4)]
         """
         offs = self.off(geometry)
         offs = offs if isinstance(offs, list) else [offs]
