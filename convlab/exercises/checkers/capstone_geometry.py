@@ -142,7 +142,9 @@ def _divide(g):
 
 def _square(g, axis=0):
     """Both axes set as the H axis is (``axis=0``) or as the W axis is (``axis=1``)."""
-    pick = lambda pair: (pair[axis],) * 2
+    def pick(pair):
+        return (pair[axis],) * 2
+
     n, k = (g.h, g.w)[axis], (g.kh, g.kw)[axis]
     return replace(g, h=n, w=n, kh=k, kw=k, stride=pick(g.stride), dilation=pick(g.dilation),
                    padding=pick(g.padding))
@@ -160,48 +162,60 @@ def _apart(g):
 FEATURES = (
     Feature("kernel", "the kernel is larger than 1x1", "1x1 kernels",
             lambda g: g.kh > 1 or g.kw > 1, lambda g: replace(g, kh=1, kw=1),
-            look='a layer correlates: tap (m, n) multiplies x_p[s*i + d*m, s*j + d*n], with no flip of the kernel, in the forward and the backward alike.'),
+            look=('a layer correlates: tap (m, n) multiplies x_p[s*i + d*m, s*j + d*n], with no '
+                  'flip of the kernel, in the forward and the backward alike.')),
     Feature("batch", "the batch has more than one image", "a batch of one image",
             lambda g: g.n > 1, lambda g: replace(g, n=1),
-            look='the same weight and bias serve every image: dw and db sum over the batch, while dx keeps one gradient per image.'),
+            look=('the same weight and bias serve every image: dw and db sum over the batch, while '
+                  'dx keeps one gradient per image.')),
     Feature("bias", "the layer has a bias", "no bias",
             lambda g: g.bias, lambda g: replace(g, bias=False),
-            look='bias[o] is added to every cell of output channel o; db sums grad_out over the batch, rows and columns.'),
+            look=('bias[o] is added to every cell of output channel o; db sums grad_out over the '
+                  'batch, rows and columns.')),
     Feature("groups", "groups > 1 (each output channel reads only its group's input channels)",
             "groups = 1", lambda g: g.groups > 1,
             lambda g: replace(g, groups=1),
-            look='groups are contiguous blocks: output channel o reads input channels g*C_g to (g+1)*C_g - 1, with g = o // (C_out / groups), and sends its gradient back only there.'),
+            look=('groups are contiguous blocks: output channel o reads input channels g*C_g to '
+                  '(g+1)*C_g - 1, with g = o // (C_out / groups), and sends its gradient back only '
+                  'there.')),
     Feature("channels", "a group has several input or output channels",
             "one input and one output channel per group",
             lambda g: g.c_in > g.groups or g.c_out > g.groups,
             lambda g: replace(g, c_in=g.groups, c_out=g.groups),
-            look='check the channel indices: output channel o belongs to group o // (C_out / groups); every output of a group reads every input channel of that group.'),
+            look=('check the channel indices: output channel o belongs to group o // (C_out / '
+                  'groups); every output of a group reads every input channel of that group.')),
     Feature("dilation", "dilation > 1", "dilation 1",
             lambda g: max(g.dilation) > 1, lambda g: replace(g, dilation=(1, 1)),
-            look='taps sit d apart: tap m reads row s*i + d*m, in the backward exactly as in the forward.'),
+            look=('taps sit d apart: tap m reads row s*i + d*m, in the backward exactly as in the '
+                  'forward.')),
     Feature("padding", "there is padding", "no padding",
             lambda g: any(map(any, g.padding)), lambda g: replace(g, padding=((0, 0), (0, 0))),
             look='pad x before the sums, then crop the padding off the gradient of x_p to get dx.'),
     Feature("asymmetric", "the padding differs between the two sides (top != bottom or "
             "left != right)", "the same padding on both sides",
             lambda g: any(a != b for a, b in g.padding), _symmetric,
-            look='crop p_top rows at the top and p_bottom at the bottom (p_left, p_right for columns), not the other way round.'),
+            look=('crop p_top rows at the top and p_bottom at the bottom (p_left, p_right for '
+                  'columns), not the other way round.')),
     Feature("stride", "stride > 1", "stride 1",
             lambda g: max(g.stride) > 1, lambda g: replace(g, stride=(1, 1)),
-            look='output (i, j) read the window at (s_H*i, s_W*j): the backward must send its gradient back to that same window.'),
+            look=('output (i, j) read the window at (s_H*i, s_W*j): the backward must send its '
+                  'gradient back to that same window.')),
     Feature("remainder", "the stride does not divide (H + p_top + p_bottom - d(k-1) - 1), so the "
             "last input rows or columns are read by no window",
             "a stride that divides (H + p_top + p_bottom - d(k-1) - 1)",
             lambda g: any(g.span(a) % g.stride[a] for a in (0, 1)), _divide,
-            look='rows that no window reads are still rows of x: dx has the shape of x (not a size computed from the output), with 0 in those rows.'),
+            look=('rows that no window reads are still rows of x: dx has the shape of x (not a size'
+                  ' computed from the output), with 0 in those rows.')),
     Feature("overlap", "windows overlap (kernel extent d(k-1)+1 > stride), so an input cell "
             "receives from several outputs", "windows that do not overlap",
             lambda g: any(g.extent(a) > g.stride[a] for a in (0, 1)), _apart,
-            look='where windows overlap an input cell receives a gradient from several outputs: add them (+=), do not assign (=).'),
+            look=('where windows overlap an input cell receives a gradient from several outputs: '
+                  'add them (+=), do not assign (=).')),
     Feature("nonsquare", "the two axes differ (H != W, kH != kW, or different stride, "
             "dilation or padding along H and W)", "square inputs and kernels, the same along H and W",
             lambda g: _square(g) != g, lambda g: [_square(g, 0), _square(g, 1)],
-            look='H and W are mixed up somewhere: compare kH with kW, s_H with s_W, d_H with d_W and top/bottom with left/right.'),
+            look=('H and W are mixed up somewhere: compare kH with kW, s_H with s_W, d_H with d_W '
+                  'and top/bottom with left/right.')),
 )
 """Every feature, in the order the localiser tries to switch them off."""
 
