@@ -16,6 +16,7 @@ import tqdm
 from . import nn
 from ._checks import check_array, check_bool, check_int, check_number, check_rng, int_tuple
 from .data import Digits, load_digits
+from .nn.layers import conv_method
 
 __all__ = ["digits_cnn", "accuracy", "train_digits", "TrainingResult"]
 
@@ -99,8 +100,9 @@ def train_digits(epochs=10, batch_size=32, lr=0.1, momentum=0.9, seed=0, method=
     seed : int, default 0
         Seeds the initialisation, the train/test split and the shuffling: the
         same seed gives the same numbers.
-    method : str or (str, str), default "fast"
-        convlab convolution method.
+    method : str or (str, str) or (callable, callable), default "fast"
+        convlab convolution method, or your own ``(forward, backward)`` pair
+        (see :func:`convlab.nn.conv_method`).
     progress : bool, default True
         Show a ``tqdm`` progress bar (on stderr) over the batches.
     data : Digits, optional
@@ -125,7 +127,7 @@ def train_digits(epochs=10, batch_size=32, lr=0.1, momentum=0.9, seed=0, method=
     lr = check_number(lr, "lr", 0, low_open=True)
     momentum = check_number(momentum, "momentum", 0, 1, high_open=True)
     progress = check_bool(progress, "progress")
-    nn.resolve_method(method)
+    conv_method(method)
     if data is None:
         data = load_digits(seed=seed, dtype=np.float32)
     elif not isinstance(data, tuple) or len(data) != len(Digits._fields):

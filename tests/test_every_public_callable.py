@@ -336,6 +336,7 @@ BASELINES = {
     "convlab.nn.SGD": lambda: (cl.nn.SGD, dict(params_and_grads=[(np.zeros(2), np.zeros(2))], lr=0.1, momentum=0.5)),
     "convlab.nn.worked_problem": lambda: (cl.nn.worked_problem, dict(method="fast")),
     "convlab.nn.resolve_method": lambda: (cl.nn.resolve_method, dict(method="fast")),
+    "convlab.nn.conv_method": lambda: (cl.nn.conv_method, dict(method="fast")),
     # autograd (torch)
     "convlab.autograd.conv2d": lambda: (cl.autograd.conv2d, dict(
         x=_torch().ones(1, 1, 4, 4, dtype=_torch().float64), weight=_torch().ones(1, 1, 2, 2, dtype=_torch().float64),

@@ -51,6 +51,8 @@ from .checkers.backward_stride import (
                                         check_strided_kernel_grad,
                                         check_zero_insert,
 )
+from .checkers.capstone import check_conv2d_layer  # the capstone: two functions, its own verdict
+from .checkers.capstone_training import check_digits_training, time_against_fast
 from .checkers.channels_and_vectorising import (
                                         check_conv_forward_loops,
                                         check_conv_forward_shift,
@@ -156,7 +158,8 @@ ALIASES = {"check_unfold_conv2d": check_unfold_conv2d}
 __all__ = (["ALIASES", "CHECKERS", "Case", "CheckResult", "DEFAULT_TIME_LIMIT", "Exercise",
             "MESSAGES", "NotPassed", "Space", "VERDICT_MIME", "ask", "case", "exercise",
             "expect_shape", "expect_value", "misconception_table", "question", "run_check",
-            "set_student", "smallest_failure", "student"]
+            "set_student", "smallest_failure", "student",
+            "check_conv2d_layer", "check_digits_training", "time_against_fast"]
            + [c.__name__ for c in CHECKERS] + list(ALIASES))
 
 # lessons 08-09, transfer tasks (stride, padding and dilation; the transposed convolution)

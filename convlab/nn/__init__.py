@@ -20,6 +20,7 @@ from ..conv.methods import resolve_method
 from .base import Layer
 from .containers import SGD, Sequential
 from .layers import Conv2d, Flatten, LeakyReLU, Linear, ReLU
+from .layers import conv_method
 from .loss import SoftmaxCrossEntropy, softmax
 from .pooling import GlobalMaxPool2d, MaxPool2d
 from .worked import worked_problem, worked_problem_inputs
@@ -28,4 +29,5 @@ __all__ = [
     "Layer", "Conv2d", "Linear", "ReLU", "LeakyReLU", "MaxPool2d", "GlobalMaxPool2d", "Flatten",
     "SoftmaxCrossEntropy", "softmax", "Sequential", "SGD", "worked_problem",
     "worked_problem_inputs", "resolve_method",
+    "conv_method",
 ]

@@ -26,9 +26,32 @@ from .._checks import (
 )
 from ..conv import conv2d, conv2d_backward
 from ..conv.methods import resolve_method
+from ..shapes import conv_geometry
 from .base import Layer
 
-__all__ = ["Conv2d", "Linear", "ReLU", "LeakyReLU", "Flatten"]
+__all__ = ["Conv2d", "Linear", "ReLU", "LeakyReLU", "Flatten", "conv_method"]
+
+
+def conv_method(method):
+    """A ``Conv2d`` method: a name, a ``(forward, backward)`` pair of names, or of your own functions.
+
+    Your own pair is ``forward(x, weight, bias, stride, padding, dilation, groups) -> y``
+    and ``backward(grad_out, x, weight, stride, padding, dilation, groups) -> (dx, dw, db)``;
+    the layer calls them with ``stride`` and ``dilation`` as pairs and ``padding`` resolved
+    to ``((top, bottom), (left, right))`` for the input's size (so ``"same"`` works too).
+
+    Examples
+    --------
+    >>> conv_method("shift")
+    ('shift', 'shift')
+    >>> forward, backward = conv_method((print, print))
+    """
+    if isinstance(method, (tuple, list)) and len(method) == 2 and any(map(callable, method)):
+        if not all(map(callable, method)):
+            raise TypeError(f"method must be two functions (forward, backward) or method names; "
+                            f"got {method!r}")
+        return tuple(method)
+    return resolve_method(method)
 
 
 class Conv2d(Layer):
@@ -41,8 +64,9 @@ class Conv2d(Layer):
     stride, padding, dilation, groups
         As in ``convlab.conv2d`` (padding may be ``"same"``, ``"valid"``, ``"full"``).
     bias : bool, default True
-    method : str or (str, str), default "fast"
-        One name for forward and backward, or a ``(forward, backward)`` pair.
+    method : str or (str, str) or (callable, callable), default "fast"
+        One name for forward and backward, a ``(forward, backward)`` pair of
+        names, or a pair of your own functions (see :func:`conv_method`).
     rng : None, int or numpy.random.Generator
         Seeds the initialisation.
     dtype : floating dtype, default float64
@@ -75,7 +99,7 @@ class Conv2d(Layer):
         self.dilation = int_tuple(dilation, "dilation", 2)
         self.groups = check_groups(groups, {"in_channels": self.in_channels, "out_channels": self.out_channels})
         bias = check_bool(bias, "bias")
-        self.method = resolve_method(method)
+        self.method = conv_method(method)
         dtype = check_dtype(dtype)
         rng = check_rng(rng)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
@@ -95,17 +119,29 @@ class Conv2d(Layer):
         if x.shape[1] != self.in_channels:
             raise ValueError(f"x must have in_channels={self.in_channels} channels (axis 1); "
                              f"got shape {x.shape}")
-        y = conv2d(x, self.params["weight"], self.params.get("bias"), method=self.method[0],
-                   **self._conf())
+        if callable(self.method[0]):
+            y = self._custom(0, x, self.params["weight"], self.params.get("bias"))
+        else:
+            y = conv2d(x, self.params["weight"], self.params.get("bias"), method=self.method[0],
+                       **self._conf())
         self._cache = (x, y.shape)
         return y
+
+    def _custom(self, which, first, *arrays):
+        """Call your own forward (``which=0``) or backward (1) with resolved settings."""
+        x = first if which == 0 else arrays[0]
+        g = conv_geometry(x.shape[2:], self.kernel_size, self.stride, self.padding, self.dilation)
+        return self.method[which](first, *arrays, g.stride, g.padding, g.dilation, self.groups)
 
     def backward(self, grad_out):
         """Store ``grads["weight"]``, ``grads["bias"]``; return ``∂L/∂x``."""
         x, out_shape = self._cached()
         g = check_grad_out(grad_out, out_shape, "Conv2d")
-        dx, dw, db = conv2d_backward(g, x, self.params["weight"], method=self.method[1],
-                                     **self._conf())
+        if callable(self.method[1]):
+            dx, dw, db = self._custom(1, g, x, self.params["weight"])
+        else:
+            dx, dw, db = conv2d_backward(g, x, self.params["weight"], method=self.method[1],
+                                         **self._conf())
         self._set_grad("weight", dw)
         if "bias" in self.params:
             self._set_grad("bias", db)
@@ -113,7 +149,8 @@ class Conv2d(Layer):
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding!r}, method={self.method[0]!r}")
+                f"stride={self.stride}, padding={self.padding!r}, "
+                f"method={getattr(self.method[0], '__name__', self.method[0])!r}")
 
 
 class Linear(Layer):

@@ -178,7 +178,7 @@ def _grade(question, answer, time_limit):
 
 
 # ------------------------------------------------------------------ listing
-BANKS = ("question_bank_forward.json", "question_bank.json")
+BANKS = ("question_bank_forward.json", "question_bank.json", "question_bank_capstone.json")
 """The lessons' questions, one JSON file per bank beside this module (read on first use).
 
 Each file is a list of questions; each question is an object with ``name``,
