@@ -177,3 +177,24 @@ def test_no_process_started_by_the_learner_outlives_the_verdict(tmp_path):
     while any(_alive(pid) for pid in started) and time.monotonic() < end:
         time.sleep(0.02)
     assert not any(_alive(pid) for pid in started)
+
+
+def test_torch_rebinding_its_own_function_is_not_tampering_but_a_learners_is(monkeypatch):
+    """torch rebinds ``torch.manual_seed`` to its own wrapper once some submodules load: not a
+    replacement. A learner's function under the same name still is."""
+    import torch
+
+    from convlab.exercises.grading import trusted
+
+    original = torch.manual_seed
+
+    def manual_seed(seed):
+        return original(seed)
+
+    manual_seed.__module__ = "torch.random"
+    monkeypatch.setattr(torch, "manual_seed", manual_seed)
+    assert trusted.refusal() is None
+    monkeypatch.setattr(torch, "manual_seed", lambda seed: None)
+    assert "`manual_seed`" in trusted.refusal()
+    monkeypatch.setattr(torch, "manual_seed", original)
+    assert trusted.refusal() is None

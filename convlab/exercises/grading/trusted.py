@@ -56,6 +56,13 @@ def _watched(name):
                                               "numpy.core.numeric", "convlab"))
 
 
+def _rebound_by_library(module_name, name, value):
+    """True when torch rebinds one of its own names to its own function of the same name
+    (``torch.manual_seed`` is rebound to a wrapper once some torch submodules load)."""
+    return (module_name.startswith("torch") and getattr(value, "__name__", None) == name
+            and str(getattr(value, "__module__", "")).startswith("torch"))
+
+
 class _Snapshot:
     """The watched modules' callables, captured once, then compared by identity."""
 
@@ -84,9 +91,14 @@ class _Snapshot:
             names, values = captured.keys(), captured.values()
             if all(map(operator.is_, map(current.get, names, values), values)):  # C speed
                 continue
-            for name, value in captured.items():
-                if current.get(name, value) is not value:
-                    return module_name, name
+            for name, value in list(captured.items()):
+                now = current.get(name, value)
+                if now is value:
+                    continue
+                if _rebound_by_library(module_name, name, now):
+                    captured[name] = now  # the library's own wrapper of the same function
+                    continue
+                return module_name, name
         return None
 
 
