@@ -182,6 +182,13 @@ def _append_assert(source, call):
     return "\n".join(lines)
 
 
+def _answer_name(cell, index):
+    """The grade id of a written answer: its opening bold phrase (``**Your derivation.**`` gives
+    ``your_derivation``), so a learner can ask for its hints by a name that means something."""
+    match = re.match(r"\s*\*\*([^*]{1,60}?)[.:]?\*\*", cell.source)
+    return re.sub(r"\W+", "_", match.group(1).strip().lower()).strip("_") if match else f"answer_{index}"
+
+
 def _safe_id(text):
     return re.sub(r"[^A-Za-z0-9_-]", "_", text)
 
@@ -262,7 +269,7 @@ def tag_notebook(nb):
     for index, cell in enumerate(nb.cells):
         if has_solution(cell):
             names = _defined_names(cell.source) if cell.cell_type == "code" else []
-            wanted = solution_key.get(index) or (names[0] if names else f"answer_{index}")
+            wanted = solution_key.get(index) or (names[0] if names else _answer_name(cell, index))
             markdown = cell.cell_type == "markdown"  # nbgrader: a written answer is graded by hand
             cell.metadata["nbgrader"] = _metadata(
                 _unique(_safe_id(wanted), taken), grade=markdown, solution=True, locked=False,

@@ -179,7 +179,7 @@ def self_check(result):
     if not isinstance(result, CheckResult):
         raise TypeError("self_check: result must be a check's verdict, e.g. "
                         f"self_check(check_correlate1d(correlate1d)); got {type(result).__name__}")
-    name = result.name
+    name = result.name.split(" / ")[0]  # a check of two functions names the first one's ladder
     if result.status != "not implemented":
         _state["tried"].add(name)
     if result.passed:

@@ -223,6 +223,9 @@ def check_conv2d_layer(conv2d_forward, conv2d_backward, *, time_limit=DEFAULT_TI
                           details=details, localisation=loc, task=TASK).show()
 
 
+check_conv2d_layer.forbid, check_conv2d_layer.forbid_why = FORBID, FORBID_WHY  # the rule a lesson states
+
+
 def _localised_rows(loc):
     fault = loc.fault
     rows = [("feature", loc.sentence() + "."),
