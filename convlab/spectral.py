@@ -25,8 +25,8 @@ import numpy as np
 from ._checks import (
     PADDING_MODES,
     as_array,
-    check_bias,
     check_channels,
+    check_image_and_kernel,
     check_int,
     check_kernel_fits,
     check_memory,
@@ -44,30 +44,6 @@ __all__ = ["circular_pad", "circular_conv2d", "embed_kernel", "circulant_matrix"
 
 
 # -- validation ---------------------------------------------------------------
-
-def _image_and_kernel(x, weight, bias=None, fit=True):
-    """Validate ``x`` and ``weight``; return batched 4-D copies, the bias and the caller's layout.
-
-    Accepted pairs: ``x`` (H, W) with ``weight`` (kH, kW); ``x`` (C_in, H, W) or
-    (N, C_in, H, W) with ``weight`` (C_out, C_in, kH, kW). With ``fit``, the
-    kernel must also fit in the (unpadded) image.
-    """
-    x, weight = as_array(x, "x"), as_array(weight, "weight")
-    if x.ndim not in (2, 3, 4) or 0 in x.shape:
-        raise ValueError(f"x must be a 2-D (H, W), 3-D (C_in, H, W) or 4-D (N, C_in, H, W) "
-                         f"array; got shape {x.shape}")
-    expected = "a 2-D (kH, kW) kernel" if x.ndim == 2 else "a 4-D (C_out, C_in, kH, kW) array"
-    if weight.ndim != (2 if x.ndim == 2 else 4) or 0 in weight.shape:
-        raise ValueError(f"weight must be {expected} for x of shape {x.shape}; got shape {weight.shape}")
-    x4 = x.reshape((1,) * (4 - x.ndim) + x.shape)
-    w4 = weight.reshape((1,) * (4 - weight.ndim) + weight.shape)
-    check_channels(w4.shape[1], x4.shape[1], x.shape, weight.shape)
-    if fit:
-        check_kernel_fits(w4.shape[-2:], x4.shape[-2:], "the image", "for a circular convolution")
-    bias = check_bias(bias, w4.shape[0])
-    dtype = compute_dtype(x4, w4)
-    return x4.astype(dtype, copy=False), w4.astype(dtype, copy=False), bias, x.ndim
-
 
 def _to_caller(y, ndim):
     """(N, C_out, H, W) back to the caller's layout (2-D, 3-D or 4-D)."""
@@ -157,7 +133,7 @@ def circular_conv2d(x, weight, bias=None):
            [5., 6., 4.],
            [8., 9., 7.]])
     """
-    x4, w4, bias, ndim = _image_and_kernel(x, weight, bias)
+    x4, w4, bias, ndim = check_image_and_kernel(x, weight, bias)
     kh, kw = w4.shape[-2:]
     wrapped = circular_pad(x4, _same_pads((kh, kw), x4.shape[-2:]))
     return _to_caller(conv2d(wrapped, w4, bias), ndim)
@@ -390,7 +366,7 @@ def fft_conv2d(x, weight, bias=None, padding="circular"):
     circular = isinstance(padding, str) and padding == "circular"
     if not circular:
         padding = check_padding(padding, modes=("circular",) + PADDING_MODES)
-    x4, w4, bias, ndim = _image_and_kernel(x, weight, bias, fit=circular)
+    x4, w4, bias, ndim = check_image_and_kernel(x, weight, bias, fit=circular)
     kernel_size = w4.shape[-2:]
     if circular:
         anchor = tuple(before for before, _ in _same_pads(kernel_size, x4.shape[-2:]))

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from capstone_layers import BUGS, layer
 
 import convlab as cl
-from capstone_layers import BUGS, layer
 from convlab import nn
 from convlab.exercises import check_conv2d_layer, check_digits_training
 from convlab.exercises.checkers.capstone import show_smallest_case

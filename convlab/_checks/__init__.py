@@ -60,6 +60,7 @@ from .arrays import (
     check_dtype,
     check_grad_out,
     check_groups,
+    check_image_and_kernel,
     check_kernel_fits,
     check_ndim,
     check_tensor,
@@ -107,7 +108,7 @@ from .scalars import (
 __all__ = [
     "PADDING_MODES", "DEFAULT_MEMORY_LIMIT", "MEMORY_LIMIT_ENV",
     "as_array", "check_array", "check_ndim", "compute_dtype", "check_dtype", "check_bias",
-    "check_channels", "check_conv_arrays", "check_groups", "check_grad_out", "check_kernel_fits", "check_int", "int_list", "int_tuple", "check_number", "positive_float", "check_bool",
+    "check_channels", "check_conv_arrays", "check_groups", "check_image_and_kernel", "check_grad_out", "check_kernel_fits", "check_int", "int_list", "int_tuple", "check_number", "positive_float", "check_bool",
     "check_choice", "check_callable", "check_rng", "check_shape", "check_padding",
     "check_tensor", "check_conv_memory", "check_memory", "get_memory_limit", "set_memory_limit",
     "check_member", "check_sequence", "check_winograd_geometry",

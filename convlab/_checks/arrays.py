@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .scalars import _given
+from .scalars import given_text
 
 # dtype.kind -> what to call it in a message (all refused as "real numbers")
 _KIND_NAMES = {"m": "timedelta", "M": "datetime", "U": "str", "S": "bytes", "O": "object",
@@ -38,7 +38,7 @@ def as_array(value, name, *, complex_ok=False):
     TypeError: x must hold real numbers; got dtype timedelta64[s] (timedelta)
     """
     if value is None or isinstance(value, (str, bytes, dict, set)):
-        raise TypeError(f"{name} must be array-like; got {_given(value)}")
+        raise TypeError(f"{name} must be array-like; got {given_text(value)}")
     try:
         array = np.asarray(value)
     except Exception as error:  # e.g. ragged nested lists
@@ -161,7 +161,7 @@ def check_dtype(dtype, name="dtype"):
         dt = np.dtype(dtype)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a floating dtype such as float32 or float64; "
-                        f"got {_given(dtype)}") from None
+                        f"got {given_text(dtype)}") from None
     if not np.issubdtype(dt, np.floating):
         raise TypeError(f"{name} must be a floating dtype; got {dt}")
     return dt
@@ -234,3 +234,32 @@ def check_tensor(value, name, optional=False):
         raise TypeError(f"{name} must be a torch.Tensor; got {type(value).__name__}")
     if not value.is_floating_point():
         raise TypeError(f"{name} must be a floating tensor; got dtype {value.dtype}")
+
+
+def check_image_and_kernel(x, weight, bias=None, fit=True):
+    """Validate ``x`` and ``weight``; return batched 4-D copies, the bias and the caller's layout.
+
+    Accepted pairs: ``x`` (H, W) with ``weight`` (kH, kW); ``x`` (C_in, H, W) or
+    (N, C_in, H, W) with ``weight`` (C_out, C_in, kH, kW). With ``fit``, the
+    kernel must also fit in the (unpadded) image (the convolutions of
+    :mod:`convlab.spectral`).
+
+    >>> x4, w4, bias, ndim = check_image_and_kernel(np.ones((4, 4)), np.ones((2, 2)))
+    >>> x4.shape, w4.shape, bias, ndim
+    ((1, 1, 4, 4), (1, 1, 2, 2), None, 2)
+    """
+    x, weight = as_array(x, "x"), as_array(weight, "weight")
+    if x.ndim not in (2, 3, 4) or 0 in x.shape:
+        raise ValueError(f"x must be a 2-D (H, W), 3-D (C_in, H, W) or 4-D (N, C_in, H, W) "
+                         f"array; got shape {x.shape}")
+    expected = "a 2-D (kH, kW) kernel" if x.ndim == 2 else "a 4-D (C_out, C_in, kH, kW) array"
+    if weight.ndim != (2 if x.ndim == 2 else 4) or 0 in weight.shape:
+        raise ValueError(f"weight must be {expected} for x of shape {x.shape}; got shape {weight.shape}")
+    x4 = x.reshape((1,) * (4 - x.ndim) + x.shape)
+    w4 = weight.reshape((1,) * (4 - weight.ndim) + weight.shape)
+    check_channels(w4.shape[1], x4.shape[1], x.shape, weight.shape)
+    if fit:
+        check_kernel_fits(w4.shape[-2:], x4.shape[-2:], "the image", "for a circular convolution")
+    bias = check_bias(bias, w4.shape[0])
+    dtype = compute_dtype(x4, w4)
+    return x4.astype(dtype, copy=False), w4.astype(dtype, copy=False), bias, x.ndim

@@ -6,7 +6,7 @@ validator stays importable (and cheap) without it.
 
 import numpy as np
 
-from .scalars import PADDING_MODES, _given, _scalar, check_bool, check_choice, check_int, check_number, int_tuple
+from .scalars import PADDING_MODES, as_scalar, check_bool, check_choice, check_int, check_number, given_text, int_tuple
 
 
 def check_axes(ax, name="ax", optional=True):
@@ -24,7 +24,7 @@ def check_axes(ax, name="ax", optional=True):
     if (ax is None and optional) or isinstance(ax, Axes):
         return ax
     expected = "a matplotlib Axes or None" if optional else "a matplotlib Axes"
-    raise TypeError(f"{name} must be {expected}; got {_given(ax)}")
+    raise TypeError(f"{name} must be {expected}; got {given_text(ax)}")
 
 
 def check_figure(fig, name="fig"):
@@ -33,7 +33,7 @@ def check_figure(fig, name="fig"):
 
     if fig is None or isinstance(fig, FigureBase):
         return fig
-    raise TypeError(f"{name} must be a matplotlib Figure or None; got {_given(fig)}")
+    raise TypeError(f"{name} must be a matplotlib Figure or None; got {given_text(fig)}")
 
 
 def check_figsize(figsize, name="figsize"):
@@ -48,11 +48,11 @@ def check_figsize(figsize, name="figsize"):
     """
     if figsize is None:
         return None
-    figsize = _scalar(figsize)
+    figsize = as_scalar(figsize)
     if isinstance(figsize, np.ndarray):
         figsize = figsize.tolist()
     if not isinstance(figsize, (tuple, list)) or len(figsize) != 2:
-        raise TypeError(f"{name} must be None or a pair (width, height) in inches; got {_given(figsize)}")
+        raise TypeError(f"{name} must be None or a pair (width, height) in inches; got {given_text(figsize)}")
     return tuple(check_number(v, name, 0, low_open=True) for v in figsize)
 
 
@@ -60,7 +60,7 @@ def check_text(value, name, optional=True):
     """Return ``value`` if it is a str (or None when ``optional``): titles, labels."""
     if (value is None and optional) or isinstance(value, str):
         return value
-    raise TypeError(f"{name} must be a str{' or None' if optional else ''}; got {_given(value)}")
+    raise TypeError(f"{name} must be a str{' or None' if optional else ''}; got {given_text(value)}")
 
 
 def check_optional_bool(value, name):
@@ -103,7 +103,7 @@ def check_cell(cell, name, shape, where):
     ValueError: cell must lie in the output of shape (3, 3); got (3, 0)
     """
     if isinstance(cell, str):
-        raise TypeError(f"{name} must be a pair (row, col) of ints; got {_given(cell)}")
+        raise TypeError(f"{name} must be a pair (row, col) of ints; got {given_text(cell)}")
     row, col = int_tuple(cell, name, 2, minimum=0)
     if not (row < shape[0] and col < shape[1]):
         raise ValueError(f"{name} must lie in {where} of shape {tuple(shape)}; got ({row}, {col})")

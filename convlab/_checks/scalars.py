@@ -7,7 +7,7 @@ import numpy as np
 
 PADDING_MODES = ("valid", "same", "full")
 
-def _given(value):
+def given_text(value):
     """``value!r (type)`` for a message, shortened so a huge value stays readable."""
     text = repr(value)
     if len(text) > 80:
@@ -15,7 +15,7 @@ def _given(value):
     return f"{text} ({type(value).__name__})"
 
 
-def _scalar(value):
+def as_scalar(value):
     """A 0-d array as the scalar it holds; anything else unchanged."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         return value[()]
@@ -35,9 +35,9 @@ def check_int(value, name, minimum=None, maximum=None):
     ...
     ValueError: axis must be an int in [0, 3]; got 5
     """
-    value = _scalar(value)
+    value = as_scalar(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int; got {_given(value)}")
+        raise TypeError(f"{name} must be an int; got {given_text(value)}")
     if maximum is not None and (value > maximum or minimum is not None and value < minimum):
         low = "-inf" if minimum is None else minimum
         raise ValueError(f"{name} must be an int in [{low}, {maximum}]; got {value}")
@@ -53,7 +53,7 @@ def int_tuple(value, name, length, minimum=1):
     >>> int_tuple(3, "kernel_size", 2), int_tuple(np.array([2, 1]), "stride", 2)
     ((3, 3), (2, 1))
     """
-    value = _scalar(value)
+    value = as_scalar(value)
     if isinstance(value, np.ndarray):
         value = value.tolist()  # 1-D int arrays become lists of ints; others fail below
     if isinstance(value, (tuple, list)):
@@ -69,11 +69,11 @@ def int_list(value, name, minimum=1):
     >>> int_list((3, 3), "kernel_sizes")
     [3, 3]
     """
-    value = _scalar(value)
+    value = as_scalar(value)
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if not isinstance(value, (tuple, list)) or not value:
-        raise TypeError(f"{name} must be a non-empty sequence of ints; got {_given(value)}")
+        raise TypeError(f"{name} must be a non-empty sequence of ints; got {given_text(value)}")
     return [check_int(v, f"{name}[{i}]", minimum) for i, v in enumerate(value)]
 
 
@@ -85,11 +85,11 @@ def check_sequence(value, name, items="values"):
     ...
     TypeError: rows must be a sequence of row indices; got 3 (int)
     """
-    value = _scalar(value)
+    value = as_scalar(value)
     if isinstance(value, np.ndarray) and value.ndim == 1:
         value = value.tolist()
     if not isinstance(value, (tuple, list)):
-        raise TypeError(f"{name} must be a sequence of {items}; got {_given(value)}")
+        raise TypeError(f"{name} must be a sequence of {items}; got {given_text(value)}")
     return list(value)
 
 
@@ -127,9 +127,9 @@ def check_number(value, name, low=None, high=None, *, low_open=False, high_open=
     ...
     ValueError: sigma must be positive; got 0
     """
-    value = _scalar(value)
+    value = as_scalar(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number; got {_given(value)}")
+        raise TypeError(f"{name} must be a number; got {given_text(value)}")
     number = float(value)
     if finite and not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number; got {value}")
@@ -155,9 +155,9 @@ def check_bool(value, name):
     ...
     TypeError: progress must be True or False; got 'yes' (str)
     """
-    value = _scalar(value)
+    value = as_scalar(value)
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {_given(value)}")
+        raise TypeError(f"{name} must be True or False; got {given_text(value)}")
     return bool(value)
 
 
@@ -168,7 +168,7 @@ def check_choice(value, name, choices):
     'same'
     """
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be one of {tuple(choices)}; got {_given(value)}")
+        raise TypeError(f"{name} must be one of {tuple(choices)}; got {given_text(value)}")
     if value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}; got {value!r}")
     return value
@@ -219,14 +219,14 @@ def check_rng(rng, name="rng"):
     >>> check_rng(0).integers(10) == check_rng(0).integers(10)
     np.True_
     """
-    rng = _scalar(rng)
+    rng = as_scalar(rng)
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or isinstance(rng, np.random.SeedSequence):
         return np.random.default_rng(rng)
     if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
         return np.random.default_rng(check_int(rng, name, 0))
-    raise TypeError(f"{name} must be None, an int seed or a numpy Generator; got {_given(rng)}")
+    raise TypeError(f"{name} must be None, an int seed or a numpy Generator; got {given_text(rng)}")
 
 
 def check_shape(value, name, lengths, layout):
@@ -237,7 +237,7 @@ def check_shape(value, name, lengths, layout):
     >>> check_shape(np.array([3, 4]), "input_shape", (2, 3), "(H, W) or (C, H, W)")
     (3, 4)
     """
-    value = _scalar(value)
+    value = as_scalar(value)
     if isinstance(value, np.ndarray) and value.ndim == 1:
         value = value.tolist()
     if not isinstance(value, (tuple, list)) or len(value) not in lengths:
@@ -280,7 +280,7 @@ def check_padding(padding, name="padding", spatial=2, modes=PADDING_MODES, where
     ...
     ValueError: padding must be an int, a pair (pH, pW), a pair of pairs ((top, bottom), (left, right)) or one of ('valid', 'same', 'full'); got 'half'
     """
-    padding = _scalar(padding)
+    padding = as_scalar(padding)
     if isinstance(padding, np.ndarray):
         padding = padding.tolist()
     context = f" for {where}" if where else ""

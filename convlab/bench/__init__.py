@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 from .._checks import check_bool, check_int, check_memory, check_sequence, check_text
 from ..conv.fast import clear_workspaces
 from ..conv.fast import configure as fast_configure
+from ..conv.fast.threads import blas_threads
 from .cases import (
     CASE_NAMES,
     CASES,
@@ -32,7 +33,7 @@ from .cases import (
     too_slow,
     torch_calls,
 )
-from .measure import SETTLE_SECONDS, blas_description, blas_threads, sgemm_gflops, time_block, torch_peak_bytes
+from .measure import SETTLE_SECONDS, blas_description, sgemm_gflops, time_block, torch_peak_bytes
 from .table import UNSTEADY, format_table, machine_line
 
 __all__ = ["CASES", "KNOWN_METHODS", "Case", "run", "format_table", "machine_line"]

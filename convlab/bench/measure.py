@@ -135,14 +135,6 @@ def sgemm_gflops(blocks=3, shape=SGEMM_SHAPE):
             for name, times in seconds.items()}
 
 
-def blas_threads():
-    """The thread count numpy's BLAS uses now."""
-    from threadpoolctl import threadpool_info
-
-    counts = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-    return max(counts, default=1)
-
-
 # ---------------------------------------------------------------- PyTorch memory (subprocess)
 
 def _status_kib(field):

@@ -19,8 +19,7 @@ parameters.  Signatures follow ``torch.nn`` so code carries over.
 from ..conv.methods import resolve_method
 from .base import Layer
 from .containers import SGD, Sequential
-from .layers import Conv2d, Flatten, LeakyReLU, Linear, ReLU
-from .layers import conv_method
+from .layers import Conv2d, Flatten, LeakyReLU, Linear, ReLU, conv_method
 from .loss import SoftmaxCrossEntropy, softmax
 from .pooling import GlobalMaxPool2d, MaxPool2d
 from .worked import worked_problem, worked_problem_inputs

@@ -14,7 +14,7 @@ from matplotlib.patches import Circle, FancyArrowPatch
 from ..blocks import pad
 from ..conv import conv2d
 from .describe import describe
-from .grid import _CBAR_IN, _CBAR_MIN_IN, _LINE_IN, _SIDE_IN, _draw_grid, _gap_in, _numbers_fit, _prepare
+from .grid import CBAR_IN, CBAR_MIN_IN, LINE_IN, SIDE_IN, draw_grid, gap_in, numbers_fit, prepare_grid
 from .legend import add_legend, legend_rows
 from .style import CELL_IN, FIGTITLE_PT, FONT_PT, KINDS, MAX_HEIGHT_IN, MAX_WIDTH_IN, TITLE_PT, cell_text, text_width_pt
 
@@ -31,7 +31,7 @@ _NODE_R_IN = 0.2           # radius of the "sum over channels" node
 _LINK_IN = 0.35            # room between the partial sums and the node
 _ARROW_IN = 0.45           # room between the node and the output
 _ROW_GAP_IN = 0.14         # between channel rows
-_TITLE_IN = TITLE_PT * _LINE_IN + 0.08
+_TITLE_IN = TITLE_PT * LINE_IN + 0.08
 
 
 def channel_values(x, weight, g):
@@ -80,22 +80,22 @@ def _widths(plan, cell):
     (hp, wp), (kh, kw), (ho, wo) = plan["shapes"]
     heat = plan["heat"]
     t = plan["title_in"]
-    return dict(input=max(wp * cell + _CBAR_IN * heat["input"], t["input"]),
-                star=_gap_in("\u22c6"),
-                kernel=max(kw * cell + _CBAR_IN * heat["kernel"], t["kernel"]),
-                equals=_gap_in("="),
+    return dict(input=max(wp * cell + CBAR_IN * heat["input"], t["input"]),
+                star=gap_in("\u22c6"),
+                kernel=max(kw * cell + CBAR_IN * heat["kernel"], t["kernel"]),
+                equals=gap_in("="),
                 # the header may reach over the "=" gap and the links on either side
                 partial=max(plan["partial_in"], t["partial"] - 0.5),
                 link=_LINK_IN,
                 node=max(2 * _NODE_R_IN, text_width_pt(SUM_LABEL, FONT_PT) / 72 + 0.04),
                 arrow=_ARROW_IN,
-                output=max(wo * cell + _CBAR_IN * heat["output"], t["output"]))
+                output=max(wo * cell + CBAR_IN * heat["output"], t["output"]))
 
 
 def _row_grid_in(plan, cell):
     (hp, _), (kh, _), _ = plan["shapes"]
     grid = max(hp, kh) * cell
-    return max(grid, _CBAR_MIN_IN) if plan["heat"]["input"] or plan["heat"]["kernel"] else grid
+    return max(grid, CBAR_MIN_IN) if plan["heat"]["input"] or plan["heat"]["kernel"] else grid
 
 
 def _heights(plan, cell, width_in):
@@ -103,16 +103,16 @@ def _heights(plan, cell, width_in):
     row = _TITLE_IN + _row_grid_in(plan, cell)
     stack = C * row + (C - 1) * _ROW_GAP_IN
     ho = plan["shapes"][2][0]
-    out = _TITLE_IN + max(ho * cell, _CBAR_MIN_IN if plan["heat"]["output"] else 0.0)
-    n_legend, _ = legend_rows(plan["legend"], 72 * (width_in - 2 * _SIDE_IN))
-    top = 0.08 + (FIGTITLE_PT * _LINE_IN + 0.06 if plan["title"] else 0.0)
-    bottom = 0.14 + FONT_PT * _LINE_IN + 0.06 + n_legend * 0.24
+    out = _TITLE_IN + max(ho * cell, CBAR_MIN_IN if plan["heat"]["output"] else 0.0)
+    n_legend, _ = legend_rows(plan["legend"], 72 * (width_in - 2 * SIDE_IN))
+    top = 0.08 + (FIGTITLE_PT * LINE_IN + 0.06 if plan["title"] else 0.0)
+    bottom = 0.14 + FONT_PT * LINE_IN + 0.06 + n_legend * 0.24
     return dict(top=top, stack=max(stack, out), bottom=bottom)
 
 
 def _heat_flags(plan, cell, annotate):
     specs = plan["specs"]
-    return {name: not _numbers_fit(spec, 72 * cell, annotate) for name, spec in specs.items()}
+    return {name: not numbers_fit(spec, 72 * cell, annotate) for name, spec in specs.items()}
 
 
 def plan_channels(x, weight, g, partial, y, kinds, annotate=None, width_in=None, height_in=None,
@@ -138,19 +138,19 @@ def plan_channels(x, weight, g, partial, y, kinds, annotate=None, width_in=None,
                                for v in np.unique(partial)) / 72 + 0.2,
                 caption_in=max(text_width_pt(caption(partial, y, i, j), FONT_PT)
                                for i, j in _caption_positions(y.shape)) / 72,
-                specs=dict(input=_prepare(dict(values=pad(x, g.padding), name="input")),
-                           kernel=_prepare(dict(values=weight, name="kernel")),
-                           output=_prepare(dict(values=y, name="output"))))
+                specs=dict(input=prepare_grid(dict(values=pad(x, g.padding), name="input")),
+                           kernel=prepare_grid(dict(values=weight, name="kernel")),
+                           output=prepare_grid(dict(values=y, name="output"))))
     (hp, wp), (kh, kw), (ho, wo) = plan["shapes"]
     budget_w, budget_h = width_in or MAX_WIDTH_IN, height_in or MAX_HEIGHT_IN
     cell = cell_in
     plan["heat"] = _heat_flags(plan, cell, annotate)
     for _ in range(6):
         widths = _widths(plan, cell)
-        total_w = 2 * _SIDE_IN + sum(widths.values())
+        total_w = 2 * SIDE_IN + sum(widths.values())
         grown = wp + kw + wo
         fixed_w = total_w - cell * grown
-        heights = _heights(plan, cell, max(total_w, plan["caption_in"] + 2 * _SIDE_IN))
+        heights = _heights(plan, cell, max(total_w, plan["caption_in"] + 2 * SIDE_IN))
         fixed_h = heights["top"] + heights["bottom"] + heights["stack"] - C * max(hp, kh) * cell
         new = min(cell_in, (budget_w - fixed_w) / grown, (budget_h - fixed_h) / (C * max(hp, kh)))
         new = max(new, 1e-3)
@@ -160,7 +160,7 @@ def plan_channels(x, weight, g, partial, y, kinds, annotate=None, width_in=None,
         if settled:
             break
     widths = _widths(plan, cell)
-    content_w = max(2 * _SIDE_IN + sum(widths.values()), plan["caption_in"] + 2 * _SIDE_IN)
+    content_w = max(2 * SIDE_IN + sum(widths.values()), plan["caption_in"] + 2 * SIDE_IN)
     heights = _heights(plan, cell, content_w)
     plan.update(cell=cell, widths=widths, heights=heights, content=(
         content_w, heights["top"] + heights["stack"] + heights["bottom"]))
@@ -190,7 +190,7 @@ def draw_channels(ax, x, weight, g, i, j, kinds, partial, y, plan, legend=True, 
     (hp, wp), (kh, kw), (ho, wo) = plan["shapes"]
     box = ax.get_position()
     given = (box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight())
-    left = (given[0] - plan["content"][0]) / 2 + _SIDE_IN
+    left = (given[0] - plan["content"][0]) / 2 + SIDE_IN
     top = (given[1] - plan["content"][1]) / 2
     ax.set_xlim(0, given[0] / cell)
     ax.set_ylim(given[1] / cell, 0)
@@ -203,10 +203,10 @@ def draw_channels(ax, x, weight, g, i, j, kinds, partial, y, plan, legend=True, 
         x_at += width
 
     def grid(name, values, kind_masks, x_col, y_top, grid_title, shape):
-        spec = _prepare(dict(values=values, name=name, kinds=kind_masks))
+        spec = prepare_grid(dict(values=values, name=name, kinds=kind_masks))
         col_x, col_w = columns[x_col]
-        x0 = col_x + (col_w - shape[1] * cell - _CBAR_IN * heat[x_col]) / 2
-        _draw_grid(ax, spec, (x0 / cell, y_top / cell), heat[x_col], cell, plan["annotate"])
+        x0 = col_x + (col_w - shape[1] * cell - CBAR_IN * heat[x_col]) / 2
+        draw_grid(ax, spec, (x0 / cell, y_top / cell), heat[x_col], cell, plan["annotate"])
         _text(ax, cell, x0 + shape[1] * cell / 2, y_top - 0.06, grid_title, ha="center",
               va="bottom", fontsize=TITLE_PT, gid="title")
         return x0
@@ -258,8 +258,8 @@ def draw_channels(ax, x, weight, g, i, j, kinds, partial, y, plan, legend=True, 
     _text(ax, cell, centre, foot, caption(partial, y, i, j), ha="center", va="top",
           fontsize=FONT_PT, gid="footer")
     if legend:
-        add_legend(ax, (centre / cell, (foot + FONT_PT * _LINE_IN + 0.06) / cell),
-                   72 * (given[0] - 2 * _SIDE_IN))
+        add_legend(ax, (centre / cell, (foot + FONT_PT * LINE_IN + 0.06) / cell),
+                   72 * (given[0] - 2 * SIDE_IN))
     if title:
         _text(ax, cell, centre, top + 0.08, title, ha="center", va="top", fontsize=FIGTITLE_PT,
               gid="figtitle")

@@ -36,10 +36,10 @@ from .style import (
 __all__ = ["OKABE_ITO", "KINDS", "show_grid", "plot_row", "drawn_cells", "lit_cells",
            "drawn_numbers", "legend_labels", "clear_artists"]
 
-_SIDE_IN = 0.12
-_CBAR_IN = 0.8          # room right of a heatmap for its colour bar and tick labels
-_CBAR_MIN_IN = 0.7      # shortest colour bar
-_LINE_IN = 1.3 / 72     # one line of text per point of font size
+SIDE_IN = 0.12
+CBAR_IN = 0.8          # room right of a heatmap for its colour bar and tick labels
+CBAR_MIN_IN = 0.7      # shortest colour bar
+LINE_IN = 1.3 / 72     # one line of text per point of font size
 _MAX_NUMBERS = 4096     # most numbers written in one grid
 
 
@@ -55,7 +55,7 @@ def clear_artists(ax):
     return ax
 
 
-def _prepare(spec):
+def prepare_grid(spec):
     spec = dict(spec)
     if spec.get("values") is not None:
         spec["values"] = np.asarray(spec["values"], dtype=float)
@@ -77,7 +77,7 @@ def _strings(spec):
     return [cell_text(v) for v in spec["values"].ravel()]
 
 
-def _numbers_fit(spec, cell_pt, annotate):
+def numbers_fit(spec, cell_pt, annotate):
     """Whether ``spec`` gets its numbers written (else a heatmap, or nothing for shapes)."""
     if spec.get("values") is None or annotate is False or spec.get("annotate") is False:
         return False
@@ -93,16 +93,16 @@ def _cell_for_numbers(specs, annotate, most=0.6):
     """The cell size for the row: ``CELL_IN``, or up to ``most`` inches when numbers need it."""
     need = CELL_IN
     for spec in specs:
-        if spec.get("values") is None or not _numbers_fit(spec, 72 * most, annotate):
+        if spec.get("values") is None or not numbers_fit(spec, 72 * most, annotate):
             continue
         cell = CELL_IN
-        while cell < most and not _numbers_fit(spec, 72 * cell, annotate):
+        while cell < most and not numbers_fit(spec, 72 * cell, annotate):
             cell += 0.03
         need = max(need, cell)
     return need
 
 
-def _gap_in(symbol):
+def gap_in(symbol):
     return max(0.55, text_width_pt(symbol, 16 if len(symbol) <= 2 else 11) / 72 + 0.35)
 
 
@@ -115,19 +115,19 @@ def _plan(specs, symbols, annotate, width_in, height_in, title, footer, legend_l
     for _ in range(5):
         previous = cell
         gaps = _gaps_in(specs, symbols, cell)
-        fixed_w = (2 * _SIDE_IN + sum(gaps) + _overflow_in(specs[0], cell)
+        fixed_w = (2 * SIDE_IN + sum(gaps) + _overflow_in(specs[0], cell)
                    + _overflow_in(specs[-1], cell))
-        fixed_w += _CBAR_IN * sum(heat)
+        fixed_w += CBAR_IN * sum(heat)
         top = _top_in(specs, cell, symbols, title)
         bottom = _bottom_in(width_in or MAX_WIDTH_IN, footer, legend_labels_)
         if any(heat):
-            bottom += max(0.0, _CBAR_MIN_IN - rows * cell)
+            bottom += max(0.0, CBAR_MIN_IN - rows * cell)
         cell = min(largest, ((width_in or MAX_WIDTH_IN) - fixed_w) / cols)
         tall = annotate is True and all(np.prod(s["shape"]) <= _MAX_NUMBERS for s in specs)
         if height_in is not None or not tall:  # numbers asked for (and possible): grow tall
             cell = min(cell, ((height_in or MAX_HEIGHT_IN) - top - bottom) / rows)
         cell = max(cell, 1e-3)
-        new_heat = [s.get("values") is not None and not _numbers_fit(s, 72 * cell, annotate)
+        new_heat = [s.get("values") is not None and not numbers_fit(s, 72 * cell, annotate)
                     and s.get("heat", True) for s in specs]
         if new_heat == heat and abs(cell - previous) < 0.01 * cell:
             break
@@ -151,19 +151,19 @@ def _overflow_in(spec, cell):
 
 def _gaps_in(specs, symbols, cell):
     """Room after each grid: the connector's, plus the titles sticking out on both sides."""
-    return [_gap_in(symbol) + _overflow_in(left, cell) + _overflow_in(right, cell)
+    return [gap_in(symbol) + _overflow_in(left, cell) + _overflow_in(right, cell)
             for left, right, symbol in zip(specs, specs[1:], symbols)] + [0.0]
 
 
 def _top_in(specs, cell, symbols, title):
     lines = max((_grid_title(s, cell).count("\n") + 1 if s.get("title") else 0) for s in specs)
-    figtitle = (title.count("\n") + 1) * FIGTITLE_PT * _LINE_IN + 0.06 if title else 0.0
-    return 0.08 + lines * TITLE_PT * _LINE_IN + figtitle
+    figtitle = (title.count("\n") + 1) * FIGTITLE_PT * LINE_IN + 0.06 if title else 0.0
+    return 0.08 + lines * TITLE_PT * LINE_IN + figtitle
 
 
 def _bottom_in(width_in, footer, labels):
-    n_rows, _ = legend_rows(labels, 72 * (width_in - 2 * _SIDE_IN))
-    return 0.12 + len(footer) * FONT_PT * _LINE_IN + n_rows * 0.24 + (0.06 if footer else 0)
+    n_rows, _ = legend_rows(labels, 72 * (width_in - 2 * SIDE_IN))
+    return 0.12 + len(footer) * FONT_PT * LINE_IN + n_rows * 0.24 + (0.06 if footer else 0)
 
 
 def _text_width_in(title, footer, labels):
@@ -199,7 +199,7 @@ def plot_row(ax, grids, symbols=(), annotate=None, title=None, legend=True, foot
     row fits in ``MAX_WIDTH_IN``.  Returns the Axes; each grid's box
     ``(x0, y0, width, height)`` is kept in ``ax.convlab_boxes``.
     """
-    specs = [_prepare(g) for g in grids]
+    specs = [prepare_grid(g) for g in grids]
     symbols = list(symbols) + [""] * len(specs)
     guess = _legend_guess(specs, legend, extra_handles)
     given = None
@@ -210,20 +210,20 @@ def plot_row(ax, grids, symbols=(), annotate=None, title=None, legend=True, foot
                                               given and given[1], title, footer, guess)
     cols = sum(s["shape"][1] for s in specs)
     rows = max(s["shape"][0] for s in specs)
-    fixed_w = (2 * _SIDE_IN + sum(gaps) + _CBAR_IN * sum(heat) + _overflow_in(specs[0], cell)
+    fixed_w = (2 * SIDE_IN + sum(gaps) + CBAR_IN * sum(heat) + _overflow_in(specs[0], cell)
                + _overflow_in(specs[-1], cell))
     content_w, content_h = fixed_w + cols * cell, top + rows * cell + bottom
     if ax is None:
         # wide enough for the title, the footer and a legend entry; the legend wraps to this width
-        fig_w = max(content_w, _text_width_in(title, footer, guess) + 2 * _SIDE_IN)
+        fig_w = max(content_w, _text_width_in(title, footer, guess) + 2 * SIDE_IN)
         fitted = _bottom_in(fig_w, footer, guess) + (
-            max(0.0, _CBAR_MIN_IN - rows * cell) if any(heat) else 0.0)
+            max(0.0, CBAR_MIN_IN - rows * cell) if any(heat) else 0.0)
         content_h += max(0.0, fitted - bottom)
         fig = plt.figure(figsize=(fig_w, content_h))
         ax = fig.add_axes((0, 0, 1, 1))
         given = (fig_w, content_h)
     # data units: one cell; place content centred (or at the top) in the Axes
-    x_lo = -(_SIDE_IN + _overflow_in(specs[0], cell)) / cell - (given[0] - content_w) / (2 * cell)
+    x_lo = -(SIDE_IN + _overflow_in(specs[0], cell)) / cell - (given[0] - content_w) / (2 * cell)
     spare_h = (given[1] - content_h) / cell
     y_lo = -top / cell - (spare_h / 2 if valign == "center" else 0.0)
     ax.set_xlim(x_lo, x_lo + given[0] / cell)
@@ -232,27 +232,27 @@ def plot_row(ax, grids, symbols=(), annotate=None, title=None, legend=True, foot
     ax.set_axis_off()
     boxes, x = [], 0.0
     for spec, gap, is_heat in zip(specs, gaps, heat):
-        boxes.append(_draw_grid(ax, spec, (x, 0.0), is_heat, cell, annotate))
-        x += spec["shape"][1] + (_CBAR_IN * is_heat + gap) / cell
+        boxes.append(draw_grid(ax, spec, (x, 0.0), is_heat, cell, annotate))
+        x += spec["shape"][1] + (CBAR_IN * is_heat + gap) / cell
     for spec, box in zip(specs, boxes):
         if spec.get("title"):
             ax.text(box[0] + box[2] / 2, -0.08 / cell, _grid_title(spec, cell),
                     ha="center", va="bottom", fontsize=TITLE_PT, gid="title", linespacing=1.1)
     for k, (left, right, symbol, is_heat) in enumerate(zip(boxes, boxes[1:], symbols, heat)):
         if symbol:
-            x_sym = left[0] + left[2] + (_CBAR_IN * is_heat + _overflow_in(specs[k], cell)
-                                         + _gap_in(symbol) / 2) / cell
+            x_sym = left[0] + left[2] + (CBAR_IN * is_heat + _overflow_in(specs[k], cell)
+                                         + gap_in(symbol) / 2) / cell
             ax.text(x_sym, min(left[3], right[3]) / 2, symbol, ha="center", va="center",
                     fontsize=(20 if symbol == "\u22c6" else 16) if len(symbol) <= 2 else 11,
                     gid="connector")
-    y = rows + (max(0.0, _CBAR_MIN_IN / cell - rows) if any(heat) else 0.0) + 0.12 / cell
+    y = rows + (max(0.0, CBAR_MIN_IN / cell - rows) if any(heat) else 0.0) + 0.12 / cell
     for line in footer:
         ax.text(x_lo + given[0] / (2 * cell), y, line,
                 ha="center", va="top", fontsize=FONT_PT, gid="footer")
-        y += FONT_PT * _LINE_IN / cell
+        y += FONT_PT * LINE_IN / cell
     centre = x_lo + given[0] / (2 * cell)
     if legend:
-        add_legend(ax, (centre, y + 0.06 / cell), 72 * (given[0] - 2 * _SIDE_IN), extra_handles)
+        add_legend(ax, (centre, y + 0.06 / cell), 72 * (given[0] - 2 * SIDE_IN), extra_handles)
     if title:
         (_, fy), = ax.transLimits.transform([(0.0, y_lo + (spare_h / 2 if valign == "center" else 0))])
         ax.set_title(title, fontsize=FIGTITLE_PT, y=fy, va="top", pad=0)
@@ -265,7 +265,7 @@ def plot_row(ax, grids, symbols=(), annotate=None, title=None, legend=True, foot
     return ax
 
 
-def _draw_grid(ax, spec, origin, heat, cell, annotate):
+def draw_grid(ax, spec, origin, heat, cell, annotate):
     shape, kinds, name = spec["shape"], spec["kinds"], spec["name"]
     cell_pt = 72 * cell
     base = np.zeros(shape, dtype=bool)
@@ -276,7 +276,7 @@ def _draw_grid(ax, spec, origin, heat, cell, annotate):
     for kind, mask in kinds.items():
         drawn.append(draw_cells(ax, mask, kind, origin, name, heat, cell_pt))
     pairs = spec["pairs"] or []
-    numbers = not heat and _numbers_fit(spec, cell_pt, annotate)
+    numbers = not heat and numbers_fit(spec, cell_pt, annotate)
     letters = bool(pairs) and (numbers or (heat and cell_pt >= 2 * FONT_PT))
     drawn.append(draw_pairs(ax, pairs, origin, name, heat, letters))
     for coll in drawn:
@@ -284,7 +284,7 @@ def _draw_grid(ax, spec, origin, heat, cell, annotate):
             coll.heat = heat
     if heat:
         image = draw_heat(ax, spec["values"], origin, name, spec.get("cmap"))
-        height = max(shape[0], _CBAR_MIN_IN / cell)
+        height = max(shape[0], CBAR_MIN_IN / cell)
         add_colorbar(ax, image, origin[0] + shape[1] + 0.1 / cell, origin[1], height,
                      width=0.14 / cell)
     elif numbers and spec.get("texts") is not None:

@@ -26,7 +26,7 @@ import sys
 import types
 from dataclasses import dataclass
 
-from ..sandbox.outcome import _is_learner_code
+from ..sandbox.outcome import is_learner_code
 
 DEFAULT_WHY = ("this exercise asks you to write the computation yourself (loops and "
                "slicing); a library call that computes it would skip what it teaches.")
@@ -185,13 +185,13 @@ def _written_by_learner(target):
     code = getattr(target, "__code__", None)
     if isinstance(target, type):
         return target.__module__ == "__main__" or _module_is_learners(target.__module__)
-    return isinstance(code, types.CodeType) and _is_learner_code(code.co_filename)
+    return isinstance(code, types.CodeType) and is_learner_code(code.co_filename)
 
 
 def _module_is_learners(module_name):
     module = sys.modules.get(module_name)
     filename = getattr(module, "__file__", None)
-    return filename is not None and _is_learner_code(filename)
+    return filename is not None and is_learner_code(filename)
 
 
 def _functions_of(target):

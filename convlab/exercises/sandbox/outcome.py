@@ -100,7 +100,7 @@ def describe_exception(exc):
         f"<its message cannot be shown: str() raised {_type_name(inner)}>"))
     text = f"{name}: {truncate(message)}".rstrip(": ")
     frames = _attempt(lambda: [f for f in traceback.extract_tb(exc.__traceback__)
-                               if _is_learner_code(f.filename)], lambda inner: [])
+                               if is_learner_code(f.filename)], lambda inner: [])
     if frames:
         last = frames[-1]
         where = f"in `{last.name}`, line {last.lineno}"
@@ -115,7 +115,7 @@ _LIBRARY_DIRS = tuple(str(Path(p).resolve()) for p in (
     sysconfig.get_paths()["platlib"]))
 
 
-def _is_learner_code(filename):
+def is_learner_code(filename):
     """Not convlab, numpy, torch or the standard library: the learner's own file or cell."""
     return not str(Path(filename).resolve()).startswith(_LIBRARY_DIRS)
 
