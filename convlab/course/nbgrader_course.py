@@ -13,7 +13,7 @@
 
 one assignment per lesson, each a tagged source notebook
 (:func:`convlab.course.cells.tag_notebook`) whose test cells score the
-exercise's weight (:data:`WEIGHTS`). The gradebook is created here, with the
+exercise's declared weight (``@exercise(weight=...)``). The gradebook is created here, with the
 ``alembic`` of this Python's environment, so no later ``nbgrader`` command
 needs ``alembic`` on ``PATH`` (nbgrader runs it from ``PATH`` when it creates
 a gradebook, which fails in an environment that is not activated).
@@ -29,6 +29,7 @@ from pathlib import Path
 
 import nbformat
 
+from .. import exercises
 from .cells import graded_cells, read_notebook, tag_notebook
 from .copies import lessons_dir, linked_files
 
@@ -41,21 +42,6 @@ a small CNN, 32 s (lesson 04's live benchmark 7.7 s, lesson 12's slowest 5.2 s);
 leaves room for a grading machine whose cores are all busy. A learner's function is
 also stopped after 5 s per checker case, so only code outside the checkers can use
 the whole limit."""
-
-WEIGHTS = {
-    # Points of an exercise's test cell by the learner's function it checks; every other
-    # exercise and question scores 1. A whole formulation or a backward pass weighs
-    # more than a helper; change points in the source notebook's cell metadata to taste.
-    "correlate2d": 2, "convolve2d": 2,
-    "conv_forward_loops": 3, "conv_forward_shift": 3, "im2row": 2, "conv_matrix": 3, "conv_via_im2row": 2,
-    "affine_layer": 3, "backprop": 2, "numerical_gradient": 2,
-    "kernel_grad_one_matmul": 2, "kernel_grad": 3,
-    "input_grad": 3, "scatter_input_grad": 3, "row2im": 2,
-    "integrated_input_grad": 3, "strided_input_grad": 3, "strided_kernel_grad": 3,
-    "conv2d_function": 3, "conv2d_unfold": 2,
-    "kernel_grads": 2, "maxpool_backward": 2, "linear_backward": 2,
-    "kernel_loss_grad": 2, "conv2d_layer": 3,
-}
 
 CONFIG = '''\
 # nbgrader configuration written by `python -m convlab course`.
@@ -141,12 +127,29 @@ def _due_dates(due, names):
 
 
 def weigh(nb):
-    """Set each autograded test cell's points from :data:`WEIGHTS` (default 1); return ``nb``."""
+    """Set each autograded test cell's points from the weight its exercise declares
+    (``@exercise(weight=...)``; questions and undeclared checks score 1); return ``nb``."""
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
-            meta["points"] = WEIGHTS.get(meta["grade_id"].removeprefix("test_"), 1)
+            meta["points"] = exercise_weight(cell.source)
     return nb
+
+
+def exercise_weight(source):
+    """The declared weight of the first checker a test cell calls, else 1.
+
+    Examples
+    --------
+    >>> exercise_weight("check_conv_matrix(conv_matrix).assert_passed()"), exercise_weight('ask("q", a)')
+    (3, 1)
+    """
+    for name in re.findall(r"\b(check_[a-z0-9_]+)\(", source):
+        checker = getattr(exercises, name, None)
+        spec = getattr(checker, "exercise", checker)
+        if checker is not None:
+            return getattr(spec, "weight", 1)
+    return 1
 
 
 def tool_environment():

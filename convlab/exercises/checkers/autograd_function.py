@@ -85,7 +85,7 @@ def _summed_first(x, w, b, g, s=1, p=0):
     return y, dx, dw, g[0].sum(axis=(1, 2))
 
 
-@exercise(**TORCH_BY_HAND, reference=_reference, output_names=_PARTS, call=_run_function,
+@exercise(weight=3, **TORCH_BY_HAND, reference=_reference, output_names=_PARTS, call=_run_function,
           needs=("apply", "a torch.autograd.Function subclass"),
           argument="Conv2dFunction", mistakes=[
               ("ignored_grad_output", lambda x, w, b, g, s=1, p=0: _grads_with(
@@ -144,7 +144,7 @@ def _unfold_mistake(flatten_order=False, transpose=True, bias=True):
     return lambda x, w, b, g: _autograd(forward, x, w, b, g)
 
 
-@exercise(**TORCH_BY_HAND, reference=_reference, output_names=_PARTS,
+@exercise(weight=2, **TORCH_BY_HAND, reference=_reference, output_names=_PARTS,
           call=lambda fn, x, w, b, g: _autograd(fn, x, w, b, g), mistakes=[
               ("forgot_bias", _unfold_mistake(bias=False)),
               ("weight_flatten_order", _unfold_mistake(flatten_order=True)),

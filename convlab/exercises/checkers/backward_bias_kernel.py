@@ -93,7 +93,7 @@ def _kernel_grad(x, grad_out):
     return gradients(grad_out, None, (grad_out.shape[1], x.shape[1], *kernel), x=x).dw
 
 
-@exercise(**LOOPS, reference=_kernel_grad, mistakes=[
+@exercise(weight=3, **LOOPS, reference=_kernel_grad, mistakes=[
     ("grad_flipped", lambda x, g: flip_kernel(_kernel_grad(x, g))),
     ("grad_not_summed_over_batch", lambda x, g: _kernel_grad(x[:1], g[:1])),
     ("grad_not_summed_over_batch", lambda x, g: _kernel_grad(x, g) / len(x)),
@@ -138,7 +138,7 @@ def _mixed_reshape(x, grad_out, kernel_size):
     return (delta @ rows).reshape(grad_out.shape[1], x.shape[1], *kernel_size)
 
 
-@exercise(**NO_CONVOLUTION, reference=_kernel_grad_sized, mistakes=[
+@exercise(weight=2, **NO_CONVOLUTION, reference=_kernel_grad_sized, mistakes=[
     ("batch_mixed_in_reshape", _mixed_reshape),
     ("grad_not_summed_over_batch", lambda x, g, k: _kernel_grad_sized(x[:1], g[:1], k)),
     ("grad_flipped", lambda x, g, k: _kernel_grad_sized(x, g, k)[:, :, ::-1, ::-1]),

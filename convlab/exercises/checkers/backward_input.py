@@ -59,7 +59,7 @@ _INPUT_GRAD_MISTAKES = [
 ]
 
 
-@exercise(**LOOPS, reference=_input_grad, mistakes=_INPUT_GRAD_MISTAKES)
+@exercise(weight=3, **LOOPS, reference=_input_grad, mistakes=_INPUT_GRAD_MISTAKES)
 def check_input_grad():
     """Check ``input_grad(grad_out, weight)``: ``dx`` for stride 1, no padding.
 
@@ -88,7 +88,7 @@ def check_input_grad():
     return cases_of_shapes(61, ("grad_out", "weight"), _GRAD_WEIGHT_SHAPES)
 
 
-@exercise(**LOOPS, reference=_input_grad, mistakes=[
+@exercise(weight=3, **LOOPS, reference=_input_grad, mistakes=[
     ("scatter_flipped" if key == "kernel_not_flipped" else key, f) for key, f in _INPUT_GRAD_MISTAKES])
 def check_scatter_input_grad():
     """Check ``scatter_input_grad(grad_out, weight)``: the same ``dx``, by scattering.
@@ -131,7 +131,7 @@ def _row2im_channels_last(rows, input_shape, kernel_size, stride):
     return row2im(reordered, input_shape, kernel_size, stride)
 
 
-@exercise(**LOOPS, reference=row2im, mistakes=[
+@exercise(weight=2, **LOOPS, reference=row2im, mistakes=[
     ("overwrite", _row2im_overwrite),
     ("channels_last_order", _row2im_channels_last),
 ])

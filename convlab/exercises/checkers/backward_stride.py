@@ -65,7 +65,7 @@ def _spread_full(g, w, s, size, flip=True):
     return fit_to_size(full_correlation(zero_insert(g, s), flip_kernel(w) if flip else w, "full"), size)
 
 
-@exercise(space=STRIDED_GRAD_SPACE, **NO_BACKWARD, reference=strided_input_grad_reference, mistakes=[
+@exercise(weight=3, space=STRIDED_GRAD_SPACE, **NO_BACKWARD, reference=strided_input_grad_reference, mistakes=[
     ("stride_ignored_backward", lambda g, w, s, size: full_correlation(g, flip_kernel(w), "full")),
     ("stride_ignored_backward", lambda g, w, s, size: _spread_full(g, w, 1, size)),
     ("kernel_not_flipped", lambda g, w, s, size: _spread_full(g, w, s, size, flip=False)),
@@ -106,7 +106,7 @@ def _dense_kernel_grad(x, g, s, k):
     return _strided_kernel_grad(crop, g, 1, k)
 
 
-@exercise(**LOOPS, reference=_strided_kernel_grad, mistakes=[
+@exercise(weight=3, **LOOPS, reference=_strided_kernel_grad, mistakes=[
     ("stride_ignored_backward", _dense_kernel_grad),
     ("grad_flipped", lambda x, g, s, k: flip_kernel(_strided_kernel_grad(x, g, s, k))),
     ("grad_not_summed_over_batch", lambda x, g, s, k: _strided_kernel_grad(x[:1], g[:1], s, k)),
@@ -157,7 +157,7 @@ def _one_row_too_many(grad_out, weight, stride, input_size):
     return full_correlation(spread, flip_kernel(weight), ((kh - 1, kh - 1), (kw - 1, kw - 1)))
 
 
-@exercise(space=STRIDED_GRAD_SPACE, **NO_BACKWARD, reference=strided_input_grad_reference, mistakes=[
+@exercise(weight=3, space=STRIDED_GRAD_SPACE, **NO_BACKWARD, reference=strided_input_grad_reference, mistakes=[
     ("stride_ignored_backward", lambda g, w, s, size: _scatter(g, w, 1, size)),
     ("zero_insert_one_row_too_many", _one_row_too_many),
     ("zero_insert_one_row_too_many",

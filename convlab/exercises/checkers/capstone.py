@@ -224,6 +224,7 @@ def check_conv2d_layer(conv2d_forward, conv2d_backward, *, time_limit=DEFAULT_TI
 
 
 check_conv2d_layer.forbid, check_conv2d_layer.forbid_why = FORBID, FORBID_WHY  # the rule a lesson states
+check_conv2d_layer.weight = 3  # points in a graded course
 
 
 def _localised_rows(loc):

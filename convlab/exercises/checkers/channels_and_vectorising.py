@@ -24,7 +24,7 @@ def _layer_mistakes(with_stride):
     return mistakes
 
 
-@exercise(**LOOPS, reference=conv_layer, mistakes=_layer_mistakes(with_stride=False))
+@exercise(weight=3, **LOOPS, reference=conv_layer, mistakes=_layer_mistakes(with_stride=False))
 def check_conv_forward_loops():
     """Check ``conv_forward_loops(x, weight, bias)``: the defining sum, stride 1, no padding.
 
@@ -51,7 +51,8 @@ def check_conv_forward_loops():
     return layer_cases(31)
 
 
-@exercise(space=STRIDED_LAYER_SPACE, **LOOPS, reference=conv_layer, mistakes=_layer_mistakes(with_stride=True))
+@exercise(weight=3, space=STRIDED_LAYER_SPACE, **LOOPS, reference=conv_layer,
+          mistakes=_layer_mistakes(with_stride=True))
 def check_conv_forward_shift():
     """Check ``conv_forward_shift(x, weight, bias, stride)``: one product per kernel offset.
 

@@ -32,7 +32,7 @@ def _reordered(order):
     return wrong
 
 
-@exercise(**LOOPS, reference=im2row, mistakes=[
+@exercise(weight=2, **LOOPS, reference=im2row, mistakes=[
     ("channels_last_order", _reordered((0, 1, 3, 4, 2))),
     ("hw_swapped", _reordered((1, 0, 2, 3, 4))),
     ("hw_swapped", _reordered((0, 1, 2, 4, 3))),
@@ -73,7 +73,7 @@ def _fortran_columns(kernel, input_shape, stride):
     return t.reshape(len(t), *input_shape).transpose(0, 2, 1).reshape(len(t), -1)
 
 
-@exercise(**LOOPS, reference=_conv_matrix, mistakes=[
+@exercise(weight=3, **LOOPS, reference=_conv_matrix, mistakes=[
     ("kernel_flipped", lambda k, shape, s: _conv_matrix(flip_kernel(k), shape, s)),
     ("matrix_transposed", lambda k, shape, s: _conv_matrix(k, shape, s).T),
     ("hw_swapped", _fortran_columns),
@@ -119,7 +119,7 @@ def _out_shape(x, weight):
     return (len(x), len(weight), x.shape[2] - weight.shape[2] + 1, x.shape[3] - weight.shape[3] + 1)
 
 
-@exercise(**NO_CONVOLUTION, reference=conv_layer, mistakes=[
+@exercise(weight=2, **NO_CONVOLUTION, reference=conv_layer, mistakes=[
     ("forgot_bias", lambda x, w, b: conv_layer(x, w, None)),
     ("weight_flatten_order", lambda x, w, b: _rows_times(
         x, w, b, w.transpose(0, 2, 3, 1).reshape(len(w), -1)).transpose(0, 2, 1).reshape(

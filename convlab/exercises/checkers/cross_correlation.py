@@ -63,7 +63,7 @@ def _image_cases(seed):
             case("tall kernel", image=ints(rng, 5, 4), kernel=ints(rng, 3, 2))]
 
 
-@exercise(space=IMAGE_SPACE, **LOOPS, reference=correlate2d, mistakes=[
+@exercise(weight=2, space=IMAGE_SPACE, **LOOPS, reference=correlate2d, mistakes=[
     ("kernel_flipped", lambda image, kernel: correlate2d(image, flip_kernel(kernel))),
     ("hw_swapped", lambda image, kernel: correlate2d(image, kernel.T)),
     ("last_position_missing", lambda image, kernel: correlate2d(image, kernel)[:-1, :-1]),
@@ -89,7 +89,7 @@ def check_correlate2d():
     return _image_cases(2)
 
 
-@exercise(space=IMAGE_SPACE, **LOOPS,
+@exercise(weight=2, space=IMAGE_SPACE, **LOOPS,
           reference=lambda image, kernel: correlate2d(image, flip_kernel(kernel)), mistakes=[
     ("kernel_not_flipped", correlate2d),
     ("flipped_one_axis", lambda image, kernel: correlate2d(image, kernel[::-1])),

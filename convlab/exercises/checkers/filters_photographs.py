@@ -136,7 +136,7 @@ def _residual_correlation(image, kernel, target):
     return correlate2d(pad(image, p), residual)
 
 
-@exercise(**NO_BACKWARD, reference=_loss_grad, mistakes=[
+@exercise(weight=2, **NO_BACKWARD, reference=_loss_grad, mistakes=[
     ("mean_factor_missing", lambda i, k, t: 2 * _residual_correlation(i, k, t)),
     ("square_factor_missing", lambda i, k, t: _residual_correlation(i, k, t) / i.size),
     ("grad_flipped", lambda i, k, t: _loss_grad(i, k, t)[::-1, ::-1]),

@@ -74,7 +74,7 @@ def _affine_mistake(x, w, b, g, slip):
     return y, dx, dw, db, dw.shape == w.shape and slip != "rebound"
 
 
-@exercise(**NO_AUTOGRAD, reference=_affine_torch, call=_run_layer, name="AffineLayer", argument="AffineLayer",
+@exercise(weight=3, **NO_AUTOGRAD, reference=_affine_torch, call=_run_layer, name="AffineLayer", argument="AffineLayer",
           needs=("backward", "the layer class you wrote"),
           output_names=("y", "dx", "grads['weight']", "grads['bias']",
                         "the SGD step used grads['weight']"), mistakes=[
@@ -158,7 +158,7 @@ def _run_backprop(backprop, network_seed, x, target):
     return (dx,) + tuple(np.array(g, copy=True) for g in grads)
 
 
-@exercise(vary=False, **NO_AUTOGRAD, reference=_backprop_torch, call=_run_backprop,
+@exercise(weight=2, vary=False, **NO_AUTOGRAD, reference=_backprop_torch, call=_run_backprop,
           output_names=("dx", "dW1", "db1", "dW2", "db2"))
 def check_backprop():
     """Check ``backprop(layers, x, loss_grad)``: the forward loop, then the reversed backward loop.
@@ -232,7 +232,7 @@ def _probe(f, x, eps, kind):
     return grad
 
 
-@exercise(vary=False, **NO_AUTOGRAD, reference=lambda f, x, eps: f.gradient(x), mistakes=[
+@exercise(weight=2, vary=False, **NO_AUTOGRAD, reference=lambda f, x, eps: f.gradient(x), mistakes=[
     ("forward_difference", lambda f, x, eps: _probe(f, x, eps, "forward")),
     ("central_difference_not_halved", lambda f, x, eps: _probe(f, x, eps, "not halved")),
 ])

@@ -94,7 +94,7 @@ def _first_max(window):
     return mask
 
 
-@exercise(**LOOPS, reference=_maxpool_backward, mistakes=[
+@exercise(weight=2, **LOOPS, reference=_maxpool_backward, mistakes=[
     ("maxpool_all_cells", _pool_mistake(lambda w: np.ones(w.shape))),
     ("maxpool_all_ties", _pool_mistake(lambda w: (w == w.max()).astype(float))),
     ("maxpool_average", _pool_mistake(lambda w: np.full(w.shape, 1.0 / w.size))),
@@ -147,7 +147,7 @@ def _linear_backward(x, weight, grad_out):
     return _backward_of(torch.nn.functional.linear, [x, weight, bias], grad_out)
 
 
-@exercise(**LOOPS, reference=_linear_backward, output_names=("dx", "dw", "db"), mistakes=[
+@exercise(weight=2, **LOOPS, reference=_linear_backward, output_names=("dx", "dw", "db"), mistakes=[
     ("linear_weight_transposed", lambda x, w, g: (g @ w.T, g.T @ x, g.sum(axis=0))),
     ("linear_dw_transposed", lambda x, w, g: (g @ w, x.T @ g, g.sum(axis=0))),
     ("bias_grad_not_summed_over_batch", lambda x, w, g: (g @ w, g.T @ x, g[0])),

@@ -163,7 +163,7 @@ def _kernel_grads_mistake(image, kernels, d_pooled, relu=True, at_origin=False):
     return grads
 
 
-@exercise(**LOOPS, reference=_kernel_grads, mistakes=[
+@exercise(weight=2, **LOOPS, reference=_kernel_grads, mistakes=[
     ("worked_relu_ignored", lambda i, k, d: _kernel_grads_mistake(i, k, d, relu=False)),
     ("worked_patch_at_origin", lambda i, k, d: _kernel_grads_mistake(i, k, d, at_origin=True)),
     ("grad_flipped", lambda i, k, d: _kernel_grads(i, k, d)[:, ::-1, ::-1]),

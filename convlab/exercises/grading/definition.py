@@ -19,6 +19,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ..._checks import check_int
 from .engine import DEFAULT_TIME_LIMIT, run_check
 from .forbidden import forbid_argument
 from .variants import seed_for, vary_cases
@@ -73,6 +74,9 @@ class Exercise:
     space : Space, optional
         The case space searched for the smallest failing case after a wrong
         answer (:mod:`convlab.exercises.grading.shrink`).
+    weight : int
+        Points of the exercise in a graded course (``python -m convlab course``): a
+        whole formulation or a backward pass weighs more than a helper.
     """
 
     name: str
@@ -89,6 +93,7 @@ class Exercise:
     space: Optional[object] = None
     vary: bool = True  # per-student variants of the cases (False: the values matter as written)
     task: Optional[str] = None  # what the learner is asked to write, in one sentence
+    weight: int = 1  # points in a graded course
 
     def check(self, learner, time_limit=None):
         """Run the checker on ``learner``; show and return the verdict."""
@@ -112,7 +117,7 @@ class Exercise:
 
 def exercise(*, reference, mistakes=(), name=None, argument=None, time_limit=DEFAULT_TIME_LIMIT,
              output_names=None, call=None, needs=None, forbid=(), forbid_why=None, space=None,
-             vary=True):
+             vary=True, weight=1):
     """Declare an exercise; decorate the function that builds its cases (see the module doc).
 
     Examples
@@ -135,7 +140,8 @@ def exercise(*, reference, mistakes=(), name=None, argument=None, time_limit=DEF
         learner = name or checker_name[len("check_"):]
         spec = Exercise(learner, argument or learner, build_cases, reference, tuple(mistakes),
                         time_limit, output_names, call, needs, forbid_argument(forbid), forbid_why,
-                        space, vary, _task(build_cases.__doc__, learner))
+                        space, vary, _task(build_cases.__doc__, learner),
+                        check_int(weight, "weight", 1))
         signature = inspect.Signature([
             inspect.Parameter(spec.argument, inspect.Parameter.POSITIONAL_OR_KEYWORD),
             inspect.Parameter("time_limit", inspect.Parameter.KEYWORD_ONLY, default=time_limit)])
