@@ -165,3 +165,19 @@ def test_magics_and_checkers_imported_under_other_names_are_understood():
     tagged = tag_notebook(nb)
     assert tagged.cells[2].source == "\n\n%time y = 1\ncrb(relu_backward).assert_passed()"
     assert graded_cells(tagged) == [("test_relu_backward", 1)]
+
+
+def test_lessons_skip_and_name_a_folder_where_a_lesson_goes_and_refuse_a_file_as_destination(tmp_path, capsys):
+    dest = tmp_path / "copies"
+    (dest / "01_cross_correlation.ipynb").mkdir(parents=True)  # a folder where a lesson goes
+    assert main(["lessons", str(dest)]) == 0
+    out = capsys.readouterr().out
+    assert "Skipped" in out and "01_cross_correlation.ipynb" in out
+    assert (dest / "02_output_size.ipynb").is_file() and (dest / "01_cross_correlation.ipynb").is_dir()
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    for command in ("lessons", "student"):
+        assert main([command, str(afile)]) == 2
+        err = capsys.readouterr().err
+        assert err.strip() == f"error: dest must be a folder; got the file {str(afile)!r}"
+        assert afile.read_text() == "mine"

@@ -11,6 +11,7 @@ version) from one the learner edited (kept, and reported).
 import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -122,6 +123,7 @@ class CopyReport:
     updated: list = field(default_factory=list)    # an untouched older copy, replaced
     unchanged: list = field(default_factory=list)  # already identical
     kept: list = field(default_factory=list)       # edited by the learner: left alone
+    blocked: list = field(default_factory=list)    # a folder (or other non-file) stands there
 
     def summary(self):
         """A few lines for the terminal: counts, the kept files, and how to open the folder."""
@@ -130,6 +132,9 @@ class CopyReport:
         if self.kept:
             lines.append("Kept your edited copies (delete one and run this again to get the "
                          "packaged version): " + ", ".join(self.kept))
+        if self.blocked:
+            lines.append("Skipped, because something that is not a file stands where it would go "
+                         "(move it and run this again): " + ", ".join(self.blocked))
         lines.append(f"Open them with:  jupyter lab {self.dest}")
         return "\n".join(lines)
 
@@ -179,6 +184,9 @@ def copy_files(files, dest):
     report = CopyReport(dest)
     for name, data in files.items():
         target, digest = dest / name, _digest(data)
+        if target.exists() and not target.is_file():
+            report.blocked.append(name)
+            continue
         if not target.exists():
             target.write_bytes(data)
             report.written.append(name)
@@ -251,6 +259,10 @@ def add_arguments(parser):
 
 
 def run(args):
-    """Copy the packaged lessons; return the exit status."""
-    print(copy_lessons(args.dest, solutions=args.solutions).summary())
+    """Copy the packaged lessons; return the exit status (2, with one line, if ``dest`` cannot take them)."""
+    try:
+        print(copy_lessons(args.dest, solutions=args.solutions).summary())
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -233,7 +233,7 @@ def run(args):
         else:
             written = make_student_copies(args.source, args.dest)
             print(f"wrote {len(written)} student notebooks to {args.dest}")
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
