@@ -21,7 +21,8 @@ def test_every_linked_lesson_exists(doc):
 
 def test_every_named_checker_exists():
     named = set(re.findall(r"`(check_\w+)`", (ROOT / "docs" / "CHEATSHEET.md").read_text()))
-    assert named and named <= {c.__name__ for c in ex.CHECKERS}, sorted(named)
+    missing = sorted(name for name in named if not callable(getattr(ex, name, None)))
+    assert named and not missing, f"the cheat sheet names checkers convlab.exercises lacks: {missing}"
 
 
 def test_the_course_map_times_every_lesson():

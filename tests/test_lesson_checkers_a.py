@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from convlab import exercises as ex
-from convlab.exercises.checkers import layer_interface
 
 
 def _named(result, key):
@@ -39,12 +38,37 @@ def test_the_in_place_solution_passes():
     assert ex.check_residual_backprop(sol.residual_backprop)
 
 
-@pytest.mark.parametrize("slip, key", [("skip_dropped", "residual_skip_dropped"),
-                                       ("branch_dropped", "residual_branch_dropped"),
-                                       ("not_reversed", "backward_not_reversed")])
-def test_each_residual_slip_is_named(slip, key):
-    def learner(layers, x, loss_grad):
-        return layer_interface.residual_backprop_slipped(layers, x, loss_grad, slip)
+def _forward(layers, x):
+    h = x
+    for layer in layers:
+        h = layer.forward(h)
+    return h
+
+
+def _skip_dropped(layers, x, loss_grad):  # only the branch carries the gradient back
+    g = loss_grad(x + _forward(layers, x))
+    for layer in reversed(layers):
+        g = layer.backward(g)
+    return g
+
+
+def _branch_dropped(layers, x, loss_grad):  # only the skip: the layers get no backward
+    return loss_grad(x + _forward(layers, x))
+
+
+def _not_reversed(layers, x, loss_grad):  # backward through the layers in forward order
+    g = loss_grad(x + _forward(layers, x))
+    branch = g
+    for layer in layers:
+        branch = layer.backward(branch)
+    return g + branch
+
+
+@pytest.mark.parametrize("learner, key", [(_skip_dropped, "residual_skip_dropped"),
+                                          (_branch_dropped, "residual_branch_dropped"),
+                                          (_not_reversed, "backward_not_reversed")])
+def test_each_residual_slip_is_named(learner, key):
+    """Each slip written by hand in the learner's notebook style (no convlab calls)."""
     _named(ex.check_residual_backprop(learner), key)
 
 

@@ -13,7 +13,7 @@ from ...blocks import flip_kernel
 from ...conv import conv2d, conv2d_backward
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import TORCH_BY_HAND, ints
+from .common import NO_AUTOGRAD, TORCH_BY_HAND, ints
 
 _PARTS = ("output", "dx", "dw", "db")
 
@@ -186,7 +186,7 @@ def _leaky_relu_backward(z, grad_out, negative_slope):
     return grad_out * np.where(z > 0, 1.0, negative_slope)
 
 
-@exercise(reference=_leaky_relu_backward, mistakes=[
+@exercise(**NO_AUTOGRAD, reference=_leaky_relu_backward, mistakes=[
     ("leaky_slope_ignored", lambda z, g, a: g * (z > 0)),
     ("chain_rule_forgotten", lambda z, g, a: np.where(z > 0, 1.0, a) + 0 * g),
     ("leaky_value_not_slope", lambda z, g, a: g * np.where(z > 0, z, a * z)),

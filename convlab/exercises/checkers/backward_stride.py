@@ -225,7 +225,7 @@ def _subsample_grad_at_block_end(grad_out, stride, dense_shape):
     return _place(grad_out, stride, dense_shape, at_block_end=True)
 
 
-@exercise(reference=_subsample_grad, mistakes=[
+@exercise(**LOOPS, reference=_subsample_grad, mistakes=[
     ("upsample_repeat", _subsample_grad_repeat),
     ("subsample_offset", _subsample_grad_at_block_end),
     ("stride_axes_swapped", lambda g, s, shape: _place(g, _strides(s)[::-1], shape)),
@@ -309,7 +309,7 @@ def _padded_dilated_cases(seed, with_weight):
     return cases
 
 
-@exercise(reference=_padded_dilated_input_grad, mistakes=[
+@exercise(**NO_BACKWARD, reference=_padded_dilated_input_grad, mistakes=[
     ("dilation_ignored_backward", _taps_adjacent_input_grad),
     ("padding_not_cropped", _input_grad_of_padded),
     ("kernel_not_flipped",
@@ -366,7 +366,7 @@ def _unpadded_kernel_grad(x, grad_out, stride, padding, dilation, kernel_size):
     return _padded_dilated_kernel_grad(grown, grad_out, stride, 0, dilation, kernel_size)
 
 
-@exercise(reference=_padded_dilated_kernel_grad, mistakes=[
+@exercise(**NO_BACKWARD, reference=_padded_dilated_kernel_grad, mistakes=[
     ("dilation_ignored_backward", _taps_adjacent_kernel_grad),
     ("padding_ignored_backward", _unpadded_kernel_grad),
     ("grad_flipped", lambda x, g, s, p, d, k: flip_kernel(_padded_dilated_kernel_grad(x, g, s, p, d, k))),

@@ -210,7 +210,7 @@ def _f32_with(kernel_halves=True, infinity_sign=1.0, flip=False):
     return f32
 
 
-@exercise(reference=_reference, mistakes=[
+@exercise(**NO_SHORTCUT, reference=_reference, mistakes=[
     ("winograd_kernel_flipped", _f32_with(flip=True)),
     ("winograd_halves_dropped", _f32_with(kernel_halves=False)),
     ("winograd_infinity_row", _f32_with(infinity_sign=-1.0)),

@@ -18,7 +18,7 @@ from ...conv import conv_transpose2d
 from ...shapes import uncovered_count
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import ints
+from .common import FORMULA, NO_BACKWARD, ints
 
 
 def _transposed(x, weight, stride, padding, dilation, output_padding):
@@ -43,7 +43,7 @@ def _no_dilation_span(x, weight, stride, padding, dilation, output_padding):
     return _transposed(x, weight, stride, padding, 1, min(output_padding, stride - 1))
 
 
-@exercise(reference=_transposed, mistakes=[
+@exercise(**NO_BACKWARD, reference=_transposed, mistakes=[
     ("kernel_not_flipped", _unflipped),
     ("output_padding_ignored", lambda x, w, s, p, d, a: _transposed(x, w, s, p, d, 0)),
     ("transposed_crop_one_side", _padding_cropped_at_bottom),
@@ -88,7 +88,7 @@ def _output_padding_for(input_size, kernel_size, stride, padding, dilation):
     return uncovered_count(input_size, kernel_size, stride, padding, dilation)
 
 
-@exercise(reference=_output_padding_for, mistakes=[
+@exercise(**FORMULA, reference=_output_padding_for, mistakes=[
     ("output_padding_dilation_ignored", lambda n, k, s, p, d: (n + 2 * p - k) % s),
     ("output_padding_padding_ignored", lambda n, k, s, p, d: (n - d * (k - 1) - 1) % s),
     ("output_padding_complement", lambda n, k, s, p, d: (s - (n + 2 * p - d * (k - 1) - 1) % s) % s),

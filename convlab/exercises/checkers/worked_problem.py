@@ -21,7 +21,7 @@ import numpy as np
 
 from ..grading.definition import exercise
 from ..grading.engine import case
-from .common import LOOPS, import_torch, ints
+from .common import LOOPS, NO_AUTOGRAD, import_torch, ints
 
 
 def _worked_inputs():
@@ -274,7 +274,7 @@ def _onehot(targets, k):
     return np.eye(k)[np.asarray(targets)]
 
 
-@exercise(reference=_batch_logit_grads, mistakes=[
+@exercise(**NO_AUTOGRAD, reference=_batch_logit_grads, mistakes=[
     ("batch_mean_missing", lambda z, t: _softmax_rows(z) - _onehot(t, z.shape[1])),
     ("softmax_wrong_axis", lambda z, t: (_softmax_rows(z, axis=0) - _onehot(t, z.shape[1])) / len(z)),
     ("softmax_grad_sign", lambda z, t: (_onehot(t, z.shape[1]) - _softmax_rows(z)) / len(z)),
