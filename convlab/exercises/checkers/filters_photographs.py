@@ -248,7 +248,7 @@ def _elliptical_slip(shape, sigmas, centre=None, square=True, normalise=True):
     return g / g.sum() if normalise else g
 
 
-@exercise(**NO_FILTER_LIBRARY, reference=_elliptical, mistakes=[
+@exercise(vary=False, **NO_FILTER_LIBRARY, reference=_elliptical, mistakes=[
     ("gaussian_sigmas_swapped", lambda shape, sigmas: _elliptical(shape, sigmas[::-1])),
     ("gaussian_not_normalised", lambda shape, sigmas: _elliptical_slip(shape, sigmas, normalise=False)),
     ("gaussian_off_centre", lambda shape, sigmas: _elliptical_slip(shape, sigmas, centre="floor")),

@@ -88,7 +88,7 @@ def _output_padding_for(input_size, kernel_size, stride, padding, dilation):
     return uncovered_count(input_size, kernel_size, stride, padding, dilation)
 
 
-@exercise(**FORMULA, reference=_output_padding_for, mistakes=[
+@exercise(vary=False, **FORMULA, reference=_output_padding_for, mistakes=[
     ("output_padding_dilation_ignored", lambda n, k, s, p, d: (n + 2 * p - k) % s),
     ("output_padding_padding_ignored", lambda n, k, s, p, d: (n - d * (k - 1) - 1) % s),
     ("output_padding_complement", lambda n, k, s, p, d: (s - (n + 2 * p - d * (k - 1) - 1) % s) % s),
