@@ -135,6 +135,9 @@ CATEGORY_OF = {
 }
 # where a parameter's name means something else
 CATEGORY_OVERRIDES = {
+    ("convlab.viz.describe", "target"): "axes",
+    ("convlab.viz.description", "target"): "axes",
+    ("convlab.viz.describe", "text"): "text",
     ("convlab.coverage.geometry", "input_shape"): "int_pair",
     ("convlab.coverage.ConvGeometry", "input_shape"): "int_pair",
     ("convlab.coverage.covered_mask", "input_shape"): "int_pair",
@@ -360,6 +363,8 @@ BASELINES = {
         weight=R(2, 2), input_shape=(3, 3), stride=1, padding=0, dilation=1, ax=_axes(), annotate=True)),
     "convlab.viz.show_filters": lambda: (_viz().show_filters, dict(image=R(6, 6), kernels={"a": R(3, 3)},
                                                                     cmap="gray")),
+    "convlab.viz.describe": lambda: (_viz().describe, dict(target=_axes(), text="A 3x3 grid.", before=False)),
+    "convlab.viz.description": lambda: (_viz().description, dict(target=_axes())),
     "convlab.viz.show_grid": lambda: (_viz().show_grid, dict(array=R(3, 3), ax=_axes(), annotate=True, title="t",
                                                               legend=True)),
     "convlab.viz.show_im2row": lambda: (_viz().show_im2row, dict(x=R(4, 4), kernel_size=2, stride=1, padding=0,

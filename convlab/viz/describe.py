@@ -62,6 +62,11 @@ def description(target):
 
     A Figure's is its own, else its Axes' descriptions in order.
     """
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if not isinstance(target, (Axes, Figure)):
+        raise TypeError(f"target must be a matplotlib Axes or Figure; got {type(target).__name__}")
     own = getattr(target, "convlab_description", "")
     if own or not hasattr(target, "get_axes"):
         return own
