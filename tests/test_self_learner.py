@@ -258,6 +258,7 @@ def test_run_all_of_the_edition_reaches_the_end_with_every_task_not_attempted(pa
         assert "not attempted yet; the run goes on." in out, (cell.source, out)
         assert "passed" not in out.replace("assert_passed", "") and "right." not in out, out
         for name in (line.split(":")[0] for line in out.splitlines() if "not attempted yet;" in line):
+            name = name.split(" / ")[0]  # a check of two functions points to the first one's hints
             assert name in ladders, f"a check reports {name!r}, which hint() does not know"
     text = nbformat.writes(edition)
     for cell in _exercises(lesson).values():
