@@ -12,6 +12,8 @@ import torch.nn.functional as F
 
 from convlab import autograd as ca
 
+pytestmark = pytest.mark.slow  # gradcheck in float64 (the quick tier runs convlab.autograd's doctests)
+
 METHODS = ["loops", "shift", "im2row", "fast", ("matrix", "flip")]
 CASES = [
     dict(),

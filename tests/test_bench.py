@@ -195,11 +195,13 @@ def test_measurements_on_known_work():
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="peak RSS is read from /proc")
+@pytest.mark.slow  # a subprocess or a timed epoch
 def test_torch_memory_subprocess():
     peaks = torch_peak_bytes(["tiny"], threads=1)
     assert set(peaks) == {"tiny"} and peaks["tiny"] >= 0
 
 
+@pytest.mark.slow  # a subprocess or a timed epoch
 def test_cli_json_quick():
     command = [sys.executable, "-m", "convlab.bench", "--json", "--quick", "--case", "tiny",
                "--method", "fast", "--no-progress"]
@@ -209,6 +211,7 @@ def test_cli_json_quick():
     assert all(set(row) == KEYS for row in rows)
 
 
+@pytest.mark.slow  # a subprocess or a timed epoch
 def test_cli_rejects_bad_arguments():
     done = subprocess.run([sys.executable, "-m", "convlab.bench", "--case", "nope"],
                           capture_output=True, text=True, timeout=120)
@@ -275,6 +278,7 @@ def test_torch_digits_cnn_computes_what_the_convlab_network_computes():
     np.testing.assert_allclose(model.forward(x), expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow  # a subprocess or a timed epoch
 def test_training_epochs_do_the_same_work_and_are_timed():
     from convlab.bench.training import format_training, run_training
 
@@ -291,6 +295,7 @@ def test_training_epochs_do_the_same_work_and_are_timed():
         run_training(blocks=0)
 
 
+@pytest.mark.slow  # a subprocess or a timed epoch
 def test_cli_training_only_prints_the_epoch_row():
     command = [sys.executable, "-m", "convlab.bench", "--training-only", "--threads", "1", "--json",
                "--no-progress"]

@@ -101,6 +101,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # starts JupyterLab
 def test_setup_command_copies_the_self_learner_edition_and_starts_jupyterlab_on_it(tmp_path):
     """Run the setup command's last two steps (from this environment, in an empty folder): the
     copy holds no solution, and the server answers for lesson 01."""

@@ -147,6 +147,7 @@ def test_animation_has_one_frame_per_output_cell_and_stays_small(stride, padding
     assert len({data for _, data in frames}) == len(frames)  # and every frame differs
 
 
+@pytest.mark.slow  # draws many figures
 def test_a_sampled_sweep_and_a_large_input_still_read():
     rng = np.random.default_rng(1)
     x, w = rng.standard_normal((2, 20, 20)), rng.standard_normal((2, 3, 3))

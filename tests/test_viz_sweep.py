@@ -28,6 +28,8 @@ from convlab import coverage, viz
 from convlab.viz import lit_cells
 from convlab.viz.receptive import MAX_CELLS_PER_ROW
 
+pytestmark = pytest.mark.slow  # draws every figure at its extremes (the quick tier has test_viz*)
+
 PADDINGS = (0, 1, 2, 3, "valid", "same", "full")
 
 
